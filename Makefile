@@ -1,0 +1,133 @@
+# wta - a teaching async runtime. `make help` lists the targets.
+#
+# ---------------------------------------------------------------- settings
+# SAN      sanitizer build: address (ASan+UBSan, no recovery) | thread (TSan) | empty
+# RELEASE  1: optimised build without assertions' cost (bench always uses it)
+# QUICK    1: `make bench QUICK=1` runs the shortened benchmark (CI smoke run)
+# PREFIX   where `make install` puts the library, header and tools
+# CC       the C compiler (gcc by default; the fuzzer needs clang)
+SAN     ?=
+RELEASE ?=
+QUICK   ?=
+PREFIX  ?= /usr/local
+CC      ?= cc
+.DEFAULT_GOAL := all
+
+# One build folder per mode, so switching modes never mixes objects.
+ifeq ($(SAN),address)
+  MODE    := asan
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(SAN),thread)
+  MODE    := tsan
+  SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+else ifeq ($(SAN),)
+  MODE    := $(if $(RELEASE),release,debug)
+  SANFLAGS :=
+else
+  $(error SAN must be 'address', 'thread' or empty, not '$(SAN)')
+endif
+BUILD := build/$(MODE)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT     := $(if $(filter release,$(MODE)),-O2 -DNDEBUG,-O1 -g)
+CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) $(SANFLAGS) -MMD -MP -Iruntime
+LDFLAGS := $(SANFLAGS)
+LDLIBS  := -lpthread
+
+# Debian packages each part needs (the deps script installs missing ones).
+DEPS_BUILD := build-essential pkg-config
+DEPS_TEST  := libcunit1-dev libcjson-dev
+DEPS_VIZ   := libcjson-dev
+
+# ---------------------------------------------------------------- sources
+RUNTIME_SRCS := \
+	runtime/sync.c \
+	runtime/runtime.c \
+	runtime/task.c \
+	runtime/waker.c \
+	runtime/executor.c \
+	runtime/block_on.c \
+	runtime/oneshot.c \
+	runtime/blocking.c \
+	runtime/future.c \
+	runtime/trace.c \
+	runtime/trace_write.c
+
+TEST_SRCS := \
+	tests/main.c \
+	tests/test_util.c \
+	tests/test_task.c \
+	tests/test_block_on.c \
+	tests/test_join.c \
+	tests/test_bugs.c \
+	tests/test_trace.c
+
+DEMO_SRCS := demo/demo.c
+TEST_LIBS :=
+BENCH_RUNS :=   # targets `make bench` runs; each part's makefile adds its own
+
+# Each part beyond the runtime keeps its sources and targets in its own
+# makefile: they may add to TEST_SRCS / TEST_LIBS and to `all`.
+include viz/viz.mk bench/bench.mk
+
+RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
+LIBWTA       := $(BUILD)/libwta.a
+TEST_BIN     := $(BUILD)/tests/run_tests
+DEMO_BIN     := $(BUILD)/demo/demo
+
+.PHONY: all run test bench clean install deps help
+bench: $(BENCH_RUNS)
+all: $(LIBWTA) $(DEMO_BIN) $(TEST_BIN)
+
+help:
+	@echo "make run        build and run the demo (installs missing Debian packages)"
+	@echo "make test       build and run every test suite"
+	@echo "make SAN=address test | SAN=thread test   the same under ASan+UBSan / TSan"
+	@echo "make bench      run the benchmarks (QUICK=1 for a short smoke run)"
+	@echo "make install    install into PREFIX=$(PREFIX)"
+	@echo "make clean      remove build/"
+
+# ---------------------------------------------------------------- rules
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS_$(subst /,_,$(dir $<))) -c $< -o $@
+
+$(LIBWTA): $(RUNTIME_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+CUNIT_CFLAGS  = $(shell pkg-config --cflags cunit libcjson 2>/dev/null)
+CUNIT_LIBS    = $(shell pkg-config --libs cunit libcjson 2>/dev/null)
+EXTRA_CFLAGS_tests_ = $(CUNIT_CFLAGS)
+
+$(TEST_BIN): $(TEST_SRCS:%.c=$(BUILD)/%.o) $(TEST_LIBS) $(LIBWTA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CUNIT_LIBS) $(LDLIBS)
+
+$(DEMO_BIN): $(DEMO_SRCS:%.c=$(BUILD)/%.o) $(LIBWTA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@sh scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_VIZ)
+
+# TSan needs a fixed address layout on kernels with high mmap randomness.
+RUN_PREFIX := $(if $(filter tsan,$(MODE)),sh scripts/norandom.sh,)
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	$(RUN_PREFIX) $(TEST_BIN)
+
+run: deps
+	@$(MAKE) --no-print-directory $(DEMO_BIN)
+	$(DEMO_BIN) --trace demo.trace.jsonl
+
+clean:
+	rm -rf build
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(LIBWTA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 runtime/wta.h runtime/wta_events.h $(DESTDIR)$(PREFIX)/include/
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

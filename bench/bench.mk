@@ -1,0 +1,1 @@
+# bench: the benchmark program (see bench/RESULTS.md)

@@ -1,0 +1,210 @@
+/*
+ * block_on.c - run a future to completion on the calling thread.
+ *
+ * block_on polls the main future itself, with a MainWaker: a `ready` flag
+ * that any thread may set. Between polls the thread does book_keeping():
+ * here, sleep until the flag is set. (The original also turned the
+ * reactor here; see the README for where the reactor runs.)
+ *
+ * The order of "clear the flag" and "poll" is the whole lesson (W1):
+ *
+ *     ready = false; poll();     a wake during the poll sets ready again:
+ *                                we poll once more. Correct.
+ *     poll(); ready = false;     a wake during the poll is erased, and
+ *                                nobody will wake us again: a hang.
+ *
+ * Hang check: if the flag is clear, every worker is asleep, no blocking
+ * job runs and nothing else is pending, no thread the runtime knows can
+ * ever set the flag. Rather than sleep forever, block_on reports -EDEADLK
+ * and the trace records `hang` at the moment it became certain.
+ *
+ * The MainWaker is reference counted (a task may keep a clone past its
+ * poll); the runtime keeps one spare and reuses it when nobody else holds
+ * it, so a block_on costs no allocation.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+struct main_waker {
+    _Atomic int refs;
+    _Atomic bool ready;
+    _Atomic bool waiting;           /* block_on is (about to be) asleep */
+    _Atomic uint64_t wake_t;        /* trace stamp of the last wake */
+    struct wta_runtime *rt;
+};
+
+static struct wta_waker mw_clone(const struct wta_waker *w);
+static void mw_wake(struct wta_waker *w);
+static void mw_wake_by_ref(const struct wta_waker *w);
+static void mw_drop(struct wta_waker *w);
+
+static const struct wta_waker_vt main_waker_vt = {
+    .clone = mw_clone, .wake = mw_wake, .wake_by_ref = mw_wake_by_ref, .drop = mw_drop,
+};
+
+static void mw_release(struct main_waker *mw)
+{
+    if (atomic_fetch_sub(&mw->refs, 1) == 1)
+        free(mw);
+}
+
+static struct wta_waker mw_clone(const struct wta_waker *w)
+{
+    struct main_waker *mw = w->data;
+    atomic_fetch_add(&mw->refs, 1);
+    return *w;
+}
+
+static void mw_drop(struct wta_waker *w)
+{
+    mw_release(w->data);
+}
+
+/* Any thread: set the flag, and wake block_on if it sleeps. */
+static void mw_wake_by_ref(const struct wta_waker *w)
+{
+    struct main_waker *mw = w->data;
+    struct wta_runtime *rt = mw->rt;
+    if (rt->trace != NULL) {
+        struct wta_task *cur = wta_self.current;
+        bool was = atomic_load(&mw->ready);
+        atomic_store(&mw->wake_t,
+                     wta_trace_rec(rt, 0, WTA_EV_MAIN_WAKE,
+                                   WTA_S(wta_wake_source_name(wta_self.src)),
+                                   cur != NULL ? wta_task_id(cur) : 0, was, 0, 0, 0));
+    }
+    atomic_store(&mw->ready, true);
+    // Pairs with book_keeping: it sets `waiting` and then checks `ready`.
+    if (atomic_load(&mw->waiting)) {
+        wta_mutex_lock(&rt->main_lock);
+        pthread_cond_broadcast(&rt->main_cond);
+        wta_mutex_unlock(&rt->main_lock);
+    }
+}
+
+static void mw_wake(struct wta_waker *w)
+{
+    mw_wake_by_ref(w);
+    mw_drop(w);
+}
+
+/* A MainWaker: the runtime's spare if it has one, else a new one. */
+static struct main_waker *main_waker_get(struct wta_runtime *rt)
+{
+    struct main_waker *mw = atomic_exchange(&rt->spare_main_waker, NULL);
+    if (mw == NULL)
+        mw = wta_xmalloc(sizeof *mw);
+    atomic_init(&mw->refs, 1);
+    atomic_store(&mw->ready, true);
+    atomic_store(&mw->waiting, false);
+    atomic_store(&mw->wake_t, 0);
+    mw->rt = rt;
+    return mw;
+}
+
+/* Done with mw: keep it as the spare if no clone of it is alive. */
+static void main_waker_put(struct wta_runtime *rt, struct main_waker *mw)
+{
+    if (atomic_load(&mw->refs) == 1) {
+        struct main_waker *old = atomic_exchange(&rt->spare_main_waker, mw);
+        free(old);
+    } else {
+        mw_release(mw);   // the last clone frees it
+    }
+}
+
+/* Frees the spare at shutdown. */
+void wta_main_waker_free_spare(struct wta_runtime *rt)
+{
+    free(atomic_exchange(&rt->spare_main_waker, NULL));
+}
+
+/* Wakes every block_on so it re-checks whether it can still be woken. */
+void wta_main_poke(struct wta_runtime *rt)
+{
+    wta_mutex_lock(&rt->main_lock);
+    pthread_cond_broadcast(&rt->main_cond);
+    wta_mutex_unlock(&rt->main_lock);
+}
+
+/* True when no thread the runtime knows can set a MainWaker's flag. */
+static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
+{
+    return wta_executor_all_parked(rt->exec, queued) && wta_blocking_idle(rt->blocking);
+}
+
+/* Between polls: sleep until the MainWaker fires. -EDEADLK on a hang. */
+static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
+{
+    int rc = 0;
+    uint64_t queued = 0;
+    wta_mutex_lock(&rt->main_lock);
+    atomic_store(&mw->waiting, true);
+    WTA_TRACE(rt, MAIN_WAIT, 0);
+    while (!atomic_load(&mw->ready)) {
+        if (!rt->cfg.no_hang_check && nothing_can_wake(rt, &queued)) {
+            WTA_TRACE(rt, HANG, rt->nworkers, queued);
+            rc = -EDEADLK;
+            break;
+        }
+        wta_cond_wait(&rt->main_cond, &rt->main_lock);
+    }
+    atomic_store(&mw->waiting, false);
+    WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_RESUME, WTA_S(rc ? "hang" : "woken"));
+    wta_mutex_unlock(&rt->main_lock);
+    return rc;
+}
+
+int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
+{
+    if (rt == NULL || f == NULL)
+        return -EINVAL;
+    if (wta_self.worker != NULL) {
+        wta_future_drop(f);
+        return -EDEADLK;   // a worker waiting on itself could never finish
+    }
+    struct wta_runtime *saved_rt = wta_self.rt;
+    struct wta_task *saved_current = wta_self.current;
+    enum wta_wake_source saved_src = wta_self.src;
+    wta_thread_enter(rt, NULL);
+    wta_self.src = WTA_SRC_MAIN;
+    wta_self.current = NULL;
+
+    struct main_waker *mw = main_waker_get(rt);
+    struct wta_waker waker = {.vt = &main_waker_vt, .data = mw};
+    struct wta_context cx = {.waker = &waker};
+    bool w1 = wta_bug(rt, WTA_BUG_W1);
+    intptr_t value = 0;
+    int rc;
+
+    WTA_TRACE(rt, BLOCK_ON_BEGIN, WTA_S(f->vt->name));
+    for (uint64_t poll = 1;; poll++) {
+        if (!w1) {
+            atomic_store(&mw->ready, false);   // LESSON 04: clear *before* polling
+            WTA_TRACE(rt, MAIN_FLAG, false, WTA_S("before-poll"));
+        }
+        WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_POLL_BEGIN, poll);
+        rc = f->vt->poll(f, &cx, &value);
+        WTA_TRACE(rt, MAIN_POLL_END, poll, WTA_S(rc == WTA_PENDING ? "pending" : "ready"));
+        if (w1) {
+            atomic_store(&mw->ready, false);   // W1: erases a wake that came during the poll
+            WTA_TRACE(rt, MAIN_FLAG, false, WTA_S("after-poll"));
+        }
+        if (rc != WTA_PENDING)
+            break;
+        rc = book_keeping(rt, mw);
+        if (rc != 0)
+            break;
+    }
+    wta_future_drop(f);
+    WTA_TRACE(rt, BLOCK_ON_END, rc);
+    main_waker_put(rt, mw);
+    wta_self.rt = saved_rt;
+    wta_self.current = saved_current;
+    wta_self.src = saved_src;
+    if (out != NULL)
+        *out = value;
+    return rc;
+}

@@ -1,0 +1,197 @@
+/*
+ * internal.h - what the runtime's files share with each other (not public).
+ *
+ * A table of contents, like xv6's defs.h: every cross-file function is
+ * listed under the file that defines it.
+ *
+ * Lock order (take them top to bottom, never upward):
+ *     task->lock            a task's state; never held while polling
+ *     exec->lock            run queues and sleeping workers
+ *     rt->main_lock         every block_on's MainWaker flag
+ *     trace writer lock     full trace buffers waiting to be written
+ * In practice no two are held at once except where a comment says so:
+ * a wake takes task->lock, lets go, then takes exec->lock to push.
+ * No user code (a poll, a drop, a blocking job) runs under any of them.
+ */
+#ifndef WTA_INTERNAL_H
+#define WTA_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "wta.h"
+#include "wta_events.h"
+
+struct wta_task;
+struct wta_worker;
+struct wta_trace;
+struct wta_trace_buf;
+struct main_waker;
+
+// sync.c
+/* A mutex that knows its owner, so lock rules can be asserted. */
+struct wta_mutex {
+    pthread_mutex_t m;
+    _Atomic unsigned long owner;  /* wta_thread_id() of the holder, 0 if free */
+};
+void wta_mutex_init(struct wta_mutex *mu);
+void wta_mutex_destroy(struct wta_mutex *mu);
+void wta_mutex_lock(struct wta_mutex *mu);
+void wta_mutex_unlock(struct wta_mutex *mu);
+bool wta_mutex_held(struct wta_mutex *mu);
+void wta_cond_wait(pthread_cond_t *c, struct wta_mutex *mu);
+unsigned long wta_thread_id(void);
+uint64_t wta_clock_ns(void);                 /* CLOCK_MONOTONIC */
+_Noreturn void wta_panic(const char *tag);
+void *wta_xmalloc(size_t n);                 /* panics "oom" */
+void *wta_xcalloc(size_t n, size_t size);
+
+// runtime.c
+/* What the calling thread is to the runtime: kept in thread-local storage. */
+struct wta_thread {
+    struct wta_runtime *rt;      /* NULL: not a runtime thread */
+    struct wta_worker *worker;   /* NULL unless a worker */
+    struct wta_task *current;    /* the task being polled on this thread */
+    enum wta_wake_source src;    /* who wakes, when this thread calls wake */
+    struct wta_trace_buf *tb;    /* this thread's trace buffer, if tracing */
+    char name[24];               /* "main", "w0", "blocking-2", "ext-1" */
+};
+extern _Thread_local struct wta_thread wta_self;
+void wta_thread_enter(struct wta_runtime *rt, const char *name);
+void wta_thread_leave(void);
+
+struct wta_runtime {
+    struct wta_config cfg;
+    int nworkers;
+    struct wta_executor *exec;
+    struct wta_blocking *blocking;
+    struct wta_trace *trace;          /* NULL: tracing off */
+    int trace_err;                    /* why tracing is off, or 0 */
+    _Atomic uint64_t next_task_id;
+    _Atomic uint64_t live_tasks;
+
+    /* Every task not yet DONE, so shutdown can drop them. */
+    struct wta_mutex tasks_lock;
+    struct wta_task *tasks;           /* doubly linked via all_next/all_prev */
+
+    /* block_on's MainWakers sleep on this; workers poke it when all park. */
+    struct wta_mutex main_lock;
+    pthread_cond_t main_cond;
+    unsigned long creator;            /* wta_thread_id() of the creating thread: "main" */
+    struct main_waker *_Atomic spare_main_waker;  /* block_on.c reuses it */
+};
+bool wta_bug(const struct wta_runtime *rt, enum wta_bug b);
+
+// task.c
+enum wta_task_state {
+    WTA_TASK_IDLE,       /* waiting for a wake; in no queue */
+    WTA_TASK_SCHEDULED,  /* in a run queue exactly once */
+    WTA_TASK_RUNNING,    /* a worker is polling it */
+    WTA_TASK_NOTIFIED,   /* woken while RUNNING: re-queued after the poll */
+    WTA_TASK_DONE,       /* finished or dropped; wakes are stale */
+};
+const char *wta_task_state_name(enum wta_task_state s);
+struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
+                              struct wta_oneshot_tx *join, const char *name,
+                              const char *file, int line);
+void wta_task_hold(struct wta_task *t);              /* take one reference */
+void wta_task_release(struct wta_task *t);           /* drop one reference */
+int  wta_task_wakers_delta(struct wta_task *t, int delta);  /* live clones after */
+struct wta_runtime *wta_task_runtime(const struct wta_task *t);
+void wta_task_run(struct wta_task *t);               /* poll once, on a worker */
+int  wta_task_drop_all(struct wta_runtime *rt);      /* shutdown: returns count */
+uint64_t wta_task_id(const struct wta_task *t);
+uint64_t wta_task_last_wake_t(const struct wta_task *t);
+/* Run-queue link: a queue owns the task while it is SCHEDULED. */
+struct wta_task *wta_task_next(struct wta_task *t);
+void wta_task_set_next(struct wta_task *t, struct wta_task *next);
+
+// waker.c
+/* The waker a poll's context lends: uses the runtime's reference. */
+struct wta_waker wta_task_waker_borrowed(struct wta_task *t);
+
+// task.c (continued)
+void wta_wake_task(struct wta_task *t, bool by_ref);  /* the state machine */
+
+// executor.c
+struct wta_executor *wta_executor_new(struct wta_runtime *rt);
+int  wta_executor_start(struct wta_executor *ex);     /* starts the workers */
+void wta_executor_stop(struct wta_executor *ex);      /* joins the workers */
+void wta_executor_free(struct wta_executor *ex);
+void wta_executor_push(struct wta_executor *ex, struct wta_task *t);
+bool wta_executor_all_parked(struct wta_executor *ex, uint64_t *queued);
+int  wta_worker_index(const struct wta_worker *w);
+const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
+
+// block_on.c
+void wta_main_poke(struct wta_runtime *rt);           /* recheck hangs */
+void wta_main_waker_free_spare(struct wta_runtime *rt);
+
+// oneshot.c
+/* The JoinHandle side: completes with -ECANCELED if dropped unsent. */
+int  wta_join_new(struct wta_oneshot_tx **tx, struct wta_future **rx,
+                  enum wta_wake_source src);
+void wta_join_set_task(struct wta_oneshot_tx *tx, uint64_t task);
+void wta_join_send(struct wta_oneshot_tx *tx, int result, intptr_t value); /* consumes tx */
+void wta_join_cancel(struct wta_oneshot_tx *tx);      /* consumes tx: -ECANCELED */
+
+// blocking.c
+struct wta_blocking *wta_blocking_new(struct wta_runtime *rt);
+void wta_blocking_free(struct wta_blocking *b);       /* waits for running jobs */
+bool wta_blocking_idle(struct wta_blocking *b);
+
+// trace.c
+/*
+ * The recording hot path. WTA_TRACE() is one predictable branch when the
+ * runtime has no trace; otherwise one record into this thread's buffer.
+ * Arguments are up to six 64-bit words, in the event's field order
+ * (wta_events.h); strings are passed as pointers that must stay valid
+ * until the runtime is freed (literals), or use wta_trace_str().
+ */
+#define WTA_TRACE(rt, ev, ...)                                             \
+    do {                                                                   \
+        if (__builtin_expect((rt) != NULL && (rt)->trace != NULL, 0))      \
+            wta_trace_rec((rt), 0, WTA_EV_##ev, WTA_TRACE_ARGS(__VA_ARGS__)); \
+    } while (0)
+/* The same, stamped no earlier than `after` (t of the event's cause). */
+#define WTA_TRACE_AFTER(rt, after, ev, ...)                                \
+    do {                                                                   \
+        if (__builtin_expect((rt) != NULL && (rt)->trace != NULL, 0))      \
+            wta_trace_rec((rt), (after), WTA_EV_##ev, WTA_TRACE_ARGS(__VA_ARGS__)); \
+    } while (0)
+#define WTA_TRACE_ARGS(...) WTA_TRACE_ARGS_(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#define WTA_TRACE_ARGS_(a, b, c, d, e, f, ...)                             \
+    (uint64_t)(a), (uint64_t)(b), (uint64_t)(c), (uint64_t)(d), (uint64_t)(e), (uint64_t)(f)
+#define WTA_S(str) ((uint64_t)(uintptr_t)(str))   /* a string argument */
+
+uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev,
+                       uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                       uint64_t e, uint64_t f);
+uint64_t wta_trace_now(struct wta_runtime *rt);       /* the trace clock */
+int  wta_trace_open(struct wta_runtime *rt);          /* 0 or -errno */
+void wta_trace_close(struct wta_runtime *rt);
+void wta_trace_thread_done(void);                     /* hand this thread's buffer over */
+const char *wta_wake_source_name(enum wta_wake_source s);
+
+// trace_write.c
+struct wta_trace_rec {
+    uint64_t t;
+    uint32_t ev;      /* enum wta_event */
+    uint32_t seq;
+    uint64_t a[6];
+};
+struct wta_trace_batch;
+struct wta_trace_writer;
+struct wta_trace_writer *wta_writer_new(const char *path, const char *header, int *err);
+void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b);
+struct wta_trace_batch *wta_writer_batch_new(const char *thread_name);
+struct wta_trace_rec *wta_batch_slot(struct wta_trace_batch *b);  /* NULL if full */
+const char *wta_batch_copy_str(struct wta_trace_batch *b, const char *s);
+void wta_writer_flush(struct wta_trace_writer *w);
+uint64_t wta_writer_dropped(struct wta_trace_writer *w);
+void wta_writer_free(struct wta_trace_writer *w);
+size_t wta_json_escape(char *dst, size_t cap, const char *s);
+int  wta_writer_error(struct wta_trace_writer *w);
+
+#endif /* WTA_INTERNAL_H */

@@ -1,0 +1,165 @@
+/*
+ * runtime.c - the runtime: an executor (worker threads and run queues), a
+ * pool of blocking threads, and the trace recorder, created together and
+ * shut down together.
+ *
+ * Each thread knows what it is to the runtime through thread-local storage
+ * (wta_self): workers register there when they start, block_on registers
+ * the calling thread for its duration, so wta_spawn() inside a task or a
+ * main future finds "its" runtime without being passed one, as in Rust's
+ * wta and tokio 0.1's DefaultExecutor.
+ *
+ * Shutdown order matters: stop the workers first (nobody polls any more),
+ * then wait for blocking jobs (they may still wake tasks), then drop every
+ * task that is left (its future's drop runs, its JoinHandle is cancelled),
+ * and only then close the trace, so every event above is recorded.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+_Thread_local struct wta_thread wta_self;
+
+#define WTA_BUG_ALL (WTA_BUG_W1 | WTA_BUG_W2 | WTA_BUG_W3 | WTA_BUG_W4 | WTA_BUG_W5)
+#define WTA_MAX_WORKERS 256
+
+bool wta_bug(const struct wta_runtime *rt, enum wta_bug b)
+{
+    return (rt->cfg.bugs & (unsigned)b) != 0;
+}
+
+/* Marks the calling thread as belonging to rt, under `name` in the trace. */
+void wta_thread_enter(struct wta_runtime *rt, const char *name)
+{
+    wta_self.rt = rt;
+    wta_self.src = WTA_SRC_TASK;
+    if (name != NULL)
+        snprintf(wta_self.name, sizeof wta_self.name, "%s", name);
+}
+
+/* Forgets the runtime; the thread's trace buffer stays with the trace. */
+void wta_thread_leave(void)
+{
+    wta_self.rt = NULL;
+    wta_self.worker = NULL;
+    wta_self.current = NULL;
+}
+
+static int check_config(const struct wta_config *cfg)
+{
+    if (cfg->workers < 0 || cfg->workers > WTA_MAX_WORKERS)
+        return -EINVAL;
+    if ((cfg->bugs & ~(unsigned)WTA_BUG_ALL) != 0)
+        return -EINVAL;
+    if (cfg->scheduler != WTA_SCHED_LOCAL && cfg->scheduler != WTA_SCHED_GLOBAL)
+        return -EINVAL;
+    if (cfg->max_blocking < 0)
+        return -EINVAL;
+    return 0;
+}
+
+struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
+{
+    struct wta_config defaults = {0};
+    if (cfg == NULL)
+        cfg = &defaults;
+    int err = check_config(cfg);
+    if (err != 0) {
+        errno = -err;
+        return NULL;
+    }
+    struct wta_runtime *rt = calloc(1, sizeof *rt);
+    if (rt == NULL)
+        return NULL;
+    rt->cfg = *cfg;
+    if (rt->cfg.workers == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        rt->cfg.workers = n < 1 ? 1 : n > WTA_MAX_WORKERS ? WTA_MAX_WORKERS : (int)n;
+    }
+    if (rt->cfg.max_blocking == 0)
+        rt->cfg.max_blocking = 64;
+    if (rt->cfg.program == NULL)
+        rt->cfg.program = "wta";
+    if (rt->cfg.trace_path == NULL)
+        rt->cfg.trace_path = getenv("WTA_TRACE");
+    rt->nworkers = rt->cfg.workers;
+    atomic_init(&rt->next_task_id, 1);
+    atomic_init(&rt->live_tasks, 0);
+    wta_mutex_init(&rt->tasks_lock);
+    wta_mutex_init(&rt->main_lock);
+    pthread_cond_init(&rt->main_cond, NULL);
+    rt->creator = wta_thread_id();
+    wta_thread_enter(rt, NULL);   // the creating thread may spawn (like tokio's rt.enter())
+    wta_self.src = WTA_SRC_MAIN;
+
+    if (rt->cfg.trace_path != NULL && rt->cfg.trace_path[0] != '\0') {
+        rt->trace_err = wta_trace_open(rt);
+        if (rt->trace_err != 0)
+            fprintf(stderr, "wta: cannot write trace file '%s': %s (tracing is off)\n",
+                    rt->cfg.trace_path, wta_strerror(rt->trace_err));
+    }
+    WTA_TRACE(rt, RUNTIME_START, rt->nworkers,
+              WTA_S(wta_executor_scheduler_name(rt)),
+              rt->cfg.bugs);
+
+    rt->exec = wta_executor_new(rt);
+    rt->blocking = wta_blocking_new(rt);
+    if (rt->exec == NULL || rt->blocking == NULL)
+        goto fail;
+    err = wta_executor_start(rt->exec);
+    if (err != 0) {
+        errno = -err;
+        goto fail;
+    }
+    return rt;
+
+fail:
+    err = errno;
+    if (rt->blocking != NULL)
+        wta_blocking_free(rt->blocking);
+    if (rt->exec != NULL)
+        wta_executor_free(rt->exec);
+    wta_trace_close(rt);
+    pthread_cond_destroy(&rt->main_cond);
+    wta_mutex_destroy(&rt->main_lock);
+    wta_mutex_destroy(&rt->tasks_lock);
+    free(rt);
+    errno = err;
+    return NULL;
+}
+
+void wta_runtime_free(struct wta_runtime *rt)
+{
+    if (rt == NULL)
+        return;
+    if (wta_self.worker != NULL)
+        wta_panic("wta_runtime_free called from a worker");
+    wta_executor_stop(rt->exec);      // no worker polls after this
+    wta_blocking_free(rt->blocking);  // waits for running jobs
+    rt->blocking = NULL;
+    int dropped = wta_task_drop_all(rt);
+    WTA_TRACE(rt, RUNTIME_STOP, dropped);
+    wta_trace_close(rt);
+    wta_executor_free(rt->exec);
+    wta_main_waker_free_spare(rt);
+    pthread_cond_destroy(&rt->main_cond);
+    wta_mutex_destroy(&rt->main_lock);
+    wta_mutex_destroy(&rt->tasks_lock);
+    if (wta_self.rt == rt)
+        wta_thread_leave();
+    free(rt);
+}
+
+int wta_runtime_workers(const struct wta_runtime *rt)
+{
+    return rt->nworkers;
+}
+
+struct wta_runtime *wta_runtime_current(void)
+{
+    return wta_self.rt;
+}

@@ -1,0 +1,283 @@
+/*
+ * task.c - a task is a spawned future plus the state that says where it is.
+ *
+ * The states, read aloud (one enum, guarded by task->lock):
+ *
+ *   IDLE       waiting for a wake. In no queue. Whoever wakes it first
+ *              moves it to SCHEDULED and pushes it: exactly one push.
+ *   SCHEDULED  in a run queue exactly once. More wakes change nothing.
+ *   RUNNING    a worker is inside its poll. A wake now cannot push it (it
+ *              would run twice at once), so it becomes NOTIFIED instead.
+ *   NOTIFIED   woken while RUNNING. When the poll returns PENDING, the
+ *              worker pushes it again itself. Without this state the wake
+ *              is lost and the task hangs (the original's bug W2).
+ *   DONE       finished, or dropped at shutdown. Wakes are stale: no-ops.
+ *
+ * Impossible: a task in two queues; a RUNNING task in a queue; a wake that
+ * moves a task out of DONE.
+ *
+ * References: the runtime holds one while the task is not DONE (it sits in
+ * rt->tasks so that shutdown can find it); every waker clone holds one.
+ * The future itself is touched only by the worker that set RUNNING, so
+ * polling needs no lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+struct wta_task {
+    struct wta_mutex lock;          /* guards the four fields below */
+    enum wta_task_state state;
+    unsigned long running_on;       /* wta_thread_id() of the polling thread */
+    bool lost_self_wake;            /* W4: its own poll woke it, and the wake was lost */
+    uint64_t last_wake_t;           /* trace stamp of the wake that scheduled it */
+
+    /* Set at spawn, read-only after. */
+    struct wta_runtime *rt;
+    uint64_t id, parent;
+    struct wta_future *fut;         /* owned; only the RUNNING worker touches it */
+    struct wta_oneshot_tx *join;    /* where the output goes */
+    uint32_t polls;                 /* only the RUNNING worker touches it */
+
+    _Atomic int refs;               /* the runtime's (until DONE) + waker clones */
+    _Atomic int wakers;             /* live waker clones, for the trace */
+
+    struct wta_task *next;          /* run-queue link, guarded by that queue's lock */
+    struct wta_task *all_prev, *all_next;  /* rt->tasks, guarded by rt->tasks_lock */
+};
+
+const char *wta_task_state_name(enum wta_task_state s)
+{
+    static const char *names[] = {"IDLE", "SCHEDULED", "RUNNING", "NOTIFIED", "DONE"};
+    return (unsigned)s < 5 ? names[s] : "?";
+}
+
+uint64_t wta_task_id(const struct wta_task *t) { return t->id; }
+uint64_t wta_task_last_wake_t(const struct wta_task *t) { return t->last_wake_t; }
+struct wta_task *wta_task_next(struct wta_task *t) { return t->next; }
+void wta_task_set_next(struct wta_task *t, struct wta_task *next) { t->next = next; }
+struct wta_runtime *wta_task_runtime(const struct wta_task *t) { return t->rt; }
+
+/* Creates a task in state SCHEDULED (the caller pushes it) and lists it in rt->tasks. */
+struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
+                              struct wta_oneshot_tx *join, const char *name,
+                              const char *file, int line)
+{
+    struct wta_task *t = wta_xcalloc(1, sizeof *t);
+    wta_mutex_init(&t->lock);
+    t->state = WTA_TASK_SCHEDULED;
+    t->rt = rt;
+    t->id = atomic_fetch_add(&rt->next_task_id, 1);
+    t->parent = wta_self.current != NULL ? wta_self.current->id : 0;
+    t->fut = f;
+    t->join = join;
+    atomic_init(&t->refs, 1);
+    atomic_init(&t->wakers, 0);
+
+    wta_mutex_lock(&rt->tasks_lock);
+    t->all_next = rt->tasks;
+    if (rt->tasks != NULL)
+        rt->tasks->all_prev = t;
+    rt->tasks = t;
+    wta_mutex_unlock(&rt->tasks_lock);
+    atomic_fetch_add(&rt->live_tasks, 1);
+
+    t->last_wake_t = 0;
+    WTA_TRACE(rt, TASK_SPAWN, t->id, t->parent, WTA_S(name), WTA_S(file), line);
+    return t;
+}
+
+void wta_task_hold(struct wta_task *t)
+{
+    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+}
+
+/* Drops one reference; the last one frees the task's memory. */
+void wta_task_release(struct wta_task *t)
+{
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    wta_mutex_destroy(&t->lock);
+    free(t);
+}
+
+int wta_task_wakers_delta(struct wta_task *t, int delta)
+{
+    return atomic_fetch_add_explicit(&t->wakers, delta, memory_order_relaxed) + delta;
+}
+
+/* Takes t off rt->tasks and lets go of the runtime's reference. */
+static void unlist(struct wta_task *t)
+{
+    struct wta_runtime *rt = t->rt;
+    wta_mutex_lock(&rt->tasks_lock);
+    if (t->all_prev != NULL)
+        t->all_prev->all_next = t->all_next;
+    else
+        rt->tasks = t->all_next;
+    if (t->all_next != NULL)
+        t->all_next->all_prev = t->all_prev;
+    wta_mutex_unlock(&rt->tasks_lock);
+    atomic_fetch_sub(&rt->live_tasks, 1);
+    wta_task_release(t);
+}
+
+/*
+ * Ends an unfinished task: its future is dropped and its JoinHandle sees
+ * -ECANCELED. The caller has set DONE. Runs user code (drop): no locks held.
+ */
+static void cancel(struct wta_task *t, const char *why)
+{
+    WTA_TRACE(t->rt, TASK_DROP, t->id, WTA_S(why));
+    wta_future_drop(t->fut);
+    t->fut = NULL;
+    WTA_TRACE(t->rt, JOIN_CANCEL, t->id);
+    wta_join_cancel(t->join);
+    t->join = NULL;
+    unlist(t);
+}
+
+/*
+ * The wake state machine: called by a task's waker, on any thread.
+ * Pushes the task only on IDLE -> SCHEDULED, so it is queued at most once.
+ */
+void wta_wake_task(struct wta_task *t, bool by_ref)
+{
+    struct wta_runtime *rt = t->rt;
+    const char *outcome;
+    bool push = false;
+    struct wta_task *cur = wta_self.current;
+
+    wta_mutex_lock(&t->lock);
+    switch (t->state) {
+    case WTA_TASK_IDLE:
+        t->state = WTA_TASK_SCHEDULED;
+        outcome = "scheduled";
+        push = true;
+        break;
+    case WTA_TASK_SCHEDULED:
+    case WTA_TASK_NOTIFIED:
+        outcome = "already-scheduled";
+        break;
+    case WTA_TASK_RUNNING:
+        if (t->running_on == wta_thread_id() && wta_bug(rt, WTA_BUG_W4)) {
+            outcome = "lost";       // W4: the original drops a self-wake...
+            t->lost_self_wake = true;   // ...and then frees the task
+        } else if (t->running_on != wta_thread_id() && wta_bug(rt, WTA_BUG_W2)) {
+            outcome = "lost";       // W2: the original's slot is empty during the poll
+        } else {
+            // LESSON 02: woken while running: remember it, and the worker
+            // re-queues the task when this poll returns.
+            t->state = WTA_TASK_NOTIFIED;
+            outcome = "notified-while-running";
+        }
+        break;
+    case WTA_TASK_DONE:
+    default:
+        outcome = "stale";
+        break;
+    }
+    // Stamped under the lock, so it sorts before the poll it causes.
+    uint64_t tw = 0;
+    if (rt->trace != NULL)
+        tw = wta_trace_rec(rt, 0, WTA_EV_WAKER_WAKE, t->id,
+                           WTA_S(wta_wake_source_name(wta_self.src)), WTA_S(outcome),
+                           cur != NULL ? cur->id : 0, by_ref, 0);
+    if (push || t->state == WTA_TASK_NOTIFIED)
+        t->last_wake_t = tw;
+    wta_mutex_unlock(&t->lock);
+
+    if (push)
+        wta_executor_push(rt->exec, t);
+}
+
+/* Frees a task whose lost self-wake left no one to wake it (W4 on). */
+static bool w4_frees(struct wta_task *t)
+{
+    return t->lost_self_wake && atomic_load(&t->wakers) == 0;
+}
+
+/*
+ * Polls t once on the calling worker. Afterwards, per the state machine:
+ * ready -> DONE (output into the JoinHandle); pending -> IDLE, or
+ * NOTIFIED -> SCHEDULED and pushed again.
+ */
+void wta_task_run(struct wta_task *t)
+{
+    struct wta_runtime *rt = t->rt;
+
+    wta_mutex_lock(&t->lock);
+    if (t->state != WTA_TASK_SCHEDULED)
+        wta_panic("task_run: not SCHEDULED");
+    t->state = WTA_TASK_RUNNING;
+    t->running_on = wta_thread_id();
+    t->lost_self_wake = false;
+    uint64_t after = t->last_wake_t;
+    wta_mutex_unlock(&t->lock);
+
+    // The context borrows the runtime's reference: no clone per poll.
+    struct wta_waker waker = wta_task_waker_borrowed(t);
+    struct wta_context cx = {.waker = &waker};
+    intptr_t out = 0;
+    t->polls++;
+    WTA_TRACE_AFTER(rt, after, POLL_BEGIN, t->id, t->polls);
+    wta_self.current = t;
+    int rc = t->fut->vt->poll(t->fut, &cx, &out);
+    wta_self.current = NULL;
+
+    if (rc != WTA_PENDING) {
+        wta_mutex_lock(&t->lock);
+        t->state = WTA_TASK_DONE;
+        wta_mutex_unlock(&t->lock);
+        WTA_TRACE(rt, POLL_END, t->id, t->polls, WTA_S("ready"), WTA_S("done"));
+        wta_future_drop(t->fut);
+        t->fut = NULL;
+        WTA_TRACE(rt, TASK_DROP, t->id, WTA_S("done"));
+        WTA_TRACE(rt, JOIN_SEND, t->id, rc, out);
+        wta_join_send(t->join, rc, out);
+        t->join = NULL;
+        unlist(t);
+        return;
+    }
+
+    bool requeue = false, freed = false;
+    wta_mutex_lock(&t->lock);
+    if (t->state == WTA_TASK_NOTIFIED) {
+        t->state = WTA_TASK_SCHEDULED;   // LESSON 02: the wake that came during the poll
+        requeue = true;
+    } else if (wta_bug(rt, WTA_BUG_W4) && w4_frees(t)) {
+        t->state = WTA_TASK_DONE;        // W4: nobody holds a waker, so the original frees it
+        freed = true;
+    } else {
+        t->state = WTA_TASK_IDLE;
+    }
+    wta_mutex_unlock(&t->lock);
+    WTA_TRACE(rt, POLL_END, t->id, t->polls, WTA_S("pending"),
+              WTA_S(requeue ? "requeue" : freed ? "freed" : "idle"));
+    if (requeue)
+        wta_executor_push(rt->exec, t);
+    else if (freed)
+        cancel(t, "freed");
+}
+
+/* Shutdown (workers stopped): drops every task still listed. Returns how many. */
+int wta_task_drop_all(struct wta_runtime *rt)
+{
+    int n = 0;
+    for (;;) {
+        wta_mutex_lock(&rt->tasks_lock);
+        struct wta_task *t = rt->tasks;
+        if (t != NULL)
+            wta_task_hold(t);   // keep it alive while we decide
+        wta_mutex_unlock(&rt->tasks_lock);
+        if (t == NULL)
+            return n;
+        wta_mutex_lock(&t->lock);
+        t->state = WTA_TASK_DONE;
+        wta_mutex_unlock(&t->lock);
+        cancel(t, "shutdown");
+        wta_task_release(t);
+        n++;
+    }
+}

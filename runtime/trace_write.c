@@ -1,0 +1,403 @@
+/*
+ * trace_write.c - the writer thread: formats full batches as JSON Lines.
+ *
+ * Recording threads hand over batches of binary records (trace.c); this
+ * thread turns each into lines, using the field names and types of
+ * wta_events.h, and writes them with write(2), one batch per call, so a
+ * crash of the program loses only what was never handed over.
+ *
+ * Write errors (a full disk, a file-size limit) never stop the runtime:
+ * the batch is dropped and counted, the file is cut back to the end of the
+ * last whole batch so it stays valid JSON Lines, stderr says so once, and
+ * the last line (trace.end) gives the count. If even trace.end does not
+ * fit, the last whole batch is cut to make room for it.
+ *
+ * Memory is bounded: past WRITER_MAX_PENDING batches waiting (about
+ * 256 MB), a recording thread waits for the writer instead of growing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define BATCH_RECS 1024
+#define BATCH_ARENA 8192
+#define WRITER_MAX_PENDING 3500
+
+struct wta_trace_batch {
+    struct wta_trace_batch *next;
+    char thread[24];
+    uint32_t n;
+    uint32_t arena_used;
+    struct wta_trace_rec recs[BATCH_RECS];
+    char arena[BATCH_ARENA];
+};
+
+struct wta_trace_writer {
+    int fd;
+    char *path;
+    pthread_t thread;
+    struct wta_mutex lock;           /* guards everything below */
+    pthread_cond_t work;             /* the writer waits for batches */
+    pthread_cond_t progress;         /* submitters and flush wait for the writer */
+    struct wta_trace_batch *head, *tail;
+    size_t pending;
+    uint64_t submitted, written;     /* batches, for flush */
+    bool stop;
+    uint64_t dropped;                /* events lost to write errors */
+    int err;                         /* the first write error, -errno */
+    off_t good, prev_good;           /* file ends of the last two whole batches */
+    uint32_t last_n;                 /* events in the last whole batch */
+    char *out;                       /* formatting buffer (writer thread only) */
+};
+
+/* The field specs of wta_events.h, split once into names and types. */
+struct ev_spec {
+    const char *name;
+    int nfields;
+    char fname[6][24];
+    char ftype[6];
+};
+static struct ev_spec specs[WTA_EV_COUNT];
+static pthread_once_t specs_once = PTHREAD_ONCE_INIT;
+
+static void parse_specs(void)
+{
+    static const char *names[] = {
+#define WTA_EV_NAME(id, name, fields, doc) name,
+        WTA_EVENT_LIST(WTA_EV_NAME)
+#undef WTA_EV_NAME
+    };
+    static const char *fields[] = {
+#define WTA_EV_FIELDS(id, name, fields, doc) fields,
+        WTA_EVENT_LIST(WTA_EV_FIELDS)
+#undef WTA_EV_FIELDS
+    };
+    for (int e = 0; e < WTA_EV_COUNT; e++) {
+        struct ev_spec *s = &specs[e];
+        s->name = names[e];
+        const char *p = fields[e];
+        while (*p != '\0' && s->nfields < 6) {
+            int n = 0;
+            while (*p == ' ')
+                p++;
+            while (*p != ':' && *p != '\0' && n < 23)
+                s->fname[s->nfields][n++] = *p++;
+            if (*p != ':')
+                wta_panic("event spec: field without type");
+            s->ftype[s->nfields++] = p[1];
+            p += 2;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- formatting */
+
+static char *put_str(char *o, const char *s)
+{
+    while (*s != '\0')
+        *o++ = *s++;
+    return o;
+}
+
+static char *put_u64(char *o, uint64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        *o++ = tmp[--n];
+    return o;
+}
+
+static char *put_i64(char *o, int64_t v)
+{
+    if (v < 0) {
+        *o++ = '-';
+        return put_u64(o, (uint64_t)0 - (uint64_t)v);
+    }
+    return put_u64(o, (uint64_t)v);
+}
+
+/* Writes s as a JSON string body (no quotes) into dst; always terminates. */
+size_t wta_json_escape(char *dst, size_t cap, const char *s)
+{
+    size_t n = 0;
+    for (; s != NULL && *s != '\0' && n + 7 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            dst[n++] = '\\';
+            dst[n++] = (char)c;
+        } else if (c < 0x20) {
+            n += (size_t)snprintf(dst + n, cap - n, "\\u%04x", c);
+        } else {
+            dst[n++] = (char)c;
+        }
+    }
+    if (cap > 0)
+        dst[n < cap ? n : cap - 1] = '\0';
+    return n;
+}
+
+/* One event as one line. o has room for at least MAX_LINE bytes. */
+#define MAX_LINE 12288
+static char *format_rec(char *o, const char *thread, const struct wta_trace_rec *r,
+                        uint64_t dropped)
+{
+    const struct ev_spec *s = &specs[r->ev];
+    o = put_str(o, "{\"t\":");
+    o = put_u64(o, r->t);
+    o = put_str(o, ",\"th\":\"");
+    o = put_str(o, thread);
+    o = put_str(o, "\",\"seq\":");
+    o = put_u64(o, r->seq);
+    o = put_str(o, ",\"ev\":\"");
+    o = put_str(o, s->name);
+    *o++ = '"';
+    for (int i = 0; i < s->nfields; i++) {
+        uint64_t v = r->a[i];
+        if (r->ev == WTA_EV_TRACE_END)   // the writer knows the final count
+            v = i == 0 ? dropped : dropped == 0;
+        *o++ = ',';
+        *o++ = '"';
+        o = put_str(o, s->fname[i]);
+        *o++ = '"';
+        *o++ = ':';
+        switch (s->ftype[i]) {
+        case 'u': o = put_u64(o, v); break;
+        case 'i': o = put_i64(o, (int64_t)v); break;
+        case 'b': o = put_str(o, v ? "true" : "false"); break;
+        case 's':
+            *o++ = '"';
+            o += wta_json_escape(o, 4096 + 8, v ? (const char *)(uintptr_t)v : "");
+            *o++ = '"';
+            break;
+        default: wta_panic("event spec: unknown type");
+        }
+    }
+    return put_str(o, "}\n");
+}
+
+/* ---------------------------------------------------------------- writing */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return k < 0 ? -errno : -EIO;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Writes one formatted batch; on error drops it and keeps the file whole. */
+static void write_batch(struct wta_trace_writer *w, const char *buf, size_t len, uint32_t n)
+{
+    int err = write_all(w->fd, buf, len);
+    wta_mutex_lock(&w->lock);
+    if (err == 0) {
+        w->prev_good = w->good;
+        w->good += (off_t)len;
+        w->last_n = n;
+    } else {
+        w->dropped += n;
+        if (w->err == 0) {
+            w->err = err;
+            fprintf(stderr, "wta: trace file '%s': %s; dropping events "
+                    "(the trace's last line will say how many)\n", w->path, strerror(-err));
+        }
+    }
+    off_t good = w->good;
+    wta_mutex_unlock(&w->lock);
+    if (err != 0 && ftruncate(w->fd, good) == 0)
+        lseek(w->fd, good, SEEK_SET);
+}
+
+static void format_and_write(struct wta_trace_writer *w, struct wta_trace_batch *b)
+{
+    uint64_t dropped;
+    wta_mutex_lock(&w->lock);
+    dropped = w->dropped;
+    wta_mutex_unlock(&w->lock);
+    char *o = w->out;
+    bool has_end = false;
+    for (uint32_t i = 0; i < b->n; i++) {
+        o = format_rec(o, b->thread, &b->recs[i], dropped);
+        has_end |= b->recs[i].ev == WTA_EV_TRACE_END;
+    }
+    size_t len = (size_t)(o - w->out);
+    if (!has_end) {
+        write_batch(w, w->out, len, b->n);
+        return;
+    }
+    // The last batch: if it does not fit, cut the batch before it to make room.
+    if (write_all(w->fd, w->out, len) == 0)
+        return;
+    wta_mutex_lock(&w->lock);
+    w->dropped += b->n - 1 + w->last_n;
+    dropped = w->dropped;
+    off_t cut = w->prev_good;
+    wta_mutex_unlock(&w->lock);
+    if (ftruncate(w->fd, cut) == 0 && lseek(w->fd, cut, SEEK_SET) == cut) {
+        o = format_rec(w->out, b->thread, &b->recs[b->n - 1], dropped);
+        if (write_all(w->fd, w->out, (size_t)(o - w->out)) == 0)
+            return;
+    }
+    fprintf(stderr, "wta: trace file '%s': could not write the last line either; "
+            "the trace is cut short\n", w->path);
+}
+
+static void *writer_main(void *arg)
+{
+    struct wta_trace_writer *w = arg;
+    wta_mutex_lock(&w->lock);
+    for (;;) {
+        while (w->head == NULL && !w->stop)
+            wta_cond_wait(&w->work, &w->lock);
+        if (w->head == NULL)
+            break;
+        struct wta_trace_batch *b = w->head;
+        w->head = b->next;
+        if (w->head == NULL)
+            w->tail = NULL;
+        wta_mutex_unlock(&w->lock);
+        format_and_write(w, b);
+        free(b);
+        wta_mutex_lock(&w->lock);
+        w->pending--;
+        w->written++;
+        pthread_cond_broadcast(&w->progress);
+    }
+    wta_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+struct wta_trace_writer *wta_writer_new(const char *path, const char *header, int *err)
+{
+    pthread_once(&specs_once, parse_specs);
+    signal(SIGXFSZ, SIG_IGN);   // a file-size limit is a write error, not death
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *err = -errno;
+        return NULL;
+    }
+    struct wta_trace_writer *w = wta_xcalloc(1, sizeof *w);
+    w->fd = fd;
+    w->path = strdup(path);
+    w->out = wta_xmalloc((size_t)BATCH_RECS * MAX_LINE);
+    wta_mutex_init(&w->lock);
+    pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->progress, NULL);
+    write_batch(w, header, strlen(header), 0);
+    int e = pthread_create(&w->thread, NULL, writer_main, w);
+    if (e != 0) {
+        close(fd);
+        free(w->out);
+        free(w->path);
+        free(w);
+        *err = -e;
+        return NULL;
+    }
+    return w;
+}
+
+struct wta_trace_batch *wta_writer_batch_new(const char *thread_name)
+{
+    struct wta_trace_batch *b = wta_xmalloc(sizeof *b);
+    b->next = NULL;
+    snprintf(b->thread, sizeof b->thread, "%s", thread_name);
+    b->n = 0;
+    b->arena_used = 0;
+    return b;
+}
+
+struct wta_trace_rec *wta_batch_slot(struct wta_trace_batch *b)
+{
+    return b->n < BATCH_RECS ? &b->recs[b->n++] : NULL;
+}
+
+/* Copies s (cut at 4096 bytes) into the batch; falls back to a marker if full. */
+const char *wta_batch_copy_str(struct wta_trace_batch *b, const char *s)
+{
+    size_t n = strnlen(s, 4096);
+    if (b->arena_used + n + 1 > BATCH_ARENA)
+        return "(string dropped: batch full)";
+    char *dst = b->arena + b->arena_used;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+    b->arena_used += (uint32_t)(n + 1);
+    return dst;
+}
+
+void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b)
+{
+    wta_mutex_lock(&w->lock);
+    while (w->pending >= WRITER_MAX_PENDING)
+        wta_cond_wait(&w->progress, &w->lock);   // back-pressure, never silent loss
+    b->next = NULL;
+    if (w->tail != NULL)
+        w->tail->next = b;
+    else
+        w->head = b;
+    w->tail = b;
+    w->pending++;
+    w->submitted++;
+    pthread_cond_signal(&w->work);
+    wta_mutex_unlock(&w->lock);
+}
+
+/* Waits until every batch submitted so far is written. */
+void wta_writer_flush(struct wta_trace_writer *w)
+{
+    wta_mutex_lock(&w->lock);
+    uint64_t target = w->submitted;
+    while (w->written < target)
+        wta_cond_wait(&w->progress, &w->lock);
+    wta_mutex_unlock(&w->lock);
+}
+
+uint64_t wta_writer_dropped(struct wta_trace_writer *w)
+{
+    wta_mutex_lock(&w->lock);
+    uint64_t n = w->dropped;
+    wta_mutex_unlock(&w->lock);
+    return n;
+}
+
+int wta_writer_error(struct wta_trace_writer *w)
+{
+    wta_mutex_lock(&w->lock);
+    int e = w->err;
+    wta_mutex_unlock(&w->lock);
+    return e;
+}
+
+/* Writes what is left, stops the thread, closes the file. */
+void wta_writer_free(struct wta_trace_writer *w)
+{
+    wta_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->work);
+    wta_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    if (close(w->fd) != 0 && w->err == 0)
+        fprintf(stderr, "wta: trace file '%s': %s\n", w->path, strerror(errno));
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->progress);
+    wta_mutex_destroy(&w->lock);
+    free(w->out);
+    free(w->path);
+    free(w);
+}

@@ -1,0 +1,258 @@
+/*
+ * wta.h - the whole public API of wta, a small teaching async runtime.
+ *
+ * Read it top to bottom: the poll protocol, futures and wakers, the runtime
+ * and its configuration, spawning and JoinHandles, block_on, the leaf
+ * futures, and the trace recorder.
+ *
+ * The model is Rust's: a *future* is a state machine with a poll function.
+ * Polling it either finishes it (READY, with an output) or returns PENDING,
+ * and a future that returns PENDING has arranged for a *waker* to be called
+ * when polling it again could make progress. A *task* is a spawned future
+ * owned by the runtime; waking the task's waker puts it back on a run queue,
+ * and a worker thread polls it again.
+ *
+ * Conventions (libuv's): calls return 0 or a negative errno; wta_strerror()
+ * turns one into text. Constructors return NULL and set errno. Every
+ * struct is spelled out (no typedefs); function types end in _fn.
+ */
+#ifndef WTA_H
+#define WTA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WTA_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- polling */
+
+/*
+ * A poll function returns WTA_PENDING, or the future is finished: 0 with
+ * its output in *out, or a negative errno (-ECANCELED, -ETIMEDOUT, ...).
+ * Once a future has finished it must not be polled again.
+ */
+#define WTA_PENDING 1
+#define WTA_READY   0
+
+struct wta_future;
+struct wta_context;
+
+typedef int (*wta_poll_fn)(struct wta_future *self, struct wta_context *cx,
+                           intptr_t *out);
+/* Releases what the future holds (its wakers, its children) and frees it. */
+typedef void (*wta_drop_fn)(struct wta_future *self);
+
+struct wta_future_vt {
+    const char *name;  /* shown in traces: the task's name by default */
+    wta_poll_fn poll;
+    wta_drop_fn drop;
+};
+
+/*
+ * A future is any struct whose first member is a struct wta_future:
+ *
+ *     struct countdown { struct wta_future base; int step; ... };
+ *
+ * Futures are heap objects owned by whoever holds the pointer; owning one
+ * means either polling it to completion or dropping it.
+ */
+struct wta_future {
+    const struct wta_future_vt *vt;
+};
+
+int  wta_poll(struct wta_future *f, struct wta_context *cx, intptr_t *out);
+void wta_future_drop(struct wta_future *f);  /* NULL is allowed */
+
+/* ---------------------------------------------------------------- wakers */
+
+/*
+ * A waker is a vtable over a data pointer, like Rust's RawWaker. Its owner
+ * must call exactly one of wake() (which consumes it) or drop(); clone()
+ * makes a second owner. wake_by_ref() wakes without consuming.
+ */
+struct wta_waker;
+
+struct wta_waker_vt {
+    struct wta_waker (*clone)(const struct wta_waker *w);
+    void (*wake)(struct wta_waker *w);
+    void (*wake_by_ref)(const struct wta_waker *w);
+    void (*drop)(struct wta_waker *w);
+};
+
+struct wta_waker {
+    const struct wta_waker_vt *vt;
+    void *data;
+};
+
+/* What caused a wake: recorded in the trace so a viewer can say why. */
+enum wta_wake_source {
+    WTA_SRC_EXTERNAL,  /* a thread the runtime does not know */
+    WTA_SRC_TASK,      /* a task's poll woke it (a channel send, a yield, ...) */
+    WTA_SRC_REACTOR,   /* an fd became ready */
+    WTA_SRC_TIMER,     /* a deadline passed */
+    WTA_SRC_JOIN,      /* a JoinHandle's task finished */
+    WTA_SRC_MAIN,      /* the thread in block_on */
+    WTA_SRC_BLOCKING,  /* a spawn_blocking job finished */
+};
+
+struct wta_context {
+    const struct wta_waker *waker;  /* borrowed: clone it to keep it */
+};
+
+struct wta_waker wta_waker_clone(const struct wta_waker *w);
+void wta_waker_wake(struct wta_waker *w);          /* consumes w */
+void wta_waker_wake_by_ref(const struct wta_waker *w);
+void wta_waker_drop(struct wta_waker *w);          /* a zeroed waker is a no-op */
+/* Wake (by ref), telling the trace who is waking: a timer, a join, ... */
+void wta_waker_wake_from(const struct wta_waker *w, enum wta_wake_source src);
+bool wta_waker_is_set(const struct wta_waker *w);
+/* Would a and b wake the same thing? (Keep a stored waker instead of re-cloning.) */
+bool wta_waker_will_wake(const struct wta_waker *a, const struct wta_waker *b);
+/* A waker that does nothing: for polling a future by hand. */
+const struct wta_waker *wta_waker_noop(void);
+
+/* ---------------------------------------------------------------- runtime */
+
+/*
+ * The original wta's concurrency bugs, each switchable back on so a lesson
+ * can show the bug, its trace and its fix. Default: none (correct).
+ */
+enum wta_bug {
+    WTA_BUG_W1 = 1 << 0,  /* block_on clears `ready` after the poll: a wake during it is erased */
+    WTA_BUG_W2 = 1 << 1,  /* a wake from another thread while the task runs is lost */
+    WTA_BUG_W3 = 1 << 2,  /* worker checks the queue, then registers as sleeper: a push between is lost */
+    WTA_BUG_W4 = 1 << 3,  /* a self-wake (yield) during the poll frees the task: its JoinHandle sees -ECANCELED */
+    WTA_BUG_W5 = 1 << 4,  /* only block_on drives the reactor, on a fixed 100 us spin */
+};
+
+enum wta_scheduler {
+    WTA_SCHED_LOCAL = 0,  /* default: per-worker queues + a shared queue */
+    WTA_SCHED_GLOBAL,     /* wta's original: one FIFO under one lock */
+};
+
+/*
+ * Hooks that open a bug's race window every time, so a lesson never has to
+ * "run it until it breaks". Called only while the matching bug is on.
+ */
+struct wta_hooks {
+    /* W3: a worker found the queue empty and is about to register as a
+     * sleeper. Runs on that worker, no runtime lock held. */
+    void (*w3_before_sleep)(void *arg, int worker);
+    void *arg;
+};
+
+struct wta_config {
+    int workers;                 /* 0: one per online CPU */
+    unsigned bugs;               /* enum wta_bug flags; 0 = correct */
+    enum wta_scheduler scheduler;
+    const char *trace_path;      /* NULL: $WTA_TRACE, else no trace */
+    const char *program;         /* name in the trace header; NULL: "wta" */
+    bool no_hang_check;          /* see wta_block_on() */
+    int max_blocking;            /* spawn_blocking threads; 0: 64 */
+    struct wta_hooks hooks;
+};
+
+struct wta_runtime;
+
+/* Starts cfg->workers worker threads at once. NULL cfg: defaults.
+ * Returns NULL and sets errno on failure. */
+struct wta_runtime *wta_runtime_new(const struct wta_config *cfg);
+
+/* Shuts down: workers stop, every task not finished is dropped (its
+ * future's drop runs, its JoinHandle reports -ECANCELED), the trace is
+ * flushed and closed, everything is freed. Call from outside any task. */
+void wta_runtime_free(struct wta_runtime *rt);
+
+int wta_runtime_workers(const struct wta_runtime *rt);
+/* The runtime of the calling thread (a worker, or a thread in block_on), or NULL. */
+struct wta_runtime *wta_runtime_current(void);
+
+/* ---------------------------------------------------------------- spawn */
+
+/*
+ * Spawns f as a task and returns its JoinHandle, a future whose output is
+ * the task's output (or -ECANCELED if the task was dropped unfinished).
+ * Dropping the handle detaches the task. f is always consumed. Returns NULL
+ * with errno = ESRCH when called outside a runtime (wta_spawn), or ENOMEM.
+ */
+struct wta_future *wta_spawn_at(struct wta_runtime *rt, struct wta_future *f,
+                                const char *name, const char *file, int line);
+
+/* Spawn on the calling thread's runtime (inside a task or block_on). */
+#define wta_spawn(f) wta_spawn_at(NULL, (f), NULL, __FILE__, __LINE__)
+#define wta_spawn_named(f, name) wta_spawn_at(NULL, (f), (name), __FILE__, __LINE__)
+/* Spawn on a given runtime, from any thread. */
+#define wta_runtime_spawn(rt, f) wta_spawn_at((rt), (f), NULL, __FILE__, __LINE__)
+
+/* Polls the handle with no waker: 0 (output in *out), -ECANCELED, or WTA_PENDING. */
+int wta_join_try(struct wta_future *handle, intptr_t *out);
+
+/*
+ * Runs fn(arg) on a blocking thread, off the workers. Blocking threads are
+ * started on demand, up to cfg.max_blocking, reused for later jobs, and
+ * joined at shutdown (which waits for running jobs: a job cannot be
+ * cancelled). Returns a JoinHandle whose output is fn's return value.
+ */
+typedef intptr_t (*wta_blocking_fn)(void *arg);
+struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn fn,
+                                         void *arg, const char *name,
+                                         const char *file, int line);
+#define wta_spawn_blocking(fn, arg) \
+    wta_spawn_blocking_at(NULL, (fn), (arg), #fn, __FILE__, __LINE__)
+
+/* ---------------------------------------------------------------- block_on */
+
+/*
+ * Polls f on the calling thread with a MainWaker until it is ready, then
+ * drops it. Between polls the thread does book_keeping (waits for the
+ * MainWaker). Returns f's result (0 or -errno), its output in *out (out may
+ * be NULL). Returns -EDEADLK if nothing can ever wake f: every worker is
+ * parked, no blocking job runs and the reactor waits on nothing (a lost
+ * wakeup; off with cfg.no_hang_check, e.g. when a foreign thread holds a waker).
+ */
+int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out);
+
+/* ---------------------------------------------------------------- leaf futures */
+
+/* Ready at once with the given output. */
+struct wta_future *wta_ready(intptr_t value);
+/* Pending once (waking itself: back of the queue), then ready with 0. */
+struct wta_future *wta_yield_now(void);
+
+/*
+ * Oneshot channel: one value, one sender, one receiver. The receiver is a
+ * future: 0 with the value, or -EPIPE if the sender was dropped unsent.
+ */
+struct wta_oneshot_tx;
+int  wta_oneshot_new(struct wta_oneshot_tx **tx, struct wta_future **rx);
+int  wta_oneshot_send(struct wta_oneshot_tx *tx, intptr_t value); /* consumes tx; -EPIPE if rx gone */
+void wta_oneshot_tx_drop(struct wta_oneshot_tx *tx);
+
+/* ---------------------------------------------------------------- trace */
+
+/*
+ * The recorder writes JSON Lines (traces/SCHEMA.md). It is on when
+ * cfg.trace_path or $WTA_TRACE names a file. An unwritable file is
+ * reported on stderr and the runtime runs untraced; wta_trace_error() then
+ * says why. A write error later (disk full) drops events, counts them and
+ * says so in the trace's last line.
+ */
+bool wta_trace_on(const struct wta_runtime *rt);
+int  wta_trace_error(const struct wta_runtime *rt);     /* 0 or -errno */
+uint64_t wta_trace_dropped(const struct wta_runtime *rt);
+const char *wta_trace_path(const struct wta_runtime *rt);
+/* A lesson note: a caption the viewer shows and pauses at. Copied. */
+void wta_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void wta_runtime_note(struct wta_runtime *rt, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A user mark (two numbers) on the calling thread: the cheapest event. */
+void wta_trace_mark(struct wta_runtime *rt, uint64_t id, uint64_t value);
+/* Writes out every thread's buffered events now. */
+void wta_trace_flush(struct wta_runtime *rt);
+
+/* ---------------------------------------------------------------- errors */
+
+const char *wta_strerror(int err);  /* err: a negative errno */
+
+#endif /* WTA_H */

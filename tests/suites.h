@@ -1,0 +1,20 @@
+/*
+ * suites.h - the one table of every test suite, in the order they run.
+ * Each tests/test_<module>.c defines `void suite_<module>(void)` that adds
+ * its suite and tests to the CUnit registry.
+ */
+#ifndef WTA_TEST_SUITES_H
+#define WTA_TEST_SUITES_H
+
+#define WTA_TEST_SUITES(X) \
+    X(task)                \
+    X(block_on)            \
+    X(join)                \
+    X(bugs)                \
+    X(trace)
+
+#define WTA_SUITE_DECL(name) void suite_##name(void);
+WTA_TEST_SUITES(WTA_SUITE_DECL)
+#undef WTA_SUITE_DECL
+
+#endif

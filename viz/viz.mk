@@ -1,0 +1,1 @@
+# viz: the trace model, wta-trace and the viewer (see viz/README.md)
