@@ -50,6 +50,8 @@ RUNTIME_SRCS := \
 	runtime/oneshot.c \
 	runtime/blocking.c \
 	runtime/future.c \
+	runtime/reactor.c \
+	runtime/timer.c \
 	runtime/trace.c \
 	runtime/trace_write.c
 

@@ -14,6 +14,10 @@
  * check must then find us in the sleeper list and wake us. The original
  * checked, let go of the lock, then registered (bug W3).
  *
+ * When there is no task, the first worker to sleep waits in the reactor
+ * (epoll) rather than on a condvar: it is the "driver" (reactor.c). A push
+ * wakes a condvar sleeper if there is one, else interrupts the driver.
+ *
  * Fields of struct wta_executor marked [lock] are guarded by ex->lock.
  * nparked and len are also atomics so the hang check can read them
  * without taking the lock.
@@ -33,6 +37,7 @@ struct wta_worker {
     bool unparked;                   /* [lock] a pusher picked us */
     uint64_t unpark_t;               /* [lock] trace stamp of that unpark */
     struct wta_worker *next_sleeper; /* [lock] */
+    uint64_t polls;                  /* this worker's own count */
 };
 
 struct wta_executor {
@@ -41,10 +46,13 @@ struct wta_executor {
     struct wta_task *head, *tail;    /* [lock] the run queue */
     _Atomic uint64_t len;            /* [lock] to write */
     struct wta_worker *sleepers;     /* [lock] a stack of parked workers */
-    _Atomic int nparked;             /* [lock] to write */
+    _Atomic int nparked;             /* [lock] to write; counts the driver too */
     bool shutdown;                   /* [lock] */
+    bool driving;                    /* [lock] a worker has the reactor */
+    bool driver_waiting;             /* [lock] ...and is (about to be) in epoll_wait */
     int nworkers;
     struct wta_worker *workers;
+    struct wta_worker *driver;       /* [lock] the worker in the reactor, if any */
 };
 
 /* The scheduler actually running, as the trace names it. */
@@ -103,6 +111,23 @@ static struct wta_worker *pick_sleeper(struct wta_executor *ex, const char *why)
     return w;
 }
 
+/*
+ * Takes the driver out of its wait: it is no longer counted as parked.
+ * Returns true if the caller must interrupt epoll_wait (after unlocking):
+ * not when the driver itself is pushing what its turn woke.
+ */
+static bool stop_driver_wait(struct wta_executor *ex, const char *why)
+{
+    if (!ex->driver_waiting)
+        return false;
+    ex->driver_waiting = false;
+    atomic_store(&ex->nparked, ex->nparked - 1);
+    bool self = wta_self.worker != NULL && wta_self.worker == ex->driver;
+    if (!self)
+        WTA_TRACE(ex->rt, WORKER_UNPARK, ex->driver->index, WTA_S(why));
+    return !self;
+}
+
 /* Runnable: queue t and wake at most one sleeping worker. Any thread. */
 void wta_executor_push(struct wta_executor *ex, struct wta_task *t)
 {
@@ -113,10 +138,37 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t)
         return;
     }
     enqueue(ex, t);
+    // A worker asleep on its condvar is the cheapest to wake; else the driver.
     struct wta_worker *w = pick_sleeper(ex, "push");
+    bool interrupt = w == NULL && stop_driver_wait(ex, "push");
     wta_mutex_unlock(&ex->lock);
     if (w != NULL)
         pthread_cond_signal(&w->cond);
+    if (interrupt)
+        wta_reactor_unpark(ex->rt->reactor);
+}
+
+/*
+ * Sleeps in the reactor instead of on the condvar: this worker is the
+ * driver until the turn returns (a socket or timer is ready, or a push
+ * interrupted it). Must hold ex->lock; lets go of it while waiting.
+ */
+static void drive(struct wta_worker *w)
+{
+    struct wta_executor *ex = w->ex;
+    ex->driving = true;
+    ex->driver = w;
+    ex->driver_waiting = true;
+    int parked = atomic_load(&ex->nparked) + 1;
+    atomic_store(&ex->nparked, parked);
+    wta_mutex_unlock(&ex->lock);
+    if (parked == ex->nworkers)
+        wta_main_poke(ex->rt);
+    wta_reactor_turn(ex->rt->reactor, -1);   // LESSON 06: an idle worker waits in epoll
+    wta_mutex_lock(&ex->lock);
+    stop_driver_wait(ex, "reactor");
+    ex->driving = false;
+    ex->driver = NULL;
 }
 
 /*
@@ -127,6 +179,10 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t)
 static void park(struct wta_worker *w)
 {
     struct wta_executor *ex = w->ex;
+    if (!ex->driving && !wta_bug(ex->rt, WTA_BUG_W5)) {
+        drive(w);   // nobody waits on the reactor yet: we do
+        return;
+    }
     w->unparked = false;
     w->next_sleeper = ex->sleepers;
     ex->sleepers = w;
@@ -183,6 +239,34 @@ static struct wta_task *next_task_w3(struct wta_worker *w)
     }
 }
 
+/*
+ * Every MAINTENANCE_TICK polls a busy worker turns the reactor without
+ * waiting, if nobody else is in it, so timers and sockets are not starved
+ * while every worker has work (the original's "maintenance").
+ */
+#define MAINTENANCE_TICK 61
+
+static void maintenance(struct wta_worker *w)
+{
+    struct wta_executor *ex = w->ex;
+    if (wta_bug(ex->rt, WTA_BUG_W5))
+        return;
+    wta_mutex_lock(&ex->lock);
+    bool mine = !ex->driving;
+    if (mine) {
+        ex->driving = true;
+        ex->driver = w;
+    }
+    wta_mutex_unlock(&ex->lock);
+    if (!mine)
+        return;
+    wta_reactor_turn(ex->rt->reactor, 0);
+    wta_mutex_lock(&ex->lock);
+    ex->driving = false;
+    ex->driver = NULL;
+    wta_mutex_unlock(&ex->lock);
+}
+
 /* One step of a worker: poll one task, or sleep. false at shutdown. */
 static bool poll_once(struct wta_worker *w)
 {
@@ -191,6 +275,8 @@ static bool poll_once(struct wta_worker *w)
     if (t == NULL)
         return false;
     wta_task_run(t);
+    if (++w->polls % MAINTENANCE_TICK == 0)
+        maintenance(w);
     return true;
 }
 
@@ -245,7 +331,10 @@ void wta_executor_stop(struct wta_executor *ex)
     ex->shutdown = true;
     while (pick_sleeper(ex, "shutdown") != NULL)
         ;
+    bool interrupt = stop_driver_wait(ex, "shutdown");
     wta_mutex_unlock(&ex->lock);
+    if (interrupt)
+        wta_reactor_unpark(ex->rt->reactor);
     for (int i = 0; i < ex->nworkers; i++)
         pthread_cond_signal(&ex->workers[i].cond);
     for (int i = 0; i < ex->nworkers; i++) {

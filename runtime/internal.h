@@ -27,6 +27,8 @@ struct wta_task;
 struct wta_worker;
 struct wta_trace;
 struct wta_trace_buf;
+struct wta_reactor;
+struct wta_io_source;
 struct main_waker;
 
 // sync.c
@@ -66,6 +68,7 @@ struct wta_runtime {
     int nworkers;
     struct wta_executor *exec;
     struct wta_blocking *blocking;
+    struct wta_reactor *reactor;
     struct wta_trace *trace;          /* NULL: tracing off */
     int trace_err;                    /* why tracing is off, or 0 */
     _Atomic uint64_t next_task_id;
@@ -124,6 +127,47 @@ bool wta_executor_all_parked(struct wta_executor *ex, uint64_t *queued);
 int  wta_worker_index(const struct wta_worker *w);
 const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
 
+// reactor.c
+#define WTA_IO_READ  1
+#define WTA_IO_WRITE 2
+struct wta_reactor *wta_reactor_new(struct wta_runtime *rt);
+void wta_reactor_free(struct wta_reactor *r);
+int  wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns);  /* one thread at a time */
+void wta_reactor_unpark(struct wta_reactor *r);       /* interrupt epoll_wait */
+bool wta_reactor_busy(struct wta_reactor *r);         /* timers or sources left? */
+struct wta_mutex *wta_reactor_lock(struct wta_reactor *r);
+struct wta_timer_heap *wta_reactor_timers(struct wta_reactor *r);
+struct wta_runtime *wta_reactor_runtime(struct wta_reactor *r);
+struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd);  /* NULL+errno */
+void wta_io_deregister(struct wta_io_source *s);      /* before close(fd) */
+int  wta_io_fd(const struct wta_io_source *s);
+bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
+                       uint64_t *tick);               /* false: waker stored */
+void wta_io_clear_ready(struct wta_io_source *s, int dir, uint64_t tick);
+
+// timer.c (every call with the reactor's lock held)
+struct wta_timer {
+    uint64_t deadline_ns;        /* CLOCK_MONOTONIC */
+    uint64_t seq;                /* insertion order: ties fire first-in first-out */
+    uint64_t id;                 /* for the trace */
+    size_t index;                /* position in the heap; (size_t)-1 if not in it */
+    bool fired;
+    struct wta_waker waker;      /* woken when it fires */
+};
+struct wta_timer_heap {
+    struct wta_timer **v;
+    size_t len, cap;
+    uint64_t next_seq, next_id;
+};
+void wta_timer_heap_init(struct wta_timer_heap *h);
+void wta_timer_heap_destroy(struct wta_timer_heap *h);
+size_t wta_timer_heap_len(const struct wta_timer_heap *h);
+bool wta_timer_heap_insert(struct wta_timer_heap *h, struct wta_timer *t);  /* true: new earliest */
+void wta_timer_heap_remove(struct wta_timer_heap *h, struct wta_timer *t);
+int64_t wta_timer_heap_wait_ns(const struct wta_timer_heap *h);
+int  wta_timer_heap_fire(struct wta_timer_heap *h, struct wta_runtime *rt,
+                         struct wta_waker *out, int max);
+
 // block_on.c
 void wta_main_poke(struct wta_runtime *rt);           /* recheck hangs */
 void wta_main_waker_free_spare(struct wta_runtime *rt);
@@ -169,6 +213,7 @@ uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev
                        uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                        uint64_t e, uint64_t f);
 uint64_t wta_trace_now(struct wta_runtime *rt);       /* the trace clock */
+uint64_t wta_trace_clock(struct wta_runtime *rt, uint64_t mono_ns);  /* mono -> trace */
 int  wta_trace_open(struct wta_runtime *rt);          /* 0 or -errno */
 void wta_trace_close(struct wta_runtime *rt);
 void wta_trace_thread_done(void);                     /* hand this thread's buffer over */

@@ -11,8 +11,9 @@
  *
  * Shutdown order matters: stop the workers first (nobody polls any more),
  * then wait for blocking jobs (they may still wake tasks), then drop every
- * task that is left (its future's drop runs, its JoinHandle is cancelled),
- * and only then close the trace, so every event above is recorded.
+ * task that is left (its future's drop runs, its JoinHandle is cancelled,
+ * its sockets and timers leave the reactor), then free the reactor, and
+ * only then close the trace, so every event above is recorded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -106,10 +107,11 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
               WTA_S(wta_executor_scheduler_name(rt)),
               rt->cfg.bugs);
 
+    rt->reactor = wta_reactor_new(rt);
+    if (rt->reactor == NULL)
+        goto fail;
     rt->exec = wta_executor_new(rt);
     rt->blocking = wta_blocking_new(rt);
-    if (rt->exec == NULL || rt->blocking == NULL)
-        goto fail;
     err = wta_executor_start(rt->exec);
     if (err != 0) {
         errno = -err;
@@ -123,6 +125,8 @@ fail:
         wta_blocking_free(rt->blocking);
     if (rt->exec != NULL)
         wta_executor_free(rt->exec);
+    if (rt->reactor != NULL)
+        wta_reactor_free(rt->reactor);
     wta_trace_close(rt);
     pthread_cond_destroy(&rt->main_cond);
     wta_mutex_destroy(&rt->main_lock);
@@ -141,7 +145,9 @@ void wta_runtime_free(struct wta_runtime *rt)
     wta_executor_stop(rt->exec);      // no worker polls after this
     wta_blocking_free(rt->blocking);  // waits for running jobs
     rt->blocking = NULL;
-    int dropped = wta_task_drop_all(rt);
+    int dropped = wta_task_drop_all(rt);   // their sockets and timers go too
+    wta_reactor_free(rt->reactor);
+    rt->reactor = NULL;
     WTA_TRACE(rt, RUNTIME_STOP, dropped);
     wta_trace_close(rt);
     wta_executor_free(rt->exec);

@@ -86,6 +86,13 @@ uint64_t wta_trace_now(struct wta_runtime *rt)
     return wta_clock_ns() - rt->trace->start_ns;
 }
 
+/* A CLOCK_MONOTONIC time on the trace's clock (for deadlines). */
+uint64_t wta_trace_clock(struct wta_runtime *rt, uint64_t mono_ns)
+{
+    uint64_t start = rt->trace != NULL ? rt->trace->start_ns : 0;
+    return mono_ns > start ? mono_ns - start : 0;
+}
+
 uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev,
                        uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                        uint64_t e, uint64_t f)

@@ -229,6 +229,15 @@ int  wta_oneshot_new(struct wta_oneshot_tx **tx, struct wta_future **rx);
 int  wta_oneshot_send(struct wta_oneshot_tx *tx, intptr_t value); /* consumes tx; -EPIPE if rx gone */
 void wta_oneshot_tx_drop(struct wta_oneshot_tx *tx);
 
+/* ---------------------------------------------------------------- timers */
+
+/* Now, in ns of CLOCK_MONOTONIC: the clock every deadline uses. */
+uint64_t wta_now(void);
+/* Ready with 0 once ns have passed since the call; dropping it cancels the timer. */
+struct wta_future *wta_sleep(uint64_t ns);
+/* Ready with 0 once wta_now() >= deadline_ns. */
+struct wta_future *wta_sleep_until(uint64_t deadline_ns);
+
 /* ---------------------------------------------------------------- trace */
 
 /*

@@ -1,0 +1,310 @@
+/*
+ * reactor.c - the reactor: epoll for sockets, a deadline heap for timers.
+ *
+ * One turn (wta_reactor_turn) is: fire the timers that are due, then wait
+ * in epoll until an fd is ready, the next deadline passes, or someone
+ * interrupts us, then wake the tasks waiting on what became ready.
+ *
+ * Who turns it? Not a thread of its own: whichever worker runs out of
+ * tasks first becomes the "driver" and waits in epoll_wait instead of on
+ * its condvar (executor.c). A push that finds the driver waiting writes to
+ * an eventfd to interrupt it. So an idle runtime sleeps in one syscall and
+ * burns no CPU, and timers fire whether or not any thread is in block_on.
+ * (The original turned the reactor only inside block_on, every 100 us:
+ * bug W5, kept switchable.)
+ *
+ * Sources (sockets) are registered once, edge-triggered, for both
+ * directions. The reactor records readiness per direction; a leaf future
+ * that gets EAGAIN clears it and stores its waker (io.c). A readiness tick
+ * counts events, so a clear never erases an event that arrived after the
+ * operation that saw EAGAIN.
+ *
+ * A source may be deregistered while another thread is inside epoll_wait
+ * and about to report it: such sources are freed only after the turn
+ * (pending_free), never under an event that points at them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define MAX_EVENTS 256
+
+struct wta_io_source {
+    int fd;
+    struct wta_reactor *r;
+    uint32_t ready;                  /* [r->lock] WTA_IO_READ | WTA_IO_WRITE */
+    uint64_t tick;                   /* [r->lock] events seen so far */
+    struct wta_waker waker[2];       /* [r->lock] reader, writer */
+    bool closed;                     /* [r->lock] deregistered */
+    struct wta_io_source *next_free; /* [r->lock] on pending_free */
+};
+
+struct wta_reactor {
+    struct wta_runtime *rt;
+    int epfd, evfd;
+    struct wta_mutex lock;           /* guards sources, timers, turning */
+    struct wta_timer_heap timers;    /* timer.c */
+    int nsources;
+    bool turning;                    /* a thread is inside a turn */
+    int dispatching;                 /* wakes collected but not yet delivered */
+    struct wta_io_source *pending_free;
+};
+
+struct wta_reactor *wta_reactor_new(struct wta_runtime *rt)
+{
+    struct wta_reactor *r = wta_xcalloc(1, sizeof *r);
+    r->rt = rt;
+    r->epfd = epoll_create1(EPOLL_CLOEXEC);
+    r->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};  // NULL: the eventfd
+    if (r->epfd < 0 || r->evfd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->evfd, &ev) != 0) {
+        int err = errno;
+        if (r->epfd >= 0)
+            close(r->epfd);
+        if (r->evfd >= 0)
+            close(r->evfd);
+        free(r);
+        errno = err;
+        return NULL;
+    }
+    wta_mutex_init(&r->lock);
+    wta_timer_heap_init(&r->timers);
+    return r;
+}
+
+static void free_pending(struct wta_reactor *r)
+{
+    while (r->pending_free != NULL) {
+        struct wta_io_source *s = r->pending_free;
+        r->pending_free = s->next_free;
+        free(s);
+    }
+}
+
+void wta_reactor_free(struct wta_reactor *r)
+{
+    free_pending(r);
+    wta_timer_heap_destroy(&r->timers);
+    close(r->epfd);
+    close(r->evfd);
+    wta_mutex_destroy(&r->lock);
+    free(r);
+}
+
+/* Interrupts a thread waiting in epoll_wait (or its next wait). Any thread. */
+void wta_reactor_unpark(struct wta_reactor *r)
+{
+    uint64_t one = 1;
+    while (write(r->evfd, &one, sizeof one) < 0 && errno == EINTR)
+        ;   // EAGAIN: the counter is already non-zero, the wake is pending
+}
+
+/* Could the reactor still wake a task? (block_on's hang check) */
+bool wta_reactor_busy(struct wta_reactor *r)
+{
+    wta_mutex_lock(&r->lock);
+    bool busy = r->nsources > 0 || wta_timer_heap_len(&r->timers) > 0 || r->dispatching > 0;
+    wta_mutex_unlock(&r->lock);
+    return busy;
+}
+
+struct wta_mutex *wta_reactor_lock(struct wta_reactor *r) { return &r->lock; }
+struct wta_timer_heap *wta_reactor_timers(struct wta_reactor *r) { return &r->timers; }
+struct wta_runtime *wta_reactor_runtime(struct wta_reactor *r) { return r->rt; }
+
+/* ---------------------------------------------------------------- sources */
+
+struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd)
+{
+    struct wta_io_source *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->fd = fd;
+    s->r = r;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = s};
+    if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        int err = errno;
+        free(s);
+        errno = err;
+        return NULL;
+    }
+    wta_mutex_lock(&r->lock);
+    r->nsources++;
+    wta_mutex_unlock(&r->lock);
+    WTA_TRACE(r->rt, IO_REGISTER, fd, WTA_S("rw"));
+    return s;
+}
+
+/* Removes s from epoll (before the caller closes fd) and frees it safely. */
+void wta_io_deregister(struct wta_io_source *s)
+{
+    struct wta_reactor *r = s->r;
+    epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+    WTA_TRACE(r->rt, IO_DEREGISTER, s->fd);
+    struct wta_waker w[2];
+    wta_mutex_lock(&r->lock);
+    s->closed = true;
+    r->nsources--;
+    w[0] = s->waker[0];
+    w[1] = s->waker[1];
+    s->waker[0] = s->waker[1] = (struct wta_waker){0};
+    if (r->turning) {
+        s->next_free = r->pending_free;   // an event may still point at it
+        r->pending_free = s;
+        s = NULL;
+    }
+    wta_mutex_unlock(&r->lock);
+    wta_waker_drop(&w[0]);
+    wta_waker_drop(&w[1]);
+    free(s);
+}
+
+int wta_io_fd(const struct wta_io_source *s) { return s->fd; }
+
+/*
+ * Is s ready for dir (WTA_IO_READ or WTA_IO_WRITE)? If so returns true and
+ * the readiness tick in *tick. If not, stores the waker: the next event
+ * for dir wakes it. The caller then returns PENDING.
+ */
+bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
+                       uint64_t *tick)
+{
+    struct wta_reactor *r = s->r;
+    struct wta_waker old = {0};
+    int i = dir == WTA_IO_READ ? 0 : 1;
+    wta_mutex_lock(&r->lock);
+    bool ready = (s->ready & (uint32_t)dir) != 0;
+    *tick = s->tick;
+    if (!ready && !wta_waker_will_wake(&s->waker[i], cx->waker)) {
+        old = s->waker[i];
+        s->waker[i] = wta_waker_clone(cx->waker);
+    }
+    wta_mutex_unlock(&r->lock);
+    wta_waker_drop(&old);
+    return ready;
+}
+
+/* An operation saw EAGAIN: clear dir's readiness unless an event came since tick. */
+void wta_io_clear_ready(struct wta_io_source *s, int dir, uint64_t tick)
+{
+    wta_mutex_lock(&s->r->lock);
+    if (s->tick == tick)
+        s->ready &= ~(uint32_t)dir;
+    wta_mutex_unlock(&s->r->lock);
+}
+
+/* ---------------------------------------------------------------- the turn */
+
+/* Records an epoll event on s; returns the wakers to call (after unlock). */
+static int take_ready(struct wta_io_source *s, uint32_t events, struct wta_waker *out)
+{
+    int n = 0;
+    if (s->closed)
+        return 0;
+    uint32_t rd = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+    uint32_t wr = EPOLLOUT | EPOLLHUP | EPOLLERR;
+    s->tick++;
+    if (events & rd) {
+        s->ready |= WTA_IO_READ;
+        if (wta_waker_is_set(&s->waker[0]))
+            out[n++] = s->waker[0];
+        s->waker[0] = (struct wta_waker){0};
+    }
+    if (events & wr) {
+        s->ready |= WTA_IO_WRITE;
+        if (wta_waker_is_set(&s->waker[1]))
+            out[n++] = s->waker[1];
+        s->waker[1] = (struct wta_waker){0};
+    }
+    return n;
+}
+
+static const char *ready_name(uint32_t e)
+{
+    if (e & EPOLLERR)
+        return "err";
+    bool rd = e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP), wr = e & EPOLLOUT;
+    return rd && wr ? "rw" : rd ? "r" : "w";
+}
+
+static void wake_all(struct wta_waker *w, int n, enum wta_wake_source src)
+{
+    for (int i = 0; i < n; i++) {
+        wta_waker_wake_from(&w[i], src);
+        wta_waker_drop(&w[i]);
+    }
+}
+
+/* Collected wakes are delivered: the reactor may look idle again. */
+static void dispatched(struct wta_reactor *r)
+{
+    wta_mutex_lock(&r->lock);
+    r->dispatching--;
+    wta_mutex_unlock(&r->lock);
+}
+
+/*
+ * One turn: fire due timers, wait for events (at most until the next
+ * deadline, and at most max_wait_ns; -1: no limit), wake their tasks.
+ * One thread at a time (the executor's driver, or block_on under W5).
+ * Returns the number of tasks woken.
+ */
+int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
+{
+    struct wta_runtime *rt = r->rt;
+    struct wta_waker wakers[3 * MAX_EVENTS];   // timers, then 2 per fd event, then late timers
+    struct epoll_event evs[MAX_EVENTS];
+
+    wta_mutex_lock(&r->lock);
+    r->turning = true;
+    free_pending(r);
+    int nfired = wta_timer_heap_fire(&r->timers, rt, wakers, MAX_EVENTS);
+    int64_t wait = nfired > 0 ? 0 : wta_timer_heap_wait_ns(&r->timers);
+    if (max_wait_ns >= 0 && (wait < 0 || wait > max_wait_ns))
+        wait = max_wait_ns;
+    // Until the wakes are delivered, block_on's hang check must not see "idle".
+    r->dispatching++;
+    wta_mutex_unlock(&r->lock);
+    wake_all(wakers, nfired, WTA_SRC_TIMER);   // collected first, woken after
+    dispatched(r);
+
+    WTA_TRACE(rt, REACTOR_TURN_BEGIN, wait);
+    struct timespec ts = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
+    int n = epoll_pwait2(r->epfd, evs, MAX_EVENTS, wait < 0 ? NULL : &ts, NULL);
+    if (n < 0 && errno != EINTR)
+        wta_panic("epoll_pwait2");
+    n = n < 0 ? 0 : n;
+
+    int nwake = 0, nio = 0;
+    wta_mutex_lock(&r->lock);
+    for (int i = 0; i < n; i++) {
+        struct wta_io_source *s = evs[i].data.ptr;
+        if (s == NULL) {   // the eventfd: someone wants this thread back
+            uint64_t v;
+            while (read(r->evfd, &v, sizeof v) < 0 && errno == EINTR)
+                ;
+            continue;
+        }
+        if (!s->closed)
+            WTA_TRACE(rt, IO_EVENT, s->fd, WTA_S(ready_name(evs[i].events)));
+        nio++;
+        nwake += take_ready(s, evs[i].events, wakers + nwake);
+    }
+    // Timers that came due while we waited fire in this turn, not the next.
+    int late = wta_timer_heap_fire(&r->timers, rt, wakers + nwake, MAX_EVENTS);
+    r->turning = false;
+    r->dispatching++;
+    free_pending(r);
+    wta_mutex_unlock(&r->lock);
+
+    wake_all(wakers, nwake, WTA_SRC_REACTOR);
+    wake_all(wakers + nwake, late, WTA_SRC_TIMER);
+    dispatched(r);
+    WTA_TRACE(rt, REACTOR_TURN_END, nio, nfired + late);
+    return nfired + nwake + late;
+}
