@@ -1,0 +1,272 @@
+/*
+ * lint_rules.c - every lint in one forward replay of the trace.
+ *
+ * The replay keeps the model's state (wta_state_apply) and, beside it, what
+ * the rules need to remember: per task its live waker count, its last
+ * Pending poll, whether it woke itself in the current poll and how many
+ * polls in a row it did; per thread when its unpark came and whether it has
+ * polled since. A rule looks at the state *before* the event it judges, so
+ * "the queue was not empty when the worker parked" means what it says.
+ *
+ * Each rule is exact, not a guess: it fires on one event kind under one
+ * condition, named in its comment, and the near-miss traces in tests/data/
+ * check the line between firing and not.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "viz_int.h"
+
+struct task_track {
+    uint32_t wakers;            /* live waker clones */
+    uint32_t pending_at;        /* last poll.end that left it Pending */
+    uint32_t zero_at;           /* last waker.drop to 0 clones */
+    uint32_t join_send;         /* event + 1 of join.send, 0: none */
+    uint8_t completed, detached, self_woke, state;
+    uint32_t streak;            /* polls in a row that woke themselves */
+};
+
+struct thread_track {
+    uint32_t unpark_at;         /* event + 1 of a non-shutdown unpark not yet used */
+    uint32_t resumed_at;        /* event + 1 of the resume it caused, until a poll */
+};
+
+struct run {
+    const struct wta_model *m;
+    const struct wta_lint_config *c;
+    struct wta_lints *out;
+    struct wta_state s;
+    struct task_track *tasks;   /* by dense index + 1 */
+    struct thread_track *threads;
+    uint32_t main_poll_at;      /* last main.poll.begin + 1 */
+    int err;
+};
+
+static void fire(struct run *r, enum wta_lint_kind k, size_t ev, uint32_t task,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void fire(struct run *r, enum wta_lint_kind k, size_t ev, uint32_t task,
+                 const char *fmt, ...)
+{
+    struct wta_lints *l = r->out;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct wta_lint *items = realloc(l->items, cap * sizeof items[0]);
+        if (items == NULL) {
+            r->err = -ENOMEM;
+            return;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    struct wta_lint *x = &l->items[l->n++];
+    x->kind = k;
+    x->ev = (uint32_t)ev;
+    x->task = task;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->msg, sizeof x->msg, fmt, ap);
+    va_end(ap);
+}
+
+static unsigned long long tid(const struct run *r, uint32_t task)
+{
+    return (unsigned long long)r->m->tasks[task - 1].id;
+}
+
+static int has_timer(const struct wta_state *s, uint32_t task)
+{
+    for (size_t k = 0; k < s->ntimers; k++)
+        if (s->timers[k].task == task)
+            return 1;
+    return 0;
+}
+
+/* lost-wakeup: task is IDLE after a Pending poll, with no live waker and no
+ * timer of its own. Judged at a shutdown/cancel drop and at the end. */
+static void check_lost(struct run *r, uint32_t task, size_t at)
+{
+    struct task_track *t = &r->tasks[task];
+    if (t->state != WTA_TS_IDLE || t->wakers > 0 || t->pending_at == 0 ||
+        has_timer(&r->s, task))
+        return;
+    size_t ev = t->zero_at > t->pending_at ? t->zero_at - 1 : t->pending_at - 1;
+    fire(r, WTA_LINT_LOST_WAKEUP, ev, task, "task %llu '%s' is Pending since event %u and "
+         "no waker is left to wake it (%s at event %zu)", tid(r, task),
+         wta_model_str(r->m, r->m->tasks[task - 1].name), t->pending_at - 1,
+         at < r->m->nevents ? "dropped" : "still pending at the end", at);
+}
+
+/* parked-with-work: a worker parks while its queues hold tasks and no
+ * unpark is on its way to it. */
+static void check_park(struct run *r, const struct wta_ev *e, size_t i)
+{
+    char local[32];
+    uint32_t queued = 0;
+    snprintf(local, sizeof local, "local-%lld", (long long)e->f[S_PARK_WORKER]);
+    for (size_t q = 0; q < r->s.nqueues; q++) {
+        const char *name = wta_model_str(r->m, r->s.queues[q].name);
+        if (strcmp(name, "global") == 0 || strcmp(name, local) == 0)
+            queued += r->s.queues[q].len;
+    }
+    if (r->s.threads[e->th].unpark_pending || (queued == 0 && e->f[1] == 0))
+        return;
+    fire(r, WTA_LINT_PARKED_WITH_WORK, i, 0, "worker %lld parked with %u task(s) queued "
+         "and no unpark coming", (long long)e->f[S_PARK_WORKER], queued ? queued : (uint32_t)e->f[1]);
+}
+
+static void on_poll_end(struct run *r, const struct wta_ev *e, size_t i)
+{
+    struct task_track *t = &r->tasks[e->task];
+    const struct wta_thread_state *th = &r->s.threads[e->th];
+    int64_t dur = e->t_ns - r->m->events[th->since].t_ns;
+    if (th->activity == WTA_ACT_RUNNING && dur > r->c->long_poll_ns)
+        fire(r, WTA_LINT_LONG_POLL, th->since, e->task, "task %llu's poll %lld took %.3f ms "
+             "(threshold %.3f ms)", tid(r, e->task), (long long)e->f[S_POLL_N], dur / 1e6,
+             r->c->long_poll_ns / 1e6);
+    int pending = wta_model_str_is(r->m, e->f[S_POLL_RESULT], "pending");
+    if (pending)
+        t->pending_at = (uint32_t)i + 1;
+    t->streak = t->self_woke && pending ? t->streak + 1 : 0;
+    t->self_woke = 0;
+    if (t->streak == r->c->self_wake_polls)
+        fire(r, WTA_LINT_SELF_WAKE_LOOP, i, e->task, "task %llu woke itself and returned "
+             "Pending %u polls in a row", tid(r, e->task), t->streak);
+}
+
+static void on_wake(struct run *r, const struct wta_ev *e, size_t i)
+{
+    struct task_track *t = &r->tasks[e->task];
+    const struct wta_thread_state *th = &r->s.threads[e->th];
+    if (wta_model_str_is(r->m, e->f[S_WAKE_OUTCOME], "lost"))
+        fire(r, WTA_LINT_WAKE_LOST, i, e->task, "the wake of task %llu (source %s) was lost "
+             "while the task was %s", tid(r, e->task), wta_model_str(r->m, e->f[S_WAKE_SOURCE]),
+             wta_tstate_name(t->state));
+    if (th->activity == WTA_ACT_RUNNING && th->task == e->task)
+        t->self_woke = 1;
+}
+
+static void on_event(struct run *r, size_t i)
+{
+    const struct wta_ev *e = &r->m->events[i];
+    struct task_track *t = &r->tasks[e->task];
+    struct thread_track *th = &r->threads[e->th];
+    int w;
+    switch (e->kind) {
+    case WTA_EV_WAKER_CLONE:
+    case WTA_EV_WAKER_DROP:
+        t->wakers = (uint32_t)e->f[S_WAKERS];
+        if (e->kind == WTA_EV_WAKER_DROP && t->wakers == 0)
+            t->zero_at = (uint32_t)i + 1;
+        break;
+    case WTA_EV_WAKER_WAKE: on_wake(r, e, i); break;
+    case WTA_EV_POLL_BEGIN: th->resumed_at = 0; break;
+    case WTA_EV_POLL_END: on_poll_end(r, e, i); break;
+    case WTA_EV_TASK_DROP:
+    case WTA_EV_JOIN_CANCEL:
+        check_lost(r, e->task, i);
+        break;
+    case WTA_EV_JOIN_SEND: t->join_send = (uint32_t)i + 1; break;
+    case WTA_EV_JOIN_COMPLETE: t->completed = 1; break;
+    case WTA_EV_JOIN_DETACH: t->detached = 1; break;
+    case WTA_EV_MAIN_POLL_BEGIN: r->main_poll_at = (uint32_t)i + 1; break;
+    case WTA_EV_MAIN_FLAG:
+        if (wta_model_str_is(r->m, e->f[S_MFLAG_WHEN], "after-poll") && r->s.main_ready &&
+            r->s.main_ready_by + 1 > r->main_poll_at && r->main_poll_at != 0)
+            fire(r, WTA_LINT_MAIN_FLAG, i, 0, "block_on cleared the MainWaker's flag after "
+                 "the poll, erasing the wake at event %u", r->s.main_ready_by);
+        break;
+    case WTA_EV_WORKER_UNPARK:
+        if ((w = wta_model_worker_thread(r->m, (uint64_t)e->f[S_UNPARK_WORKER])) >= 0)
+            r->threads[w].unpark_at = wta_model_str_is(r->m, e->f[S_UNPARK_WHY], "shutdown")
+                                      ? 0 : (uint32_t)i + 1;
+        break;
+    case WTA_EV_WORKER_RESUME:
+        th->resumed_at = th->unpark_at;
+        th->unpark_at = 0;
+        break;
+    case WTA_EV_REACTOR_TURN_BEGIN:
+    case WTA_EV_WORKER_STOP:
+        th->resumed_at = 0;
+        break;
+    case WTA_EV_WORKER_PARK:
+        check_park(r, e, i);
+        if (th->resumed_at != 0)
+            fire(r, WTA_LINT_USELESS_UNPARK, th->resumed_at - 1, 0, "worker %lld was "
+                 "unparked but parked again at event %zu without polling a task",
+                 (long long)e->f[S_PARK_WORKER], i);
+        th->resumed_at = 0;
+        break;
+    case WTA_EV_TIMER_FIRE:
+        if (e->f[S_TIMER_LATE] > r->c->late_timer_ns)
+            fire(r, WTA_LINT_LATE_TIMER, i, 0, "timer %lld fired %.3f ms after its deadline "
+                 "(threshold %.3f ms)", (long long)e->f[S_TIMER_ID],
+                 e->f[S_TIMER_LATE] / 1e6, r->c->late_timer_ns / 1e6);
+        break;
+    case WTA_EV_DROPPED:
+        fire(r, WTA_LINT_DROPPED, i, 0, "the recorder lost %lld event(s) here",
+             (long long)e->f[S_DROPPED_N]);
+        break;
+    case WTA_EV_TRACE_END:
+        if (e->f[S_END_DROPPED] > 0 || !e->f[S_END_COMPLETE])
+            fire(r, WTA_LINT_DROPPED, i, 0, "the trace ends incomplete: %lld event(s) lost",
+                 (long long)e->f[S_END_DROPPED]);
+        break;
+    default:
+        break;
+    }
+    if (e->task != 0 && e->kind != WTA_EV_TIMER_INSERT)
+        t->state = e->tstate;
+}
+
+static void at_end(struct run *r)
+{
+    const struct wta_model *m = r->m;
+    for (uint32_t k = 1; k <= m->ntasks; k++) {
+        struct task_track *t = &r->tasks[k];
+        check_lost(r, k, m->nevents);
+        if (t->join_send && !t->completed)
+            fire(r, WTA_LINT_NEVER_JOINED, t->join_send - 1, k, "task %llu '%s' sent its "
+                 "output but nobody received it (%s)", tid(r, k),
+                 wta_model_str(m, m->tasks[k - 1].name),
+                 t->detached ? "its JoinHandle was detached" : "its JoinHandle was never awaited");
+    }
+    if (m->truncated && m->nevents > 0)
+        fire(r, WTA_LINT_DROPPED, m->nevents - 1, 0, "the trace has no trace.end: it was "
+             "cut short, and its last events are lost");
+}
+
+static int by_event(const void *a, const void *b)
+{
+    const struct wta_lint *x = a, *y = b;
+    if (x->ev != y->ev)
+        return x->ev < y->ev ? -1 : 1;
+    return (int)x->kind - (int)y->kind;
+}
+
+int wta_lint_run(const struct wta_model *m, const struct wta_lint_config *c,
+                 struct wta_lints *out)
+{
+    struct run r = {.m = m, .c = c, .out = out};
+    memset(out, 0, sizeof *out);
+    wta_state_init(&r.s);
+    r.tasks = calloc(m->ntasks + 1, sizeof r.tasks[0]);
+    r.threads = calloc(m->nthreads + 1, sizeof r.threads[0]);
+    if (r.tasks == NULL || r.threads == NULL || wta_state_reset(m, &r.s) < 0)
+        r.err = -ENOMEM;
+    for (size_t i = 0; r.err == 0 && i < m->nevents; i++) {
+        on_event(&r, i);
+        wta_state_apply(m, &r.s, i);
+    }
+    if (r.err == 0)
+        at_end(&r);
+    wta_state_destroy(&r.s);
+    free(r.tasks);
+    free(r.threads);
+    if (r.err < 0) {
+        wta_lints_free(out);
+        return r.err;
+    }
+    qsort(out->items, out->n, sizeof out->items[0], by_event);
+    return 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * viz_int.h - what viz/ files share with each other, listed per file (like
+ * xv6's defs.h). Nothing here is public: users include wta_model.h.
+ *
+ * Field slots: an event keeps its fields in f[] in the order wta_events.h
+ * lists them. The model's code names the slots it reads below; schema.c
+ * checks this table against the event list each time a trace is loaded, so
+ * a reordered field in wta_events.h is an error, not a silent misreading.
+ */
+#ifndef WTA_VIZ_INT_H
+#define WTA_VIZ_INT_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "wta_model.h"
+
+/* Every kind that has a `task` field has it first. */
+#define WTA_SLOT_LIST(X) \
+    X(TASK,           TASK_SPAWN,     "task",     0) \
+    X(SPAWN_PARENT,   TASK_SPAWN,     "parent",   1) \
+    X(SPAWN_NAME,     TASK_SPAWN,     "name",     2) \
+    X(DROP_WHY,       TASK_DROP,      "why",      1) \
+    X(POLL_N,         POLL_END,       "poll",     1) \
+    X(POLL_RESULT,    POLL_END,       "result",   2) \
+    X(POLL_NEXT,      POLL_END,       "next",     3) \
+    X(WAKERS,         WAKER_DROP,     "wakers",   1) \
+    X(WAKE_SOURCE,    WAKER_WAKE,     "source",   1) \
+    X(WAKE_OUTCOME,   WAKER_WAKE,     "outcome",  2) \
+    X(WAKE_BY,        WAKER_WAKE,     "by",       3) \
+    X(QUEUE_NAME,     QUEUE_PUSH,     "queue",    1) \
+    X(PARK_WORKER,    WORKER_PARK,    "worker",   0) \
+    X(UNPARK_WORKER,  WORKER_UNPARK,  "worker",   0) \
+    X(UNPARK_WHY,     WORKER_UNPARK,  "why",      1) \
+    X(MWAKE_SOURCE,   MAIN_WAKE,      "source",   0) \
+    X(MWAKE_BY,       MAIN_WAKE,      "by",       1) \
+    X(MFLAG_WHEN,     MAIN_FLAG,      "when",     1) \
+    X(MPOLL_RESULT,   MAIN_POLL_END,  "result",   1) \
+    X(TIMER_ID,       TIMER_FIRE,     "timer",    0) \
+    X(TIMER_DEADLINE, TIMER_INSERT,   "deadline", 1) \
+    X(TIMER_TASK,     TIMER_INSERT,   "task",     2) \
+    X(TIMER_LATE,     TIMER_FIRE,     "late_ns",  2) \
+    X(FD,             IO_EVENT,       "fd",       0) \
+    X(IO_INTEREST,    IO_REGISTER,    "interest", 1) \
+    X(IO_READY,       IO_EVENT,       "ready",    1) \
+    X(JOB,            BLOCKING_DONE,  "job",      0) \
+    X(CHAN,           CHAN_SEND,      "chan",     0) \
+    X(DROPPED_N,      DROPPED,        "n",        0) \
+    X(END_DROPPED,    TRACE_END,      "dropped",  0) \
+    X(END_COMPLETE,   TRACE_END,      "complete", 1)
+
+enum wta_slot {
+#define WTA_SLOT_ENUM(id, kind, name, slot) S_##id = slot,
+    WTA_SLOT_LIST(WTA_SLOT_ENUM)
+#undef WTA_SLOT_ENUM
+};
+
+/* ---------------------------------------------------------------- strtab.c */
+struct wta_strtab *wta_strtab_new(void);
+void wta_strtab_free(struct wta_strtab *st);
+/* Id of s[0..len) (interned on first use); -E2BIG past WTA_MAX_STR_BYTES. */
+int64_t wta_strtab_intern(struct wta_strtab *st, const char *s, size_t len);
+const char *wta_strtab_get(const struct wta_strtab *st, int64_t id);
+size_t wta_strtab_bytes(const struct wta_strtab *st);
+
+/* A map from 64-bit keys to 32-bit values, open addressing. */
+struct wta_idmap {
+    size_t n, cap;          /* cap is 0 or a power of two */
+    uint64_t *keys;
+    uint32_t *vals;         /* UINT32_MAX marks an empty slot */
+};
+void wta_idmap_init(struct wta_idmap *m);
+void wta_idmap_destroy(struct wta_idmap *m);
+void wta_idmap_clear(struct wta_idmap *m);
+int wta_idmap_put(struct wta_idmap *m, uint64_t key, uint32_t val);  /* 0, -ENOMEM */
+uint32_t wta_idmap_get(const struct wta_idmap *m, uint64_t key);     /* UINT32_MAX: none */
+void wta_idmap_del(struct wta_idmap *m, uint64_t key);
+
+/* ---------------------------------------------------------------- event.c */
+/* Field k of kind: its name into name[16] and type ('u','i','s','b');
+ * 0, or -ENOENT past the last field. */
+int wta_schema_nfields(unsigned kind);
+int wta_schema_field(unsigned kind, int k, char name[16], char *type);
+int wta_schema_slot(unsigned kind, const char *name);     /* -1 if none */
+/* 0 if every WTA_SLOT_LIST row matches wta_events.h, else the bad row + 1. */
+int wta_schema_check_slots(void);
+
+/* ---------------------------------------------------------------- model.c */
+void wta_model_diag(struct wta_model *m, enum wta_severity sev, uint32_t line,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Sort, check and index the loaded events; 0 or -errno. */
+int wta_model_build(struct wta_model *m);
+/* Thread index of worker w ("w<w>"), or -1. */
+int wta_model_worker_thread(const struct wta_model *m, uint64_t w);
+/* Position of event i in its thread's event list (binary search). */
+size_t wta_model_thread_pos(const struct wta_model *m, size_t i);
+/* Is string id `id` equal to s? */
+int wta_model_str_is(const struct wta_model *m, int64_t id, const char *s);
+
+/* ---------------------------------------------------------------- tasks.c */
+/* Step 3 of the build: resolve task ids, check polls, index tasks, links. */
+int wta_model_tasks(struct wta_model *m);
+
+/* ---------------------------------------------------------------- state.c */
+/* Apply event i to s (s->at must be i). */
+void wta_state_apply(const struct wta_model *m, struct wta_state *s, size_t i);
+/* Empty state for m, at 0. */
+int wta_state_reset(const struct wta_model *m, struct wta_state *s);
+int wta_keyframes_build(struct wta_model *m);
+void wta_keyframes_free(struct wta_keyframes *kf);
+/* Length of queue q (by name) and the position of `task` in it, or -1. */
+uint32_t wta_state_queue_len(const struct wta_state *s, int64_t name);
+
+/* ---------------------------------------------------------------- event.c */
+/* Write s as a JSON string literal (with quotes) to f. */
+void wta_json_string(FILE *f, const char *s);
+
+#endif /* WTA_VIZ_INT_H */

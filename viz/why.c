@@ -1,0 +1,163 @@
+/*
+ * why.c - "why is task T running now?": follow causes back to a root.
+ *
+ * A poll has one cause, found at load time (struct wta_link): the wake that
+ * scheduled it, or the spawn for a first poll. A wake or a spawn happened on
+ * some thread, inside some context, and that context is the next link:
+ *
+ *   inside another task's poll    -> why was *that* task polled? (repeat)
+ *   after a timer.fire            -> the timer, armed at its timer.insert
+ *   after an io.event             -> the fd became ready (root)
+ *   after blocking.done           -> a blocking job returned (root)
+ *   inside the main future's poll -> the main thread (root)
+ *
+ * The context is found by walking back along the waking thread's own events
+ * to the nearest event that opens one; a poll.end or reactor.turn.end on the
+ * way means the wake happened outside any context we know (a root too).
+ * The chain stops after WTA_WHY_MAX steps; a wake cycle cannot loop it
+ * because each step moves strictly back in the trace.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "viz_int.h"
+
+/* The event before i on i's thread that opened its context, or UINT32_MAX. */
+static uint32_t context_of(const struct wta_model *m, size_t i)
+{
+    const struct wta_thread *th = &m->threads[m->events[i].th];
+    for (size_t p = wta_model_thread_pos(m, i); p-- > 0;) {
+        const struct wta_ev *e = &m->events[th->evs[p]];
+        switch (e->kind) {
+        case WTA_EV_POLL_BEGIN:
+        case WTA_EV_MAIN_POLL_BEGIN:
+        case WTA_EV_TIMER_FIRE:
+        case WTA_EV_IO_EVENT:
+        case WTA_EV_BLOCKING_DONE:
+            return th->evs[p];
+        case WTA_EV_POLL_END:
+        case WTA_EV_MAIN_POLL_END:
+        case WTA_EV_REACTOR_TURN_END:
+        case WTA_EV_WORKER_PARK:
+            return UINT32_MAX;
+        default:
+            break;
+        }
+    }
+    return UINT32_MAX;
+}
+
+static uint32_t link_cause(const struct wta_model *m, uint32_t effect)
+{
+    size_t lo = 0, hi = m->nlinks;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (m->links[mid].effect < effect)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->nlinks && m->links[lo].effect == effect ? m->links[lo].cause : UINT32_MAX;
+}
+
+static const char *task_name(const struct wta_model *m, uint32_t task)
+{
+    return task ? wta_model_str(m, m->tasks[task - 1].name) : "main";
+}
+
+static int step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
+{
+    if (w->n == WTA_WHY_MAX)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->text[w->n], sizeof w->text[0], fmt, ap);
+    va_end(ap);
+    w->ev[w->n++] = ev;
+    return 1;
+}
+
+/* The timer.insert of the timer fired at event i, or UINT32_MAX. */
+static uint32_t timer_insert(const struct wta_model *m, size_t i)
+{
+    for (size_t j = i; j-- > 0;)
+        if (m->events[j].kind == WTA_EV_TIMER_INSERT &&
+            m->events[j].f[S_TIMER_ID] == m->events[i].f[S_TIMER_ID])
+            return (uint32_t)j;
+    return UINT32_MAX;
+}
+
+/* Explain the context event c; returns the poll.begin to continue from. */
+static uint32_t explain_context(const struct wta_model *m, uint32_t c, struct wta_why *w)
+{
+    const struct wta_ev *e = &m->events[c];
+    const char *th = m->threads[e->th].name;
+    uint32_t ins;
+    switch (e->kind) {
+    case WTA_EV_POLL_BEGIN:
+        return c;
+    case WTA_EV_MAIN_POLL_BEGIN:
+        step(w, c, "inside poll %" PRId64 " of the main future on '%s' (root)", e->f[0], th);
+        return UINT32_MAX;
+    case WTA_EV_TIMER_FIRE:
+        step(w, c, "timer %" PRId64 " fired on '%s', %" PRId64 " ns late", e->f[S_TIMER_ID],
+             th, e->f[S_TIMER_LATE]);
+        if ((ins = timer_insert(m, c)) != UINT32_MAX)
+            step(w, ins, "timer %" PRId64 " was armed by task %s for t=%" PRId64 " (root)",
+                 e->f[S_TIMER_ID], task_name(m, m->events[ins].task),
+                 m->events[ins].f[S_TIMER_DEADLINE]);
+        return UINT32_MAX;
+    case WTA_EV_IO_EVENT:
+        step(w, c, "fd %" PRId64 " became ready (%s) in the reactor on '%s' (root)",
+             e->f[S_FD], wta_model_str(m, e->f[S_IO_READY]), th);
+        return UINT32_MAX;
+    default:
+        step(w, c, "blocking job %" PRId64 " returned on '%s' (root)", e->f[S_JOB], th);
+        return UINT32_MAX;
+    }
+}
+
+int wta_why(const struct wta_model *m, uint32_t task, size_t at, struct wta_why *w)
+{
+    if (task == 0 || task > m->ntasks || at >= m->nevents)
+        return -EINVAL;
+    memset(w, 0, sizeof *w);
+    const struct wta_task *t = &m->tasks[task - 1];
+    uint32_t poll = UINT32_MAX;
+    for (size_t k = 0; k < t->nevents && t->evs[k] <= at; k++)
+        if (m->events[t->evs[k]].kind == WTA_EV_POLL_BEGIN)
+            poll = t->evs[k];
+    if (poll == UINT32_MAX)
+        return -ESRCH;
+    while (poll != UINT32_MAX && w->n < WTA_WHY_MAX) {
+        const struct wta_ev *p = &m->events[poll];
+        step(w, poll, "task %" PRIu64 " '%s' poll %" PRId64 " began on '%s'",
+             m->tasks[p->task - 1].id, task_name(m, p->task), p->f[1],
+             m->threads[p->th].name);
+        uint32_t c = link_cause(m, poll);
+        if (c == UINT32_MAX) {
+            step(w, poll, "no wake or spawn before this poll is recorded (root)");
+            break;
+        }
+        const struct wta_ev *e = &m->events[c];
+        if (e->kind == WTA_EV_TASK_SPAWN)
+            step(w, c, "spawned on '%s' by %s at %s:%" PRId64, m->threads[e->th].name,
+                 task_name(m, m->tasks[e->task - 1].parent),
+                 wta_model_str(m, e->f[3]), e->f[4]);
+        else
+            step(w, c, "woken by its waker (source %s, %s) on '%s'",
+                 wta_model_str(m, e->f[S_WAKE_SOURCE]), wta_model_str(m, e->f[S_WAKE_OUTCOME]),
+                 m->threads[e->th].name);
+        uint32_t ctx = context_of(m, c);
+        if (ctx == UINT32_MAX) {
+            step(w, c, "outside any poll or reactor event on '%s' (root)",
+                 m->threads[e->th].name);
+            break;
+        }
+        poll = explain_context(m, ctx, w);
+    }
+    return 0;
+}

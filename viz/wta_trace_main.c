@@ -1,0 +1,290 @@
+/*
+ * wta_trace_main.c - the wta-trace command: one subcommand per question.
+ *
+ *     wta-trace validate FILE            every problem as file:line; exit 0/1
+ *     wta-trace stats FILE [--json]      time per task and per worker
+ *     wta-trace lint FILE [--json]       known bugs, each at an event; exit 1 if any
+ *     wta-trace why FILE --task T --at I the chain of causes behind a poll
+ *     wta-trace cat FILE [--from I] [--to J] [--task T]
+ *     wta-trace export --perfetto FILE -o OUT.json
+ *     wta-trace diff A B                 first divergent scheduling decision
+ *
+ * Each subcommand parses its own flags, loads the trace (errors print as
+ * file:line and exit 1), asks the model one question and prints the answer.
+ * Exit status: 0 fine, 1 the trace has a problem (or lints, or differs),
+ * 2 a usage error.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wta_model.h"
+
+static const char usage[] =
+    "usage: wta-trace COMMAND [ARGS]\n"
+    "\n"
+    "  validate FILE [--strict]           check a trace; print every problem as file:line\n"
+    "  stats FILE [--json]                polls, busy/scheduled/idle time, latencies\n"
+    "  lint FILE [--json] [--long-poll-ms N] [--late-timer-ms N] [--self-wakes N]\n"
+    "                                     known concurrency bugs, each with its event\n"
+    "  why FILE --task T --at I           why task T (its id) runs at event I\n"
+    "  cat FILE [--from I] [--to J] [--task T]   one readable line per event\n"
+    "  export --perfetto FILE -o OUT.json Chrome trace JSON for ui.perfetto.dev\n"
+    "  diff A B                           first divergent scheduling decision\n"
+    "\n"
+    "  --strict   an unknown event kind is an error (default: a warning)\n"
+    "  --help     this text      --version   the version\n"
+    "\n"
+    "Exit status: 0 ok, 1 the trace has errors / lints fired / traces differ, 2 usage.\n"
+    "See viz/README.md for what each lint means.\n";
+
+struct opts {
+    const char *files[2];
+    int nfiles;
+    int json, strict, perfetto;
+    const char *out;
+    int64_t task, at, from, to;
+    double long_poll_ms, late_timer_ms;
+    int64_t self_wakes;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "wta-trace: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'wta-trace --help'.\n");
+    return 2;
+}
+
+/* Parse a non-negative integer flag value; -1 if it is not one. */
+static int64_t number(const char *s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 0)
+        return -1;
+    return v;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int64_t *num = NULL;
+        double *ms = NULL;
+        if (strcmp(a, "--json") == 0) o->json = 1;
+        else if (strcmp(a, "--strict") == 0) o->strict = 1;
+        else if (strcmp(a, "--perfetto") == 0) o->perfetto = 1;
+        else if (strcmp(a, "-o") == 0) {
+            if (v == NULL)
+                return usage_error("%s needs a file name", a);
+            o->out = v;
+            i++;
+        }
+        else if (strcmp(a, "--task") == 0) num = &o->task;
+        else if (strcmp(a, "--at") == 0) num = &o->at;
+        else if (strcmp(a, "--from") == 0) num = &o->from;
+        else if (strcmp(a, "--to") == 0) num = &o->to;
+        else if (strcmp(a, "--self-wakes") == 0) num = &o->self_wakes;
+        else if (strcmp(a, "--long-poll-ms") == 0) ms = &o->long_poll_ms;
+        else if (strcmp(a, "--late-timer-ms") == 0) ms = &o->late_timer_ms;
+        else if (a[0] == '-' && a[1] != '\0') return usage_error("unknown option '%s'", a);
+        else if (o->nfiles == 2) return usage_error("too many files: '%s'", a);
+        else o->files[o->nfiles++] = a;
+        if (num != NULL || ms != NULL) {
+            if (v == NULL)
+                return usage_error("%s needs a number", a);
+            if (num != NULL && (*num = number(v)) < 0)
+                return usage_error("expected a non-negative integer, not '%s'", v);
+            if (ms != NULL && (sscanf(v, "%lf", ms) != 1 || *ms < 0))
+                return usage_error("expected a non-negative number of ms, not '%s'", v);
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* Load a trace for a command; prints problems and returns NULL on errors. */
+static struct wta_model *open_trace(const char *path, const struct opts *o)
+{
+    struct wta_model *m;
+    int err = wta_model_load(path, o->strict ? WTA_LOAD_STRICT : 0, &m);
+    if (m == NULL) {
+        fprintf(stderr, "wta-trace: %s: %s\n", path, strerror(-err));
+        return NULL;
+    }
+    if (err < 0) {
+        wta_model_print_diags(m, stderr);
+        if (m->nerrors == 0)
+            fprintf(stderr, "wta-trace: %s: %s\n", path, strerror(-err));
+        wta_model_free(m);
+        return NULL;
+    }
+    if (m->nwarnings > 0)
+        fprintf(stderr, "wta-trace: %s: %zu warning(s); 'wta-trace validate %s' lists them\n",
+                path, m->nwarnings, path);
+    return m;
+}
+
+static int cmd_validate(const struct opts *o)
+{
+    struct wta_model *m;
+    int err = wta_model_load(o->files[0], o->strict ? WTA_LOAD_STRICT : 0, &m);
+    if (m == NULL) {
+        fprintf(stderr, "wta-trace: %s: %s\n", o->files[0], strerror(-err));
+        return 1;
+    }
+    wta_model_print_diags(m, stdout);
+    printf("%s: %zu events, %zu threads, %zu tasks: %zu error(s), %zu warning(s)%s\n",
+           o->files[0], m->nevents, m->nthreads, m->ntasks, m->nerrors, m->nwarnings,
+           m->truncated ? " (cut short)" : "");
+    wta_model_free(m);
+    return err < 0 ? 1 : 0;
+}
+
+static int cmd_cat(const struct opts *o, const struct wta_model *m)
+{
+    char line[512];
+    uint32_t task = 0;
+    if (o->task >= 0 && (task = wta_model_task_by_id(m, (uint64_t)o->task)) == 0) {
+        fprintf(stderr, "wta-trace: %s: no task %" PRId64 "\n", m->path, o->task);
+        return 1;
+    }
+    size_t to = o->to >= 0 && (size_t)o->to < m->nevents ? (size_t)o->to + 1 : m->nevents;
+    for (size_t i = o->from >= 0 ? (size_t)o->from : 0; i < to; i++) {
+        const struct wta_ev *e = &m->events[i];
+        if (task != 0 && e->task != task)
+            continue;
+        wta_event_format(m, e, line, sizeof line);
+        printf("%7zu %12.3fus %-10s %s\n", i, (double)e->t_ns / 1000.0,
+               m->threads[e->th].name, line);
+    }
+    return 0;
+}
+
+static int cmd_why(const struct opts *o, const struct wta_model *m)
+{
+    struct wta_why w;
+    uint32_t task;
+    if (o->task < 0 || o->at < 0)
+        return usage_error("%s needs --task T and --at I", "why");
+    if ((task = wta_model_task_by_id(m, (uint64_t)o->task)) == 0) {
+        fprintf(stderr, "wta-trace: %s: no task %" PRId64 "\n", m->path, o->task);
+        return 1;
+    }
+    if ((size_t)o->at >= m->nevents) {
+        fprintf(stderr, "wta-trace: %s: --at %" PRId64 ": the trace has events 0..%zu\n",
+                m->path, o->at, m->nevents - 1);
+        return 1;
+    }
+    int err = wta_why(m, task, (size_t)o->at, &w);
+    if (err == -ESRCH) {
+        printf("task %" PRId64 " has not been polled by event %" PRId64 "\n", o->task, o->at);
+        return 0;
+    }
+    for (size_t k = 0; k < w.n; k++)
+        printf("%s%7u  %s\n", k ? "  <- " : "     ", w.ev[k], w.text[k]);
+    return 0;
+}
+
+static int cmd_lint(const struct opts *o, const struct wta_model *m)
+{
+    struct wta_lint_config c;
+    struct wta_lints l = {0};
+    wta_lint_config_default(&c);
+    if (o->long_poll_ms >= 0)
+        c.long_poll_ns = (int64_t)(o->long_poll_ms * 1e6);
+    if (o->late_timer_ms >= 0)
+        c.late_timer_ns = (int64_t)(o->late_timer_ms * 1e6);
+    if (o->self_wakes > 0)
+        c.self_wake_polls = (uint32_t)o->self_wakes;
+    if (wta_lint_run(m, &c, &l) < 0) {
+        fprintf(stderr, "wta-trace: out of memory\n");
+        return 1;
+    }
+    if (o->json)
+        wta_lints_write_json(m, &l, stdout);
+    else
+        wta_lints_write_text(m, &l, stdout);
+    int found = l.n > 0;
+    wta_lints_free(&l);
+    return found;
+}
+
+static int cmd_export(const struct opts *o, const struct wta_model *m)
+{
+    FILE *f = fopen(o->out, "w");
+    if (f == NULL) {
+        fprintf(stderr, "wta-trace: %s: %s\n", o->out, strerror(errno));
+        return 1;
+    }
+    int err = wta_perfetto_write(m, f);
+    if (fclose(f) != 0 && err == 0)
+        err = -errno;
+    if (err < 0) {
+        fprintf(stderr, "wta-trace: %s: %s\n", o->out, strerror(-err));
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = {.task = -1, .at = -1, .from = -1, .to = -1,
+                     .long_poll_ms = -1, .late_timer_ms = -1};
+    if (argc < 2)
+        return usage_error("%s", "missing command");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("wta-trace %s (trace format %d)\n", WTA_VIZ_VERSION, WTA_TRACE_FORMAT_VERSION);
+        return 0;
+    }
+    static const char *cmds[] = {"validate", "stats", "lint", "why", "cat", "export", "diff"};
+    int c = -1;
+    for (int k = 0; k < 7; k++)
+        if (strcmp(cmd, cmds[k]) == 0)
+            c = k;
+    if (c < 0)
+        return usage_error("unknown command '%s'", cmd);
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    if (parse(argc, argv, &o) != 0)
+        return 2;
+    if (o.nfiles != (c == 6 ? 2 : 1))
+        return usage_error(c == 6 ? "%s needs two trace files" : "%s needs one trace file", cmd);
+    if (c == 5 && (!o.perfetto || o.out == NULL))
+        return usage_error("%s needs --perfetto and -o OUT.json", cmd);
+    if (c == 0)
+        return cmd_validate(&o);
+    struct wta_model *m = open_trace(o.files[0], &o), *b = NULL;
+    if (m == NULL)
+        return 1;
+    int rc;
+    switch (c) {
+    case 1: rc = wta_stats_write(m, stdout, o.json) < 0; break;
+    case 2: rc = cmd_lint(&o, m); break;
+    case 3: rc = cmd_why(&o, m); break;
+    case 4: rc = cmd_cat(&o, m); break;
+    case 5: rc = cmd_export(&o, m); break;
+    default:
+        if ((b = open_trace(o.files[1], &o)) == NULL) {
+            rc = 1;
+            break;
+        }
+        rc = wta_diff(m, b, stdout) != 0;
+        wta_model_free(b);
+        break;
+    }
+    wta_model_free(m);
+    return rc;
+}
