@@ -62,6 +62,10 @@ struct wta_runtime *bench_start(struct bench *b, const struct bench_opts *opt,
                                 const char *params_fmt, ...)
     __attribute__((format(printf, 6, 7)));
 void bench_reps(struct bench *b, bench_rep_fn rep, void *arg);
+/* bench_start, bench_reps, bench_finish: a workload with no setup of its own. */
+void bench_run(const struct bench_opts *opt, const char *name, uint64_t ops,
+               bench_rep_fn rep, void *arg, const char *params_fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 void bench_extra(struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bench_finish(struct bench *b);
 /* Runs f to completion on b's runtime; aborts the program if it fails. */
@@ -88,6 +92,9 @@ void bench_spawn_many_remote(const struct bench_opts *opt);
 void bench_yield_many(const struct bench_opts *opt);
 void bench_chained_spawn(const struct bench_opts *opt);
 void bench_ping_pong(const struct bench_opts *opt);
+
+// bench_io.c
+void bench_timers(const struct bench_opts *opt);
 
 // bench_trace.c
 void bench_trace_record(const struct bench_opts *opt);

@@ -13,6 +13,7 @@ BENCH_SRCS := \
 	bench/bench_fut.c \
 	bench/bench_sched.c \
 	bench/bench_chan.c \
+	bench/bench_io.c \
 	bench/bench_trace.c
 
 BENCH_BIN := $(BUILD)/bench/bench

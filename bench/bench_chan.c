@@ -168,8 +168,5 @@ static uint64_t ping_pong_rep(struct bench *b, void *arg)
 
 void bench_ping_pong(const struct bench_opts *opt)
 {
-    struct bench b;
-    bench_start(&b, opt, "ping_pong", -1, PP_PAIRS, "pairs=%d rounds=1", PP_PAIRS);
-    bench_reps(&b, ping_pong_rep, NULL);
-    bench_finish(&b);
+    bench_run(opt, "ping_pong", PP_PAIRS, ping_pong_rep, NULL, "pairs=%d rounds=1", PP_PAIRS);
 }

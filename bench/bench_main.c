@@ -57,18 +57,16 @@ static void temp_trace_path(char *buf, size_t cap)
     close(fd);
 }
 
-struct wta_runtime *bench_start(struct bench *b, const struct bench_opts *opt,
-                                const char *name, int trace, uint64_t ops,
-                                const char *params_fmt, ...)
+/* bench_start with the params' arguments in ap. */
+static struct wta_runtime *vstart(struct bench *b, const struct bench_opts *opt,
+                                  const char *name, int trace, uint64_t ops,
+                                  const char *params_fmt, va_list ap)
 {
     memset(b, 0, sizeof *b);
     b->opt = opt;
     b->name = name;
     b->ops = ops;
-    va_list ap;
-    va_start(ap, params_fmt);
     vsnprintf(b->params, sizeof b->params, params_fmt, ap);
-    va_end(ap);
     b->traced = trace < 0 ? opt->trace : trace;
     if (b->traced)
         temp_trace_path(b->trace_path, sizeof b->trace_path);
@@ -89,6 +87,29 @@ struct wta_runtime *bench_start(struct bench *b, const struct bench_opts *opt,
         bench_fail(b, "tracing to %s failed: %s", b->trace_path,
                    wta_strerror(wta_trace_error(b->rt)));
     return b->rt;
+}
+
+struct wta_runtime *bench_start(struct bench *b, const struct bench_opts *opt,
+                                const char *name, int trace, uint64_t ops,
+                                const char *params_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, params_fmt);
+    struct wta_runtime *rt = vstart(b, opt, name, trace, ops, params_fmt, ap);
+    va_end(ap);
+    return rt;
+}
+
+void bench_run(const struct bench_opts *opt, const char *name, uint64_t ops,
+               bench_rep_fn rep, void *arg, const char *params_fmt, ...)
+{
+    struct bench b;
+    va_list ap;
+    va_start(ap, params_fmt);
+    vstart(&b, opt, name, -1, ops, params_fmt, ap);
+    va_end(ap);
+    bench_reps(&b, rep, arg);
+    bench_finish(&b);
 }
 
 void bench_reps(struct bench *b, bench_rep_fn rep, void *arg)
@@ -196,6 +217,7 @@ static const struct workload workloads[] = {
     {"yield_many", bench_yield_many, false},
     {"chained_spawn", bench_chained_spawn, false},
     {"ping_pong", bench_ping_pong, false},
+    {"timers", bench_timers, false},
     {"trace_record", bench_trace_record, true},
     {"trace_disabled", bench_trace_disabled, true},
 };

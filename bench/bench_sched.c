@@ -65,11 +65,8 @@ static uint64_t block_on_ready_rep(struct bench *b, void *arg)
 
 void bench_block_on_ready(const struct bench_opts *opt)
 {
-    struct bench b;
     int iters = COUNT(opt, 1000000, 100000);
-    bench_start(&b, opt, "block_on_ready", -1, iters, "iters=%d", iters);
-    bench_reps(&b, block_on_ready_rep, NULL);
-    bench_finish(&b);
+    bench_run(opt, "block_on_ready", iters, block_on_ready_rep, NULL, "iters=%d", iters);
 }
 
 /* ---------------------------------------------------------------- spawn_join_blockon */
@@ -89,11 +86,9 @@ static uint64_t spawn_join_blockon_rep(struct bench *b, void *arg)
 
 void bench_spawn_join_blockon(const struct bench_opts *opt)
 {
-    struct bench b;
     int iters = COUNT(opt, 20000, 2000);
-    bench_start(&b, opt, "spawn_join_blockon", -1, iters, "iters=%d", iters);
-    bench_reps(&b, spawn_join_blockon_rep, NULL);
-    bench_finish(&b);
+    bench_run(opt, "spawn_join_blockon", iters, spawn_join_blockon_rep, NULL, "iters=%d",
+              iters);
 }
 
 /* ---------------------------------------------------------------- spawn_many_local */
@@ -149,11 +144,8 @@ static uint64_t spawn_many_local_rep(struct bench *b, void *arg)
 
 void bench_spawn_many_local(const struct bench_opts *opt)
 {
-    struct bench b;
     int tasks = COUNT(opt, 100000, 10000);
-    bench_start(&b, opt, "spawn_many_local", -1, tasks, "tasks=%d", tasks);
-    bench_reps(&b, spawn_many_local_rep, NULL);
-    bench_finish(&b);
+    bench_run(opt, "spawn_many_local", tasks, spawn_many_local_rep, NULL, "tasks=%d", tasks);
 }
 
 /* ---------------------------------------------------------------- spawn_many_remote */
@@ -178,11 +170,8 @@ static uint64_t spawn_many_remote_rep(struct bench *b, void *arg)
 
 void bench_spawn_many_remote(const struct bench_opts *opt)
 {
-    struct bench b;
     int tasks = COUNT(opt, 100000, 10000);
-    bench_start(&b, opt, "spawn_many_remote", -1, tasks, "tasks=%d", tasks);
-    bench_reps(&b, spawn_many_remote_rep, NULL);
-    bench_finish(&b);
+    bench_run(opt, "spawn_many_remote", tasks, spawn_many_remote_rep, NULL, "tasks=%d", tasks);
 }
 
 /* ---------------------------------------------------------------- yield_many */
@@ -244,11 +233,8 @@ static uint64_t yield_many_rep(struct bench *b, void *arg)
 
 void bench_yield_many(const struct bench_opts *opt)
 {
-    struct bench b;
-    bench_start(&b, opt, "yield_many", -1, YIELD_TASKS * YIELDS, "tasks=%d yields=%d",
-                YIELD_TASKS, YIELDS);
-    bench_reps(&b, yield_many_rep, NULL);
-    bench_finish(&b);
+    bench_run(opt, "yield_many", YIELD_TASKS * YIELDS, yield_many_rep, NULL,
+              "tasks=%d yields=%d", YIELD_TASKS, YIELDS);
 }
 
 /* ---------------------------------------------------------------- chained_spawn */
@@ -341,8 +327,6 @@ static uint64_t chained_spawn_rep(struct bench *b, void *arg)
 
 void bench_chained_spawn(const struct bench_opts *opt)
 {
-    struct bench b;
-    bench_start(&b, opt, "chained_spawn", -1, CHAIN_DEPTH, "depth=%d", CHAIN_DEPTH);
-    bench_reps(&b, chained_spawn_rep, NULL);
-    bench_finish(&b);
+    bench_run(opt, "chained_spawn", CHAIN_DEPTH, chained_spawn_rep, NULL, "depth=%d",
+              CHAIN_DEPTH);
 }
