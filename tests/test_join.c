@@ -1,0 +1,158 @@
+/*
+ * test_join.c - JoinHandles and the oneshot channel under them.
+ */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "suites.h"
+#include "test_util.h"
+
+/* ---- a task that waits on a oneshot */
+
+struct waiter {
+    struct wta_future *rx;
+    _Atomic int *finished;
+    _Atomic int *dropped;
+};
+
+static int waiter_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct waiter *w = st;
+    int rc = wta_poll(w->rx, cx, out);
+    if (rc == WTA_PENDING)
+        return WTA_PENDING;   // the oneshot's sender wakes us
+    atomic_fetch_add(w->finished, 1);
+    return rc;
+}
+
+static void waiter_drop(void *st)
+{
+    struct waiter *w = st;
+    wta_future_drop(w->rx);
+    atomic_fetch_add(w->dropped, 1);
+    free(w);
+}
+
+static struct wta_future *waiter_new(struct wta_future *rx, _Atomic int *finished,
+                                     _Atomic int *dropped)
+{
+    struct waiter *w = calloc(1, sizeof *w);
+    w->rx = rx;
+    w->finished = finished;
+    w->dropped = dropped;
+    return fn_future("waiter", waiter_poll, w, waiter_drop);
+}
+
+/* What if the JoinHandle is dropped? (the task is detached and still runs) */
+struct detach_main {
+    struct wta_future *done_rx;
+};
+
+static int detach_main_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct detach_main *m = st;
+    return wta_poll(m->done_rx, cx, out);   // pending: the detached task's send wakes us
+}
+
+static void detach_main_drop(void *st)
+{
+    struct detach_main *m = st;
+    wta_future_drop(m->done_rx);
+}
+
+struct relay {
+    struct wta_future *rx;
+    struct wta_oneshot_tx *tx;
+};
+
+static int relay_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct relay *r = st;
+    intptr_t v;
+    int rc = wta_poll(r->rx, cx, &v);
+    if (rc == WTA_PENDING)
+        return WTA_PENDING;   // the main thread's send wakes us
+    wta_oneshot_send(r->tx, v + 1);
+    r->tx = NULL;
+    *out = 0;
+    return rc;
+}
+
+static void relay_drop(void *st)
+{
+    struct relay *r = st;
+    wta_future_drop(r->rx);
+    wta_oneshot_tx_drop(r->tx);
+    free(r);
+}
+
+static void join_detach(void)
+{
+    struct wta_runtime *rt = test_runtime(2, 0, NULL);
+    struct relay *r = calloc(1, sizeof *r);
+    struct wta_oneshot_tx *go;
+    struct detach_main m = {0};
+    CU_ASSERT_EQUAL(wta_oneshot_new(&go, &r->rx), 0);
+    CU_ASSERT_EQUAL(wta_oneshot_new(&r->tx, &m.done_rx), 0);
+    struct wta_future *h = wta_runtime_spawn(rt, fn_future("relay", relay_poll, r, relay_drop));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    wta_future_drop(h);                 // detach
+    CU_ASSERT_EQUAL(wta_oneshot_send(go, 41), 0);
+    intptr_t v = 0;
+    CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("detach_main", detach_main_poll, &m,
+                                                detach_main_drop), &v), 0);
+    CU_ASSERT_EQUAL(v, 42);             // the detached task ran to the end
+    wta_runtime_free(rt);
+}
+
+/* What does a JoinHandle say when its task is dropped at shutdown? (-ECANCELED) */
+static void join_cancel_at_shutdown(void)
+{
+    struct wta_runtime *rt = test_runtime(2, 0, NULL);
+    _Atomic int finished = 0, dropped = 0;
+    struct wta_oneshot_tx *txs[50];
+    struct wta_future *handles[50];
+    for (int i = 0; i < 50; i++) {
+        struct wta_future *rx;
+        wta_oneshot_new(&txs[i], &rx);
+        handles[i] = wta_runtime_spawn(rt, waiter_new(rx, &finished, &dropped));
+    }
+    wta_runtime_free(rt);   // 50 tasks still pending: dropped, handles cancelled
+    CU_ASSERT_EQUAL(atomic_load(&dropped), 50);
+    CU_ASSERT_EQUAL(atomic_load(&finished), 0);
+    for (int i = 0; i < 50; i++) {
+        intptr_t v;
+        CU_ASSERT_EQUAL(wta_join_try(handles[i], &v), -ECANCELED);
+        wta_future_drop(handles[i]);
+        CU_ASSERT_EQUAL(wta_oneshot_send(txs[i], 1), -EPIPE);   // receiver is gone
+    }
+}
+
+/* Does a oneshot deliver its value, and report a dropped sender as -EPIPE? */
+static void join_oneshot_basics(void)
+{
+    struct wta_oneshot_tx *tx;
+    struct wta_future *rx;
+    intptr_t v = 0;
+    CU_ASSERT_EQUAL(wta_oneshot_new(&tx, &rx), 0);
+    CU_ASSERT_EQUAL(wta_join_try(rx, &v), WTA_PENDING);
+    CU_ASSERT_EQUAL(wta_oneshot_send(tx, 5), 0);
+    CU_ASSERT_EQUAL(wta_join_try(rx, &v), 0);
+    CU_ASSERT_EQUAL(v, 5);
+    wta_future_drop(rx);
+
+    CU_ASSERT_EQUAL(wta_oneshot_new(&tx, &rx), 0);
+    wta_oneshot_tx_drop(tx);
+    CU_ASSERT_EQUAL(wta_join_try(rx, &v), -EPIPE);
+    wta_future_drop(rx);
+}
+
+void suite_join(void)
+{
+    CU_pSuite s = CU_add_suite("join", NULL, NULL);
+    CU_add_test(s, "join_detach", join_detach);
+    CU_add_test(s, "join_cancel_at_shutdown", join_cancel_at_shutdown);
+    CU_add_test(s, "join_oneshot_basics", join_oneshot_basics);
+}

@@ -1,0 +1,280 @@
+/*
+ * test_task.c - tasks, their states and their wakers.
+ */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "suites.h"
+#include "test_util.h"
+
+/* ---- spawning many */
+
+#define MANY 100000
+
+struct spawn_many {
+    struct wta_future **handles;
+    int next;
+    intptr_t sum;
+    bool spawned;
+};
+
+static int spawn_many_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct spawn_many *s = st;
+    if (!s->spawned) {
+        for (int i = 0; i < MANY; i++)
+            s->handles[i] = wta_spawn(wta_ready(i));
+        s->spawned = true;
+    }
+    for (; s->next < MANY; s->next++) {
+        intptr_t v;
+        int rc = wta_poll(s->handles[s->next], cx, &v);
+        if (rc == WTA_PENDING)
+            return WTA_PENDING;   // the task's join wakes us
+        if (rc != 0)
+            return rc;
+        s->sum += v;
+        wta_future_drop(s->handles[s->next]);
+        s->handles[s->next] = NULL;
+    }
+    *out = s->sum;
+    return WTA_READY;
+}
+
+/* Do 100,000 spawned tasks all complete with the right outputs? */
+static void task_spawn_100k(void)
+{
+    struct wta_runtime *rt = test_runtime(2, 0, NULL);
+    struct spawn_many s = {.handles = calloc(MANY, sizeof(struct wta_future *))};
+    intptr_t sum = -1;
+    int rc = wta_block_on(rt, fn_future("spawn_many", spawn_many_poll, &s, NULL), &sum);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(sum, (intptr_t)MANY * (MANY - 1) / 2);
+    wta_runtime_free(rt);
+    free(s.handles);
+}
+
+/* ---- woken while running, by another thread */
+
+struct waker_mailbox {
+    sem_t request, done;
+    struct wta_waker waker;
+    bool quit;
+};
+
+static void *waker_thread(void *p)
+{
+    struct waker_mailbox *mb = p;
+    for (;;) {
+        sem_wait(&mb->request);
+        if (mb->quit)
+            return NULL;
+        wta_waker_wake(&mb->waker);   // consumes the clone
+        sem_post(&mb->done);
+    }
+}
+
+struct woken_task {
+    struct waker_mailbox *mb;
+    int polls;
+};
+
+static int woken_task_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct woken_task *w = st;
+    if (++w->polls == 2) {
+        *out = w->polls;
+        return WTA_READY;
+    }
+    // Hand our waker to the other thread and wait until it has woken us,
+    // all while this poll is still running.
+    w->mb->waker = wta_waker_clone(cx->waker);
+    sem_post(&w->mb->request);
+    sem_wait(&w->mb->done);
+    return WTA_PENDING;   // that wake arrived during the poll: we must run again
+}
+
+/* What if a task is woken while it is running? (10,000 rounds, no hang) */
+static void task_woken_while_running(void)
+{
+    struct wta_runtime *rt = test_runtime(2, 0, NULL);
+    struct waker_mailbox mb = {0};
+    sem_init(&mb.request, 0, 0);
+    sem_init(&mb.done, 0, 0);
+    pthread_t th;
+    pthread_create(&th, NULL, waker_thread, &mb);
+    int ok = 0;
+    for (int round = 0; round < 10000; round++) {
+        struct woken_task w = {.mb = &mb};
+        intptr_t polls = 0;
+        int rc = run_one_task(rt, fn_future("woken", woken_task_poll, &w, NULL), &polls);
+        ok += rc == 0 && polls == 2;
+    }
+    CU_ASSERT_EQUAL(ok, 10000);
+    mb.quit = true;
+    sem_post(&mb.request);
+    pthread_join(th, NULL);
+    sem_destroy(&mb.request);
+    sem_destroy(&mb.done);
+    wta_runtime_free(rt);
+}
+
+/* ---- yield_now */
+
+struct yield_log {
+    char log[16];
+    _Atomic int n;
+};
+
+struct yielder {
+    struct yield_log *log;
+    char name;
+    struct wta_future *y;
+};
+
+static int yielder_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct yielder *y = st;
+    if (y->y == NULL) {
+        y->log->log[atomic_fetch_add(&y->log->n, 1)] = y->name;
+        y->y = wta_yield_now();
+    }
+    int rc = wta_poll(y->y, cx, out);
+    if (rc == WTA_PENDING)
+        return WTA_PENDING;   // yield_now woke us: back of the queue
+    y->log->log[atomic_fetch_add(&y->log->n, 1)] = (char)(y->name - 'A' + 'a');
+    return rc;
+}
+
+static void yielder_drop(void *st)
+{
+    struct yielder *y = st;
+    wta_future_drop(y->y);
+}
+
+struct parent {
+    struct yielder a, b;
+    struct wta_future *ha, *hb;
+};
+
+static int parent_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct parent *p = st;
+    if (p->ha == NULL) {
+        // Both go on the queue while we hold the only worker: A, then B.
+        p->ha = wta_spawn(fn_future("A", yielder_poll, &p->a, yielder_drop));
+        p->hb = wta_spawn(fn_future("B", yielder_poll, &p->b, yielder_drop));
+    }
+    if (wta_poll(p->ha, cx, out) == WTA_PENDING)
+        return WTA_PENDING;   // A's join wakes us
+    return wta_poll(p->hb, cx, out);   // pending: B's join wakes us
+}
+
+static void parent_drop(void *st)
+{
+    struct parent *p = st;
+    wta_future_drop(p->ha);
+    wta_future_drop(p->hb);
+}
+
+/* Does yield_now put the task at the back of the queue, so others run first? */
+static void task_yield_requeues(void)
+{
+    struct wta_runtime *rt = test_runtime(1, 0, NULL);
+    struct yield_log log = {0};
+    struct parent p = {.a = {.log = &log, .name = 'A'}, .b = {.log = &log, .name = 'B'}};
+    intptr_t out;
+    CU_ASSERT_EQUAL(run_one_task(rt, fn_future("parent", parent_poll, &p, parent_drop), &out), 0);
+    // A runs, yields; B runs, yields; A resumes; B resumes.
+    CU_ASSERT_STRING_EQUAL(log.log, "ABab");
+    wta_runtime_free(rt);
+}
+
+/* ---- stale wakers */
+
+struct keeper {
+    struct wta_waker kept;
+    int polls;
+};
+
+static int keeper_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct keeper *k = st;
+    k->polls++;
+    k->kept = wta_waker_clone(cx->waker);   // outlives the task
+    *out = 7;
+    return WTA_READY;
+}
+
+/* What does a wake of a finished task do? (nothing: it is stale) */
+static void task_wake_after_done(void)
+{
+    char *path = test_trace_path("stale");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    struct keeper k = {0};
+    intptr_t out;
+    CU_ASSERT_EQUAL(run_one_task(rt, fn_future("keeper", keeper_poll, &k, NULL), &out), 0);
+    CU_ASSERT_EQUAL(out, 7);
+    wta_waker_wake_by_ref(&k.kept);   // stale: the task is DONE
+    wta_waker_wake(&k.kept);          // stale again, and drops the clone
+    wta_runtime_free(rt);
+    CU_ASSERT_EQUAL(k.polls, 1);
+
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        int stale = 0;
+        for (int i = 0; i < tr.n; i++)
+            stale += strcmp(ev_kind(tr.ev[i]), "waker.wake") == 0 &&
+                     strcmp(ev_str(tr.ev[i], "outcome"), "stale") == 0;
+        CU_ASSERT_EQUAL(stale, 2);
+        CU_ASSERT_EQUAL(trace_count(&tr, "poll.begin"), 1);
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
+/* ---- spawn outside a runtime */
+
+static bool dropped_flag;
+static void set_dropped(void *st) { (void)st; dropped_flag = true; }
+static int never_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    (void)st, (void)cx, (void)out;
+    return WTA_PENDING;   // nobody wakes us: used only where it is never polled
+}
+
+static void *spawn_outside(void *arg)
+{
+    (void)arg;
+    errno = 0;
+    struct wta_future *h = wta_spawn(fn_future("orphan", never_poll, NULL, set_dropped));
+    return h == NULL && errno == ESRCH ? (void *)1 : NULL;
+}
+
+/* What does wta_spawn do on a thread with no runtime? (an error, never a crash) */
+static void task_spawn_outside_runtime(void)
+{
+    dropped_flag = false;
+    pthread_t th;
+    void *ok = NULL;
+    pthread_create(&th, NULL, spawn_outside, NULL);
+    pthread_join(th, &ok);
+    CU_ASSERT_PTR_NOT_NULL(ok);
+    CU_ASSERT_TRUE(dropped_flag);   // the future was consumed, not leaked
+}
+
+void suite_task(void)
+{
+    CU_pSuite s = CU_add_suite("task", NULL, NULL);
+    CU_add_test(s, "task_spawn_100k", task_spawn_100k);
+    CU_add_test(s, "task_woken_while_running", task_woken_while_running);
+    CU_add_test(s, "task_yield_requeues", task_yield_requeues);
+    CU_add_test(s, "task_wake_after_done", task_wake_after_done);
+    CU_add_test(s, "task_spawn_outside_runtime", task_spawn_outside_runtime);
+}

@@ -1,0 +1,254 @@
+/*
+ * test_trace.c - the recorder: every line parses, the order keeps causes
+ * before effects, failures are reported and never stop the runtime, and
+ * the schema document covers the one event list.
+ */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "suites.h"
+#include "test_util.h"
+#include "wta_events.h"
+
+/* ---- a busy little workload: spawns, yields, joins */
+
+struct busy {
+    struct wta_future *h[64];
+    int n;
+    bool spawned;
+};
+
+static int yielder_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    int *left = st;
+    if ((*left)-- > 0) {
+        wta_waker_wake_by_ref(cx->waker);   // yield: we wake ourselves
+        return WTA_PENDING;
+    }
+    *out = 1;
+    return WTA_READY;
+}
+
+static void free_state(void *st) { free(st); }
+
+static int busy_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct busy *b = st;
+    if (!b->spawned) {
+        b->spawned = true;
+        wta_note("spawning %d tasks", b->n);
+        for (int i = 0; i < b->n; i++) {
+            int *left = malloc(sizeof *left);
+            *left = i % 7;
+            b->h[i] = wta_spawn(fn_future("yielder", yielder_poll, left, free_state));
+        }
+    }
+    for (int i = 0; i < b->n; i++) {
+        if (b->h[i] == NULL)
+            continue;
+        if (wta_poll(b->h[i], cx, out) == WTA_PENDING)
+            return WTA_PENDING;   // that task's join wakes us
+        wta_future_drop(b->h[i]);
+        b->h[i] = NULL;
+    }
+    *out = 0;
+    return WTA_READY;
+}
+
+static void busy_drop(void *st)
+{
+    struct busy *b = st;
+    for (int i = 0; i < b->n; i++)
+        wta_future_drop(b->h[i]);
+}
+
+static void run_busy(const char *path, int workers)
+{
+    struct wta_runtime *rt = test_runtime(workers, 0, path);
+    for (int round = 0; round < 5; round++) {
+        struct busy b = {.n = 64};
+        CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("busy", busy_poll, &b, busy_drop), NULL), 0);
+    }
+    wta_runtime_free(rt);
+}
+
+/* Does every line parse, and does the header say what ran? */
+static void trace_lines_parse(void)
+{
+    char *path = test_trace_path("parse");
+    run_busy(path, 2);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        CU_ASSERT_STRING_EQUAL(ev_str(tr.header, "format"), "wta-trace");
+        CU_ASSERT_EQUAL(ev_int(tr.header, "version"), WTA_TRACE_FORMAT_VERSION);
+        CU_ASSERT_EQUAL(ev_int(tr.header, "workers"), 2);
+        CU_ASSERT_STRING_EQUAL(ev_str(tr.header, "mode"), "real");
+        CU_ASSERT_TRUE(tr.n > 1000);
+        CU_ASSERT_EQUAL(trace_count(&tr, "task.spawn"), 5 * 64);
+        CU_ASSERT_EQUAL(trace_count(&tr, "note"), 5);
+        const cJSON *last = tr.ev[tr.n - 1];
+        CU_ASSERT_STRING_EQUAL(ev_kind(last), "trace.end");
+        CU_ASSERT_EQUAL(ev_int(last, "complete"), 1);
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
+/* Is every poll.begin closed by its poll.end, on the same thread, before the next poll? */
+static void trace_polls_pair_up(void)
+{
+    char *path = test_trace_path("pairs");
+    run_busy(path, 2);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        int open_polls = 0, bad = 0;
+        for (int i = 0; i < tr.n; i++) {
+            if (strcmp(ev_kind(tr.ev[i]), "poll.begin") != 0)
+                continue;
+            int end = trace_find(&tr, i + 1, "poll.end", "task", ev_int(tr.ev[i], "task"));
+            open_polls++;
+            if (end < 0 || ev_int(tr.ev[end], "poll") != ev_int(tr.ev[i], "poll") ||
+                strcmp(ev_str(tr.ev[end], "th"), ev_str(tr.ev[i], "th")) != 0)
+                bad++;
+        }
+        CU_ASSERT_TRUE(open_polls > 0);
+        CU_ASSERT_EQUAL(bad, 0);
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
+/* Does every wake that schedules a task sort before the poll it causes? */
+static void trace_wake_before_poll(void)
+{
+    char *path = test_trace_path("causal");
+    run_busy(path, 2);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        int checked = 0, bad = 0;
+        // Walk in sorted order: a task's poll.begin (after the first) needs a
+        // scheduling wake of that task since its previous poll.end.
+        int64_t max_task = 0;
+        for (int i = 0; i < tr.n; i++)
+            if (ev_int(tr.ev[i], "task") > max_task)
+                max_task = ev_int(tr.ev[i], "task");
+        char *woken = calloc((size_t)max_task + 1, 1);
+        for (int i = 0; i < tr.n; i++) {
+            const char *k = ev_kind(tr.ev[i]);
+            int64_t t = ev_int(tr.ev[i], "task");
+            if (strcmp(k, "waker.wake") == 0) {
+                const char *o = ev_str(tr.ev[i], "outcome");
+                if (strcmp(o, "scheduled") == 0 || strcmp(o, "notified-while-running") == 0)
+                    woken[t] = 1;
+            } else if (strcmp(k, "poll.begin") == 0 && ev_int(tr.ev[i], "poll") > 1) {
+                checked++;
+                bad += !woken[t];
+                woken[t] = 0;
+            }
+        }
+        free(woken);
+        CU_ASSERT_TRUE(checked > 100);
+        CU_ASSERT_EQUAL(bad, 0);
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
+/* Are each thread's seq numbers 0, 1, 2, ... with t never going backwards? */
+static void trace_seq_contiguous(void)
+{
+    char *path = test_trace_path("seq");
+    run_busy(path, 2);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        const char *names[] = {"main", "w0", "w1"};
+        for (int k = 0; k < 3; k++) {
+            int64_t expect = 0, last_t = -1;
+            int bad = 0;
+            for (int i = 0; i < tr.n; i++) {
+                if (strcmp(ev_str(tr.ev[i], "th"), names[k]) != 0)
+                    continue;
+                bad += ev_int(tr.ev[i], "seq") != expect++ || ev_int(tr.ev[i], "t") < last_t;
+                last_t = ev_int(tr.ev[i], "t");
+            }
+            CU_ASSERT_TRUE(expect > 0);
+            CU_ASSERT_EQUAL(bad, 0);
+        }
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
+/* What if the trace file cannot be created? (a clear error; the runtime runs untraced) */
+static void trace_unwritable_path(void)
+{
+    struct wta_runtime *rt = test_runtime(1, 0, "/nonexistent-dir/x.jsonl");
+    CU_ASSERT_FALSE(wta_trace_on(rt));
+    CU_ASSERT_EQUAL(wta_trace_error(rt), -ENOENT);
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_ready(3), NULL), 0);
+    wta_runtime_free(rt);
+}
+
+/* What if the disk is full? (events are dropped and counted; the runtime keeps going) */
+static void trace_disk_full(void)
+{
+    struct wta_runtime *rt = test_runtime(2, 0, "/dev/full");
+    CU_ASSERT_TRUE(wta_trace_on(rt));
+    for (int round = 0; round < 3; round++) {
+        struct busy b = {.n = 64};
+        CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("busy", busy_poll, &b, busy_drop), NULL), 0);
+    }
+    wta_trace_flush(rt);
+    CU_ASSERT_EQUAL(wta_trace_error(rt), -ENOSPC);
+    CU_ASSERT_TRUE(wta_trace_dropped(rt) > 0);
+    wta_runtime_free(rt);
+}
+
+/* Does traces/SCHEMA.md document every event kind of the one list? */
+static void trace_schema_documents_every_kind(void)
+{
+    FILE *f = fopen("traces/SCHEMA.md", "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    doc[n] = '\0';
+    fclose(f);
+    static const char *names[] = {
+#define NAME(id, name, fields, help) name,
+        WTA_EVENT_LIST(NAME)
+#undef NAME
+    };
+    static const char *fields[] = {
+#define FIELDS(id, name, f, help) f,
+        WTA_EVENT_LIST(FIELDS)
+#undef FIELDS
+    };
+    for (int i = 0; i < WTA_EV_COUNT; i++) {
+        char row[512];
+        snprintf(row, sizeof row, "| `%s` | %s%s%s |", names[i], fields[i][0] ? "`" : "—",
+                 fields[i], fields[i][0] ? "`" : "");
+        if (strstr(doc, row) == NULL) {
+            fprintf(stderr, "\nSCHEMA.md lacks the row: %s\n", row);
+            CU_FAIL("an event kind is not documented (or its fields differ)");
+        }
+    }
+}
+
+void suite_trace(void)
+{
+    CU_pSuite s = CU_add_suite("trace", NULL, NULL);
+    CU_add_test(s, "trace_lines_parse", trace_lines_parse);
+    CU_add_test(s, "trace_polls_pair_up", trace_polls_pair_up);
+    CU_add_test(s, "trace_wake_before_poll", trace_wake_before_poll);
+    CU_add_test(s, "trace_seq_contiguous", trace_seq_contiguous);
+    CU_add_test(s, "trace_unwritable_path", trace_unwritable_path);
+    CU_add_test(s, "trace_disk_full", trace_disk_full);
+    CU_add_test(s, "trace_schema_documents_every_kind", trace_schema_documents_every_kind);
+}
