@@ -217,7 +217,9 @@ static const struct workload workloads[] = {
     {"yield_many", bench_yield_many, false},
     {"chained_spawn", bench_chained_spawn, false},
     {"ping_pong", bench_ping_pong, false},
+    // ping_pong_mpsc, mpsc_contention: waiting for the runtime's wta_chan_*
     {"timers", bench_timers, false},
+    // tcp_echo: waiting for the runtime's TCP futures
     {"trace_record", bench_trace_record, true},
     {"trace_disabled", bench_trace_disabled, true},
 };
