@@ -11,7 +11,11 @@
     X(block_on)            \
     X(join)                \
     X(bugs)                \
-    X(trace)
+    X(trace)               \
+    X(load)                \
+    X(model)               \
+    X(lint)                \
+    X(export)
 
 #define WTA_SUITE_DECL(name) void suite_##name(void);
 WTA_TEST_SUITES(WTA_SUITE_DECL)

@@ -267,6 +267,7 @@ int wta_lint_run(const struct wta_model *m, const struct wta_lint_config *c,
         wta_lints_free(out);
         return r.err;
     }
-    qsort(out->items, out->n, sizeof out->items[0], by_event);
+    if (out->n > 0)
+        qsort(out->items, out->n, sizeof out->items[0], by_event);
     return 0;
 }

@@ -188,7 +188,8 @@ static int sort_threads(struct wta_model *m)
         sorted[i] = m->threads[order[i]];
         newidx[order[i]] = (uint16_t)i;
     }
-    memcpy(m->threads, sorted, n * sizeof sorted[0]);
+    if (n > 0)
+        memcpy(m->threads, sorted, n * sizeof sorted[0]);
     for (size_t i = 0; i < m->nevents; i++)
         m->events[i].th = newidx[m->events[i].th];
     return 0;
@@ -238,7 +239,8 @@ int wta_model_build(struct wta_model *m)
     int err;
     if ((err = sort_threads(m)) < 0)
         return err;
-    qsort(m->events, m->nevents, sizeof m->events[0], cmp_event);
+    if (m->nevents > 0)
+        qsort(m->events, m->nevents, sizeof m->events[0], cmp_event);
     if ((err = check_threads(m)) < 0)
         return err;
     if ((err = wta_model_tasks(m)) < 0)

@@ -55,14 +55,15 @@ void wta_state_destroy(struct wta_state *s)
 
 int wta_state_reset(const struct wta_model *m, struct wta_state *s)
 {
-    if (s->nthreads != m->nthreads) {
+    if (s->threads == NULL || s->nthreads != m->nthreads) {
         free(s->threads);
         s->threads = calloc(m->nthreads ? m->nthreads : 1, sizeof s->threads[0]);
         if (s->threads == NULL)
             return -ENOMEM;
         s->nthreads = m->nthreads;
     }
-    memset(s->threads, 0, s->nthreads * sizeof s->threads[0]);
+    if (s->nthreads > 0)
+        memset(s->threads, 0, s->nthreads * sizeof s->threads[0]);
     for (size_t q = 0; q < s->nqueues; q++)
         s->queues[q].len = 0;
     s->nqueues = 0;
@@ -250,7 +251,7 @@ void wta_state_apply(const struct wta_model *m, struct wta_state *s, size_t i)
 
 static int save(struct wta_keyframes *kf, const struct wta_state *s)
 {
-    size_t need = 4 + s->nthreads * 3 + s->nqueues * 2 + s->ntimers * 5 + s->nfds * 3;
+    size_t need = 5 + s->nthreads * 3 + s->nqueues * 2 + s->ntimers * 5 + s->nfds * 3;
     for (size_t q = 0; q < s->nqueues; q++)
         need += s->queues[q].len;
     if (reserve((void **)&kf->pool, &kf->cap, kf->len + need, sizeof kf->pool[0]) < 0)

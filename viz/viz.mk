@@ -69,6 +69,7 @@ $(FUZZ_BIN): fuzz/fuzz_load.c $(VIZ_SRCS) viz/wta_model.h viz/viz_int.h runtime/
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_load.c $(VIZ_SRCS) $(CJSON_LIBS) -lm
 
 fuzz: $(FUZZ_BIN)
-	$(FUZZ_BIN) -runs=0 fuzz/corpus
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	$(FUZZ_BIN) -artifact_prefix=build/fuzz/ -runs=0 fuzz/corpus
+	$(FUZZ_BIN) -artifact_prefix=build/fuzz/ -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=65536 -timeout=10 \
 		-rss_limit_mb=2048 build/fuzz/corpus fuzz/corpus

@@ -1,0 +1,293 @@
+/*
+ * test_load.c - the loader: every error path names file, line and field.
+ *
+ * Traces here are small strings built in the test, so each case shows the
+ * exact bytes it feeds; tests/data/ holds the larger hand-written traces.
+ */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "suites.h"
+#include "../viz/viz_int.h"
+
+#define HDR "{\"format\":\"wta-trace\",\"version\":1,\"workers\":1,\"mode\":\"real\"}\n"
+#define SPAWN(t, seq, id) "{\"t\":" #t ",\"th\":\"w0\",\"seq\":" #seq ",\"ev\":\"task.spawn\"," \
+    "\"task\":" #id ",\"parent\":0,\"name\":\"a\",\"file\":\"x.c\",\"line\":1}\n"
+#define END(t, seq) "{\"t\":" #t ",\"th\":\"w0\",\"seq\":" #seq ",\"ev\":\"trace.end\"," \
+    "\"dropped\":0,\"complete\":true}\n"
+
+static struct wta_model *load_str(const char *s, unsigned flags, int *err)
+{
+    struct wta_model *m = NULL;
+    *err = wta_model_load_mem("t.jsonl", s, strlen(s), flags, &m);
+    return m;
+}
+
+/* Is there a diagnostic of this severity on this line containing needle? */
+static int has_diag(const struct wta_model *m, enum wta_severity sev, uint32_t line,
+                    const char *needle)
+{
+    for (size_t i = 0; i < m->ndiags && i < WTA_MAX_DIAGS; i++)
+        if (m->diags[i].severity == sev && m->diags[i].line == line &&
+            strstr(m->diags[i].msg, needle) != NULL)
+            return 1;
+    return 0;
+}
+
+/* Does a clean hand-written trace load, in causal order, with no problem? */
+static void load_small_ok(void)
+{
+    struct wta_model *m;
+    int err = wta_model_load("tests/data/small.jsonl", 0, &m);
+    CU_ASSERT_EQUAL_FATAL(err, 0);
+    CU_ASSERT_EQUAL(m->ndiags, 0);
+    CU_ASSERT_EQUAL(m->nevents, 51);
+    CU_ASSERT_EQUAL(m->ntasks, 1);
+    CU_ASSERT_EQUAL(m->nthreads, 3);
+    CU_ASSERT_STRING_EQUAL(m->threads[0].name, "main");
+    CU_ASSERT_STRING_EQUAL(m->threads[1].name, "w0");
+    CU_ASSERT_STRING_EQUAL(m->threads[2].name, "w1");
+    CU_ASSERT_STRING_EQUAL(m->header.program, "small");
+    CU_ASSERT_EQUAL(m->header.seed, 7);
+    for (size_t i = 1; i < m->nevents; i++)
+        CU_ASSERT(m->events[i - 1].t_ns <= m->events[i].t_ns);
+    /* t=110 on w0 and w1: thread order breaks the tie */
+    CU_ASSERT_EQUAL(m->events[1].th, 1);
+    CU_ASSERT_EQUAL(m->events[2].th, 2);
+    CU_ASSERT_FALSE(m->truncated);
+    wta_model_free(m);
+}
+
+/* What does a file that does not exist give? */
+static void load_missing_file(void)
+{
+    struct wta_model *m;
+    CU_ASSERT_EQUAL(wta_model_load("tests/data/no-such-file.jsonl", 0, &m), -ENOENT);
+    CU_ASSERT_PTR_NULL(m);
+}
+
+/* What if the file is empty? */
+static void load_empty_file(void)
+{
+    int err;
+    struct wta_model *m = load_str("", 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 0, "empty file"));
+    wta_model_free(m);
+}
+
+/* What if line 1 is an event, not the header? */
+static void load_no_header(void)
+{
+    int err;
+    struct wta_model *m = load_str(SPAWN(1, 0, 1) END(2, 1), 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 1, "not a wta trace"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 1, "found an event"));
+    CU_ASSERT_EQUAL(m->nerrors, 1);     /* it stops at the header */
+    wta_model_free(m);
+}
+
+/* What if the header names a format version this reader does not know? */
+static void load_wrong_version(void)
+{
+    int err;
+    struct wta_model *m = load_str("{\"format\":\"wta-trace\",\"version\":2}\n" END(1, 0), 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 1, "unsupported trace format version 2"));
+    wta_model_free(m);
+}
+
+/* What if the file is binary garbage, or a line after the header is? */
+static void load_garbage(void)
+{
+    static const char bin[] = "\x7f" "ELF\x02\x01\x01\0\0\0\xff\xfe\n\x01\x02";
+    struct wta_model *m = NULL;
+    int err = wta_model_load_mem("bin", bin, sizeof bin - 1, 0, &m);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 1, "not valid JSON"));
+    wta_model_free(m);
+    m = load_str(HDR "{\"t\":1,\"th\":\n[1,2]\n" END(2, 0), 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 2, "not valid JSON"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 3, "expected a JSON object"));
+    CU_ASSERT_EQUAL(m->nerrors, 2);
+    wta_model_free(m);
+}
+
+/* Does a 10 MB line cost an error (not 10 MB), and do later lines keep their numbers? */
+static void load_huge_line(void)
+{
+    size_t big = 10u << 20;
+    const char *tail = "\n" SPAWN(5, 0, 1);
+    char *s = malloc(strlen(HDR) + big + strlen(tail) + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    strcpy(s, HDR);
+    memset(s + strlen(HDR), 'x', big);
+    strcpy(s + strlen(HDR) + big, tail);
+    int err;
+    struct wta_model *m = load_str(s, 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 2, "WTA_MAX_LINE"));
+    CU_ASSERT_EQUAL(m->nerrors, 1);
+    CU_ASSERT_EQUAL(m->nevents, 1);     /* line 3 was still read */
+    CU_ASSERT_EQUAL(m->events[0].line, 3);
+    wta_model_free(m);
+    free(s);
+}
+
+/* What if two events of one thread carry the same seq? */
+static void load_duplicate_seq(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR SPAWN(1, 0, 1) SPAWN(2, 0, 2) END(3, 1), 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 3, "seq 0 repeats (also on line 2)"));
+    wta_model_free(m);
+}
+
+/* What if time goes backwards on one thread? */
+static void load_time_backwards(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR SPAWN(50, 0, 1) SPAWN(40, 1, 2) END(60, 2), 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 2, "time goes backwards"));
+    wta_model_free(m);
+}
+
+/* What if seq skips numbers (events lost)? A warning, not an error. */
+static void load_seq_gap(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR SPAWN(1, 0, 1) END(3, 4), 0, &err);
+    CU_ASSERT_EQUAL(err, 0);
+    CU_ASSERT(has_diag(m, WTA_WARNING, 3, "3 events missing"));
+    wta_model_free(m);
+}
+
+/* What if a poll.end has no poll.begin before it? */
+static void load_poll_end_without_begin(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR SPAWN(1, 0, 1)
+        "{\"t\":2,\"th\":\"w0\",\"seq\":1,\"ev\":\"poll.end\",\"task\":1,\"poll\":1,"
+        "\"result\":\"pending\",\"next\":\"idle\"}\n" END(3, 2), 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 3, "poll.end of task 1 on 'w0' without its poll.begin"));
+    wta_model_free(m);
+}
+
+/* What if a waker wakes a task that was never spawned? */
+static void load_wake_unknown_task(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR SPAWN(1, 0, 1)
+        "{\"t\":2,\"th\":\"w0\",\"seq\":1,\"ev\":\"waker.wake\",\"task\":9,\"source\":\"timer\","
+        "\"outcome\":\"scheduled\",\"by\":0,\"by_ref\":false}\n" END(3, 2), 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 3, "waker.wake of task 9, which was never spawned"));
+    wta_model_free(m);
+}
+
+/* Does each wrong field type get its own precise message? */
+static void load_field_types(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR
+        "{\"t\":1,\"th\":\"w0\",\"seq\":0,\"ev\":\"poll.begin\",\"task\":\"3\",\"poll\":1}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":1,\"ev\":\"poll.begin\",\"task\":1.5,\"poll\":1}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":2,\"ev\":\"poll.begin\",\"task\":-1,\"poll\":1}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":3,\"ev\":\"poll.begin\",\"poll\":1}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":4,\"ev\":\"poll.begin\",\"task\":1e300,\"poll\":1}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":5,\"ev\":\"waker.wake\",\"task\":1,\"source\":\"x\","
+        "\"outcome\":\"lost\",\"by\":0,\"by_ref\":1}\n"
+        "{\"th\":\"w0\",\"seq\":6,\"ev\":\"mark\",\"id\":1,\"value\":2}\n", 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 2, "field 'task': expected unsigned integer, got a string"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 3, "field 'task': expected unsigned integer, got a fraction"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 4, "field 'task': expected unsigned integer, got a negative"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 5, "field 'task' missing: expected unsigned integer"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 6, "field 'task': integer beyond 2^53"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 7, "field 'by_ref': expected boolean, got a number"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 8, "field 't' missing"));
+    wta_model_free(m);
+}
+
+/* What if a string is longer than WTA_MAX_STRING? */
+static void load_long_string(void)
+{
+    char *s = malloc(8192 + 512);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    int n = sprintf(s, HDR "{\"t\":1,\"th\":\"w0\",\"seq\":0,\"ev\":\"note\",\"text\":\"");
+    memset(s + n, 'a', 5000);
+    strcpy(s + n + 5000, "\"}\n");
+    int err;
+    struct wta_model *m = load_str(s, 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 2, "WTA_MAX_STRING"));
+    wta_model_free(m);
+    free(s);
+}
+
+/* Is a cut last line a warning, and the rest of the trace still usable? */
+static void load_truncated_last_line(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR SPAWN(1, 0, 1) "{\"t\":2,\"th\":\"w0\",\"se", 0, &err);
+    CU_ASSERT_EQUAL(err, 0);
+    CU_ASSERT(has_diag(m, WTA_WARNING, 3, "cut short"));
+    CU_ASSERT(m->truncated);
+    CU_ASSERT_EQUAL(m->nevents, 1);
+    CU_ASSERT_EQUAL(m->nerrors, 0);
+    wta_model_free(m);
+}
+
+/* Is an unknown event kind a warning, and an error with --strict? */
+static void load_unknown_kind(void)
+{
+    const char *s = HDR SPAWN(1, 0, 1)
+        "{\"t\":2,\"th\":\"w0\",\"seq\":1,\"ev\":\"task.teleport\",\"task\":1}\n" END(3, 2);
+    int err;
+    struct wta_model *m = load_str(s, 0, &err);
+    CU_ASSERT_EQUAL(err, 0);
+    CU_ASSERT(has_diag(m, WTA_WARNING, 3, "unknown event kind 'task.teleport'"));
+    wta_model_free(m);
+    m = load_str(s, WTA_LOAD_STRICT, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 3, "unknown event kind"));
+    wta_model_free(m);
+}
+
+/* Do the model's field slots agree with wta_events.h? */
+static void load_slots_match_event_list(void)
+{
+    CU_ASSERT_EQUAL(wta_schema_check_slots(), 0);
+    CU_ASSERT_EQUAL(wta_event_kind("poll.begin"), WTA_EV_POLL_BEGIN);
+    CU_ASSERT_EQUAL(wta_event_kind("no.such"), -1);
+    CU_ASSERT_STRING_EQUAL(wta_event_name(WTA_EV_TRACE_END), "trace.end");
+}
+
+void suite_load(void)
+{
+    CU_pSuite s = CU_add_suite("load", NULL, NULL);
+    CU_add_test(s, "load_small_ok", load_small_ok);
+    CU_add_test(s, "load_missing_file", load_missing_file);
+    CU_add_test(s, "load_empty_file", load_empty_file);
+    CU_add_test(s, "load_no_header", load_no_header);
+    CU_add_test(s, "load_wrong_version", load_wrong_version);
+    CU_add_test(s, "load_garbage", load_garbage);
+    CU_add_test(s, "load_huge_line", load_huge_line);
+    CU_add_test(s, "load_duplicate_seq", load_duplicate_seq);
+    CU_add_test(s, "load_time_backwards", load_time_backwards);
+    CU_add_test(s, "load_seq_gap", load_seq_gap);
+    CU_add_test(s, "load_poll_end_without_begin", load_poll_end_without_begin);
+    CU_add_test(s, "load_wake_unknown_task", load_wake_unknown_task);
+    CU_add_test(s, "load_field_types", load_field_types);
+    CU_add_test(s, "load_long_string", load_long_string);
+    CU_add_test(s, "load_truncated_last_line", load_truncated_last_line);
+    CU_add_test(s, "load_unknown_kind", load_unknown_kind);
+    CU_add_test(s, "load_slots_match_event_list", load_slots_match_event_list);
+}
