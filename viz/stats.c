@@ -179,7 +179,7 @@ int wta_stats_write(const struct wta_model *m, FILE *f, int json)
         goto out;
     int64_t span = m->events[m->nevents - 1].t_ns - m->events[0].t_ns;
     if (json)
-        fprintf(f, "{\"events\":%zu,\"tasks\":%zu,\"span_ns\":%lld,\"threads\":[",
+        fprintf(f, "{\"nevents\":%zu,\"ntasks\":%zu,\"span_ns\":%lld,\"threads\":[",
                 m->nevents, m->ntasks, (long long)span);
     else
         fprintf(f, "%s: %zu events, %zu tasks, %zu threads, %.3f ms\n\n%-10s %12s %12s "

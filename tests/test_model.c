@@ -1,0 +1,199 @@
+/*
+ * test_model.c - state at any event, why, stats and diff over small traces.
+ *
+ * The state table below was worked out by hand from tests/data/small.jsonl
+ * (`wta-trace cat` prints its events with their indices). Row i is the
+ * state after the first i events, nine letters:
+ *
+ *   main w0 w1   thread activity: I idle, R running, P parked, X reactor,
+ *                B block_on, M main poll, S stopped
+ *   task 1       U unborn, I idle, S scheduled, R running, N notified, D done
+ *   polls        polls of task 1 so far
+ *   q t f        global queue length, pending timers, registered fds
+ *   flag         the MainWaker's ready flag
+ */
+#include <CUnit/CUnit.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "suites.h"
+#include "../viz/wta_model.h"
+
+static const char *table[] = {
+    "IIIU00000", "IIIU00000", "IIIU00000", "IIIU00000", "IPIU00000", /*  0 */
+    "IPPU00000", "BPPU00000", "BPPU00000", "MPPU00000", "MPPI00000", /*  5 */
+    "MPPS01000", "MPPS01000", "BPPS01000", "BPPS01000", "BIPS01000", /* 10 */
+    "BIPS00000", "BRPR10000", "BRPR10000", "BRPR10100", "BIPI10100", /* 15 */
+    "BPPI10100", "XPPI10100", "XPPI10000", "XPPS10000", "XPPS10000", /* 20 */
+    "XPPS11000", "XPPS11000", "BPPS11000", "BPIS11000", "BPIS10000", /* 25 */
+    "BPRR20000", "BPRR20000", "BPRR20001", "BPID20001", "BPID20001", /* 30 */
+    "BPID20001", "BPID20000", "MPID20000", "MPID20000", "BPID20000", /* 35 */
+    "IPID20000", "IPPD20000", "IPPD20010", "IPPD20000", "IPPD20000", /* 40 */
+    "IPPD20000", "IIPD20000", "IIID20000", "ISID20000", "ISSD20000", /* 45 */
+    "ISSD20000", "ISSD20000",                                        /* 50 */
+};
+
+static struct wta_model *load(const char *path)
+{
+    struct wta_model *m = NULL;
+    CU_ASSERT_EQUAL(wta_model_load(path, 0, &m), 0);
+    return m;
+}
+
+static void encode(const struct wta_model *m, const struct wta_state *s, size_t i, char *row)
+{
+    static const char act[] = "IRPXBMLS";   /* by enum wta_activity; L: blocking */
+    static const char ts[] = "ISRNDU";      /* by enum wta_tstate */
+    struct wta_task_state t;
+    wta_model_task_at(m, 1, i, &t);
+    for (int k = 0; k < 3; k++)
+        row[k] = act[s->threads[k].activity];
+    row[3] = ts[t.state];
+    row[4] = (char)('0' + t.polls);
+    row[5] = (char)('0' + (s->nqueues ? s->queues[0].len : 0));
+    row[6] = (char)('0' + s->ntimers);
+    row[7] = (char)('0' + s->nfds);
+    row[8] = (char)('0' + s->main_ready);
+    row[9] = '\0';
+}
+
+/* Check every row, walking i from `from` by `step` (+1 or -1). */
+static void walk(const struct wta_model *m, int from, int step)
+{
+    struct wta_state s;
+    char row[10];
+    wta_state_init(&s);
+    for (int i = from; i >= 0 && i <= 51; i += step) {
+        CU_ASSERT_EQUAL_FATAL(wta_model_seek(m, (size_t)i, &s), 0);
+        encode(m, &s, (size_t)i, row);
+        if (strcmp(row, table[i]) != 0)
+            fprintf(stderr, "\nstate %d: got %s, want %s\n", i, row, table[i]);
+        CU_ASSERT_STRING_EQUAL(row, table[i]);
+        CU_ASSERT_EQUAL(s.at, (size_t)i);
+    }
+    wta_state_destroy(&s);
+}
+
+/* Does the state at every index match the hand-computed table, forwards and backwards? */
+static void model_state_table(void)
+{
+    struct wta_model *m = load("tests/data/small.jsonl");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL_FATAL(m->nevents + 1, sizeof table / sizeof table[0]);
+    walk(m, 0, 1);
+    walk(m, 51, -1);
+    for (unsigned k = 1; k <= 7; k += 3) {      /* keyframes every 1, 4, 7 events */
+        CU_ASSERT_EQUAL(wta_model_set_keyframes(m, k), 0);
+        walk(m, 0, 1);
+        walk(m, 51, -1);
+    }
+    wta_model_free(m);
+}
+
+/* Do seeks report the queue's contents, pending unparks and the last wake? */
+static void model_state_details(void)
+{
+    struct wta_model *m = load("tests/data/small.jsonl");
+    struct wta_state s;
+    struct wta_task_state t;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    wta_state_init(&s);
+    CU_ASSERT_EQUAL(wta_model_seek(m, 10, &s), 0);
+    CU_ASSERT_EQUAL(s.nqueues, 1);
+    CU_ASSERT_STRING_EQUAL(wta_model_str(m, s.queues[0].name), "global");
+    CU_ASSERT_EQUAL(s.queues[0].tasks[0], 1);
+    CU_ASSERT_EQUAL(wta_model_seek(m, 11, &s), 0);
+    CU_ASSERT(s.threads[1].unpark_pending);         /* w0 unparked, not yet resumed */
+    CU_ASSERT_EQUAL(wta_model_seek(m, 18, &s), 0);
+    CU_ASSERT_EQUAL(s.timers[0].deadline_ns, 1000);
+    CU_ASSERT_EQUAL(s.timers[0].task, 1);
+    CU_ASSERT_EQUAL(wta_model_task_at(m, 1, 23, &t), 0);
+    CU_ASSERT_EQUAL(t.woke, 22);
+    CU_ASSERT_EQUAL(wta_model_task_at(m, 1, 22, &t), 0);
+    CU_ASSERT_EQUAL(t.woke, UINT32_MAX);
+    CU_ASSERT_EQUAL(wta_model_seek(m, 52, &s), -EINVAL);
+    CU_ASSERT_EQUAL(wta_model_task_at(m, 2, 0, &t), -EINVAL);
+    wta_state_destroy(&s);
+    wta_model_free(m);
+}
+
+/* Does why follow poll <- wake <- timer fire <- timer insert? */
+static void model_why_chain(void)
+{
+    struct wta_model *m = load("tests/data/small.jsonl");
+    struct wta_why w;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(wta_why(m, 1, 31, &w), 0);
+    CU_ASSERT_EQUAL_FATAL(w.n, 4);
+    CU_ASSERT_EQUAL(w.ev[0], 29);       /* poll 2 on w1 */
+    CU_ASSERT_EQUAL(w.ev[1], 22);       /* the timer's wake */
+    CU_ASSERT_EQUAL(w.ev[2], 21);       /* timer.fire */
+    CU_ASSERT_EQUAL(w.ev[3], 17);       /* timer.insert, in poll 1 */
+    CU_ASSERT_EQUAL(wta_why(m, 1, 20, &w), 0);
+    CU_ASSERT_EQUAL(w.ev[0], 15);       /* poll 1 */
+    CU_ASSERT_EQUAL(w.ev[1], 8);        /* spawned ... */
+    CU_ASSERT_EQUAL(w.ev[2], 7);        /* ... inside the main future's poll */
+    CU_ASSERT_EQUAL(wta_why(m, 1, 10, &w), -ESRCH);
+    wta_model_free(m);
+}
+
+/* Do the stats add up, and does --json parse? */
+static void model_stats_json(void)
+{
+    struct wta_model *m = load("tests/data/small.jsonl");
+    char *buf = NULL;
+    size_t len = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    FILE *f = open_memstream(&buf, &len);
+    CU_ASSERT_EQUAL(wta_stats_write(m, f, 1), 0);
+    fclose(f);
+    cJSON *j = cJSON_Parse(buf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "tasks"), 0);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(t, "polls")->valuedouble, 2);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(t, "busy_ns")->valuedouble, 60);  /* 30 + 30 */
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(cJSON_GetObjectItem(t, "wakes"), "timer")->valuedouble, 1);
+    cJSON *lat = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latency"), "wake_to_poll");
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(lat, "max_ns")->valuedouble, 70);  /* 1010 -> 1080 */
+    cJSON_Delete(j);
+    free(buf);
+    wta_model_free(m);
+}
+
+static int diff(const char *a, const char *b, char **out)
+{
+    struct wta_model *ma = load(a), *mb = load(b);
+    size_t len;
+    FILE *f = open_memstream(out, &len);
+    int rc = ma && mb ? wta_diff(ma, mb, f) : -1;
+    fclose(f);
+    wta_model_free(ma);
+    wta_model_free(mb);
+    return rc;
+}
+
+/* Does diff find the planted divergence (poll 2 on w0 instead of w1), and nothing in a copy? */
+static void model_diff(void)
+{
+    char *out = NULL;
+    CU_ASSERT_EQUAL(diff("tests/data/small.jsonl", "tests/data/small.jsonl", &out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "same schedule: 2 scheduling decisions agree"));
+    free(out);
+    CU_ASSERT_EQUAL(diff("tests/data/small.jsonl", "tests/data/diff_b.jsonl", &out), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "first divergence at scheduling decision 2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "w1 polls sleeper#1 (poll 2)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "w0 polls sleeper#1 (poll 2)"));
+    free(out);
+}
+
+void suite_model(void)
+{
+    CU_pSuite s = CU_add_suite("model", NULL, NULL);
+    CU_add_test(s, "model_state_table", model_state_table);
+    CU_add_test(s, "model_state_details", model_state_details);
+    CU_add_test(s, "model_why_chain", model_why_chain);
+    CU_add_test(s, "model_stats_json", model_stats_json);
+    CU_add_test(s, "model_diff", model_diff);
+}
