@@ -92,9 +92,9 @@ static void check_lost(struct run *r, uint32_t task, size_t at)
         return;
     size_t ev = t->zero_at > t->pending_at ? t->zero_at - 1 : t->pending_at - 1;
     fire(r, WTA_LINT_LOST_WAKEUP, ev, task, "task %llu '%s' is Pending since event %u and "
-         "no waker is left to wake it (%s at event %zu)", tid(r, task),
+         "no waker is left to wake it (%s)", tid(r, task),
          wta_model_str(r->m, r->m->tasks[task - 1].name), t->pending_at - 1,
-         at < r->m->nevents ? "dropped" : "still pending at the end", at);
+         at < r->m->nevents ? "dropped unfinished later" : "still pending when the trace ends");
 }
 
 /* parked-with-work: a worker parks while its queues hold tasks and no

@@ -66,7 +66,7 @@ static void slice(struct out *o, int pid, int tid, const char *name, int64_t t0,
 static void meta(struct out *o, int pid, int tid, const char *what, const char *name, int sort)
 {
     sep(o);
-    fprintf(o->f, "{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"name\":\"%s\",\"args\":{\"name\":",
+    fprintf(o->f, "{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"name\":\"%s_name\",\"args\":{\"name\":",
             pid, tid, what);
     wta_json_string(o->f, name);
     fprintf(o->f, "}}");

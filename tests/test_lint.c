@@ -1,0 +1,93 @@
+/*
+ * test_lint.c - each lint fires on its trace and stays quiet on the near miss.
+ *
+ * tests/data/lint/NAME.jsonl must fire lint NAME; NAME-near.jsonl differs
+ * by the one detail the lint turns on (a waker still live, a wake before the
+ * poll instead of during it, an unpark on its way, 9 ms instead of 20 ms,
+ * ...) and must fire no lint at all.
+ */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "suites.h"
+#include "../viz/wta_model.h"
+
+/* How many lints of kind k (all kinds if k < 0) fire on path? -1 on load failure. */
+static int count(const char *path, int k)
+{
+    struct wta_model *m = NULL;
+    struct wta_lint_config c;
+    struct wta_lints l;
+    int n = 0;
+    if (wta_model_load(path, 0, &m) != 0 || m->nwarnings != 0) {
+        wta_model_free(m);
+        return -1;
+    }
+    wta_lint_config_default(&c);
+    c.self_wake_polls = 3;
+    if (wta_lint_run(m, &c, &l) != 0) {
+        wta_model_free(m);
+        return -1;
+    }
+    for (size_t i = 0; i < l.n; i++)
+        n += k < 0 || (int)l.items[i].kind == k;
+    wta_lints_free(&l);
+    wta_model_free(m);
+    return n;
+}
+
+static void check(enum wta_lint_kind k)
+{
+    char path[128];
+    snprintf(path, sizeof path, "tests/data/lint/%s.jsonl", wta_lint_name(k));
+    CU_ASSERT_EQUAL(count(path, (int)k), 1);
+    snprintf(path, sizeof path, "tests/data/lint/%s-near.jsonl", wta_lint_name(k));
+    CU_ASSERT_EQUAL(count(path, -1), 0);
+}
+
+/* Is a task left Pending with no live waker found, but not one whose waker lives? */
+static void lint_lost_wakeup(void) { check(WTA_LINT_LOST_WAKEUP); }
+/* Is a wake lost during a poll found, but not one turned into NOTIFIED? */
+static void lint_wake_lost(void) { check(WTA_LINT_WAKE_LOST); }
+/* Is a MainWaker flag cleared after a poll that was woken during it found (W1)? */
+static void lint_main_flag(void) { check(WTA_LINT_MAIN_FLAG); }
+/* Is a worker parking beside queued work found, but not one with an unpark coming (W3)? */
+static void lint_parked_with_work(void) { check(WTA_LINT_PARKED_WITH_WORK); }
+/* Is a 20 ms poll long and a 9 ms poll not? */
+static void lint_long_poll(void) { check(WTA_LINT_LONG_POLL); }
+/* Are three self-woken Pending polls in a row a loop, and two not? */
+static void lint_self_wake_loop(void) { check(WTA_LINT_SELF_WAKE_LOOP); }
+/* Is a worker unparked for nothing found, but not one that polls? */
+static void lint_useless_unpark(void) { check(WTA_LINT_USELESS_UNPARK); }
+/* Is a timer 5 ms late found, and 0.9 ms late not? */
+static void lint_late_timer(void) { check(WTA_LINT_LATE_TIMER); }
+/* Is a task output nobody received found, but not a joined one? */
+static void lint_never_joined(void) { check(WTA_LINT_NEVER_JOINED); }
+/* Is a `dropped` event found, and a complete trace clean? */
+static void lint_dropped(void) { check(WTA_LINT_DROPPED); }
+
+/* Does every lint have a name, a severity and an explanation a student can read? */
+static void lint_explanations(void)
+{
+    for (int k = 0; k < WTA_LINT_COUNT; k++) {
+        CU_ASSERT(strlen(wta_lint_name(k)) > 3);
+        CU_ASSERT(strlen(wta_lint_explain(k)) > 100);
+    }
+}
+
+void suite_lint(void)
+{
+    CU_pSuite s = CU_add_suite("lint", NULL, NULL);
+    CU_add_test(s, "lint_lost_wakeup", lint_lost_wakeup);
+    CU_add_test(s, "lint_wake_lost", lint_wake_lost);
+    CU_add_test(s, "lint_main_flag", lint_main_flag);
+    CU_add_test(s, "lint_parked_with_work", lint_parked_with_work);
+    CU_add_test(s, "lint_long_poll", lint_long_poll);
+    CU_add_test(s, "lint_self_wake_loop", lint_self_wake_loop);
+    CU_add_test(s, "lint_useless_unpark", lint_useless_unpark);
+    CU_add_test(s, "lint_late_timer", lint_late_timer);
+    CU_add_test(s, "lint_never_joined", lint_never_joined);
+    CU_add_test(s, "lint_dropped", lint_dropped);
+    CU_add_test(s, "lint_explanations", lint_explanations);
+}
