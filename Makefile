@@ -52,6 +52,11 @@ RUNTIME_SRCS := \
 	runtime/future.c \
 	runtime/reactor.c \
 	runtime/timer.c \
+	runtime/time.c \
+	runtime/net.c \
+	runtime/io.c \
+	runtime/channel.c \
+	runtime/combinators.c \
 	runtime/trace.c \
 	runtime/trace_write.c
 
@@ -62,7 +67,11 @@ TEST_SRCS := \
 	tests/test_block_on.c \
 	tests/test_join.c \
 	tests/test_bugs.c \
-	tests/test_trace.c
+	tests/test_trace.c \
+	tests/test_reactor.c \
+	tests/test_net.c \
+	tests/test_chan.c \
+	tests/test_combinators.c
 
 DEMO_SRCS := demo/demo.c
 TEST_LIBS :=

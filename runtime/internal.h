@@ -180,6 +180,14 @@ void wta_join_set_task(struct wta_oneshot_tx *tx, uint64_t task);
 void wta_join_send(struct wta_oneshot_tx *tx, int result, intptr_t value); /* consumes tx */
 void wta_join_cancel(struct wta_oneshot_tx *tx);      /* consumes tx: -ECANCELED */
 
+// net.c
+/* A connected TCP socket, registered with its runtime's reactor. */
+struct wta_tcp_stream {
+    int fd;
+    struct wta_io_source *src;
+    struct wta_runtime *rt;
+};
+
 // blocking.c
 struct wta_blocking *wta_blocking_new(struct wta_runtime *rt);
 void wta_blocking_free(struct wta_blocking *b);       /* waits for running jobs */

@@ -3,7 +3,7 @@
  *
  * Read it top to bottom: the poll protocol, futures and wakers, the runtime
  * and its configuration, spawning and JoinHandles, block_on, the leaf
- * futures, and the trace recorder.
+ * futures (timers, TCP, channels), the combinators, and the trace recorder.
  *
  * The model is Rust's: a *future* is a state machine with a poll function.
  * Polling it either finishes it (READY, with an output) or returns PENDING,
@@ -237,6 +237,141 @@ uint64_t wta_now(void);
 struct wta_future *wta_sleep(uint64_t ns);
 /* Ready with 0 once wta_now() >= deadline_ns. */
 struct wta_future *wta_sleep_until(uint64_t deadline_ns);
+
+/*
+ * Runs fut with a deadline ns from this call: fut's own result if it
+ * finishes first, else -ETIMEDOUT, and fut is dropped at that moment (its
+ * sockets, timers and wakers are released). Consumes fut.
+ */
+struct wta_future *wta_timeout(struct wta_future *fut, uint64_t ns);
+
+/*
+ * A ticking clock: a *stream*, the one kind of future that may be polled
+ * again after it was READY. Each READY is one tick, with the tick's number
+ * (1, 2, ...) as output; tick k is due at start + k * period_ns (no drift;
+ * a late poll gets the missed ticks back to back). Poll it from your own
+ * state machine and drop it when done:
+ *
+ *     case STEP_TICK:
+ *         rc = wta_poll(self->iv, cx, &n);
+ *         if (rc == WTA_PENDING)
+ *             return WTA_PENDING;     // the interval's timer wakes us
+ *         ...one tick's work...; if more, stay in STEP_TICK and loop
+ *
+ * Given to block_on or spawn, it ends after its first tick.
+ */
+struct wta_future *wta_interval(uint64_t period_ns);
+
+/* ---------------------------------------------------------------- net */
+
+/*
+ * TCP over the reactor. A listener or stream belongs to the runtime it was
+ * made in (the calling thread's: -ESRCH outside one) and must be closed
+ * before that runtime is freed. The futures below *borrow* the socket and
+ * the buffer: both must outlive the future. One reader and one writer at a
+ * time per stream (each direction keeps one waiting waker).
+ *
+ * Addresses are numeric ("127.0.0.1", "::1"; NULL means 127.0.0.1). Every
+ * operation is recorded in the trace as io.op with its result.
+ */
+struct wta_tcp_listener;
+struct wta_tcp_stream;
+
+/* Binds and listens (port 0: the kernel picks one; see _port). */
+int  wta_tcp_listen(const char *host, uint16_t port, struct wta_tcp_listener **out);
+uint16_t wta_tcp_listener_port(const struct wta_tcp_listener *l);
+void wta_tcp_listener_close(struct wta_tcp_listener *l);  /* NULL is allowed */
+
+/*
+ * Accepts one connection: output is a (struct wta_tcp_stream *) cast to
+ * intptr_t, which the caller owns. Connections already queued are taken
+ * without waiting (the backlog is drained across successive accepts).
+ * -EMFILE / -ENFILE are returned, not retried: back off (sleep) before
+ * accepting again, or the program spins.
+ */
+struct wta_future *wta_tcp_accept(struct wta_tcp_listener *l);
+/* Connects: output as accept's; -ECONNREFUSED, -ETIMEDOUT, ... on failure. */
+struct wta_future *wta_tcp_connect(const char *host, uint16_t port);
+
+/* Reads what is there, at most len bytes: output = bytes read, 0 at end of stream. */
+struct wta_future *wta_tcp_read(struct wta_tcp_stream *s, void *buf, size_t len);
+/* Reads exactly len bytes: output = len; -EPIPE if the stream ends first. */
+struct wta_future *wta_tcp_read_exact(struct wta_tcp_stream *s, void *buf, size_t len);
+/* Writes what fits now (at least 1 byte): output = bytes written. */
+struct wta_future *wta_tcp_write(struct wta_tcp_stream *s, const void *buf, size_t len);
+/* Writes all len bytes, across partial writes: output = len. */
+struct wta_future *wta_tcp_write_all(struct wta_tcp_stream *s, const void *buf, size_t len);
+
+int  wta_tcp_shutdown(struct wta_tcp_stream *s, int how);  /* SHUT_WR: send end of stream */
+int  wta_tcp_set_nodelay(struct wta_tcp_stream *s, bool on);
+uint16_t wta_tcp_local_port(const struct wta_tcp_stream *s);
+void wta_tcp_close(struct wta_tcp_stream *s);              /* NULL is allowed */
+
+/* ---------------------------------------------------------------- channels */
+
+/*
+ * Bounded mpsc channel of intptr_t values: many senders, one receiver, at
+ * most cap values waiting. A send waits while the channel is full; a recv
+ * waits while it is empty. Close: when the receiver is dropped, sends fail
+ * with -EPIPE; when the last sender is dropped, the receiver gets the
+ * values still queued, then -EPIPE (end of stream). Values still queued
+ * when the receiver is dropped are discarded: send integers, or drain
+ * before dropping if they are pointers you own.
+ */
+struct wta_chan_tx;
+struct wta_chan_rx;
+
+int  wta_chan_new(size_t cap, struct wta_chan_tx **tx, struct wta_chan_rx **rx);
+struct wta_chan_tx *wta_chan_tx_clone(struct wta_chan_tx *tx);  /* another sender */
+void wta_chan_tx_drop(struct wta_chan_tx *tx);                  /* NULL is allowed */
+void wta_chan_rx_drop(struct wta_chan_rx *rx);                  /* NULL is allowed */
+/* Futures that borrow tx / rx: send's output is 0, recv's is the value. */
+struct wta_future *wta_chan_send(struct wta_chan_tx *tx, intptr_t value);
+struct wta_future *wta_chan_recv(struct wta_chan_rx *rx);
+
+/* ---------------------------------------------------------------- combinators */
+
+/*
+ * Runs n futures concurrently until all have finished; consumes them (and
+ * the array is copied). Child i's result goes to results[i] and its output
+ * to outs[i] (either array may be NULL). Output: n, or the first failing
+ * child's error (lowest index) once all are done. Simplification: every
+ * wake re-polls every unfinished child, O(n) a wake (the upgrade is a
+ * waker per child, like Rust's FuturesUnordered).
+ */
+struct wta_future *wta_join_all(struct wta_future **futs, size_t n,
+                                int *results, intptr_t *outs);
+
+/*
+ * Polls n futures in index order; the first to finish wins: select's
+ * result and output are the winner's, *winner (may be NULL) its index.
+ * The losers are dropped at once, in the poll that saw the winner, so
+ * their sockets and timers are released. Consumes them.
+ */
+struct wta_future *wta_select(struct wta_future **futs, size_t n, size_t *winner);
+
+/*
+ * Optional sugar for hand-written state machines: poll a child future and
+ * return PENDING from *this* poll if it is pending. It expands to exactly
+ *
+ *     rc = wta_poll(fut, cx, out);
+ *     if (rc == WTA_PENDING)
+ *         return WTA_PENDING;   // fut stored cx's waker: it wakes us
+ *
+ * so set self->step to the current step *before* it, and the next poll
+ * comes back to the same WTA_AWAIT:
+ *
+ *     case STEP_READ:
+ *         WTA_AWAIT(rc, self->read, cx, &n);
+ *         wta_future_drop(self->read);
+ *         ...
+ */
+#define WTA_AWAIT(rc, fut, cx, out)                                          \
+    do {                                                                     \
+        (rc) = wta_poll((fut), (cx), (out));                                 \
+        if ((rc) == WTA_PENDING)                                             \
+            return WTA_PENDING;  /* fut stored cx's waker: it wakes us */    \
+    } while (0)
 
 /* ---------------------------------------------------------------- trace */
 

@@ -12,6 +12,10 @@
     X(join)                \
     X(bugs)                \
     X(trace)               \
+    X(reactor)             \
+    X(net)                 \
+    X(chan)                \
+    X(combinators)         \
     X(load)                \
     X(model)               \
     X(lint)                \

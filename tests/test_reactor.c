@@ -1,0 +1,217 @@
+/*
+ * test_reactor.c - timers and the reactor's turn: order, cancellation, the
+ * W5 stall, and an idle runtime that must not spin.
+ *
+ * Timer order is read from the trace (timer.insert / timer.fire), not from
+ * task completion order, which the scheduler is free to shuffle.
+ */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "suites.h"
+#include "test_util.h"
+
+#define MS 1000000ull
+
+/* A waker that only counts its wakes: for polling by hand. */
+static struct wta_waker count_clone(const struct wta_waker *w) { return *w; }
+static void count_wake_by_ref(const struct wta_waker *w) { atomic_fetch_add((_Atomic int *)w->data, 1); }
+static void count_wake(struct wta_waker *w) { count_wake_by_ref(w); }
+static void count_drop(struct wta_waker *w) { (void)w; }
+static const struct wta_waker_vt count_vt = {count_clone, count_wake, count_wake_by_ref, count_drop};
+
+/* Waits (outside the runtime) up to limit_ms for *flag to become non-zero. */
+static int wait_flag(_Atomic int *flag, int limit_ms)
+{
+    struct timespec ms = {0, 1000000};
+    for (int i = 0; i < limit_ms && atomic_load(flag) == 0; i++)
+        nanosleep(&ms, NULL);
+    return atomic_load(flag);
+}
+
+/* ---- 10,000 timers */
+
+/* Do 10,000 timers fire in deadline order, equal deadlines in insertion order? */
+static void reactor_timer_order(void)
+{
+    enum { N = 10000 };
+    char *path = test_trace_path("timer_order");
+    // One worker: it alone turns the reactor, so its seq order is the fire order.
+    struct wta_runtime *rt = test_runtime(1, 0, path);
+    struct wta_future **v = malloc(N * sizeof *v);
+    // 50 distinct deadlines for 10,000 timers: many ties to break.
+    uint64_t base = wta_now() + 300 * MS;
+    srand(7);
+    for (int i = 0; i < N; i++)
+        v[i] = wta_sleep_until(base + (uint64_t)(rand() % 50) * MS);
+    intptr_t n = 0;
+    // join_all polls its children in index order: timers are inserted 0..N-1.
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_join_all(v, N, NULL, NULL), &n), 0);
+    CU_ASSERT_EQUAL(n, N);
+    free(v);
+    wta_runtime_free(rt);
+
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        int fired = 0, inserted = trace_count(&tr, "timer.insert");
+        int64_t last_deadline = -1, last_timer = -1;
+        bool in_order = true;
+        for (int i = 0; i < tr.n; i++) {
+            if (strcmp(ev_kind(tr.ev[i]), "timer.fire") != 0)
+                continue;
+            int64_t d = ev_int(tr.ev[i], "deadline"), id = ev_int(tr.ev[i], "timer");
+            if (d < last_deadline || (d == last_deadline && id < last_timer))
+                in_order = false;
+            last_deadline = d;
+            last_timer = id;
+            fired++;
+        }
+        CU_ASSERT_EQUAL(inserted, N);   // none was already due at its first poll
+        CU_ASSERT_EQUAL(fired, N);
+        CU_ASSERT(in_order);
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
+/* Does a sleep that was polled (armed) and then dropped never wake anyone? */
+static void reactor_dropped_sleep_never_fires(void)
+{
+    char *path = test_trace_path("dropped_sleep");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    _Atomic int wakes = 0;
+    struct wta_waker w = {.vt = &count_vt, .data = &wakes};
+    struct wta_context cx = {.waker = &w};
+    struct wta_future *s = wta_sleep(5 * MS);
+    intptr_t out;
+    CU_ASSERT_EQUAL(wta_poll(s, &cx, &out), WTA_PENDING);   // armed: timer 1 is in the heap
+    wta_future_drop(s);                                      // and cancelled
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_sleep(20 * MS), NULL), 0);   // well past 5 ms
+    CU_ASSERT_EQUAL(atomic_load(&wakes), 0);
+    wta_runtime_free(rt);
+
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        CU_ASSERT(trace_find(&tr, 0, "timer.cancel", "timer", 1) >= 0);
+        CU_ASSERT(trace_find(&tr, 0, "timer.fire", "timer", 1) < 0);
+        CU_ASSERT(trace_find(&tr, 0, "timer.fire", "timer", 2) >= 0);
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
+/* ---- W5: only block_on turns the reactor */
+
+struct sleeper {
+    struct wta_future *sleep;
+    _Atomic int *done;
+};
+
+static int sleeper_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct sleeper *s = st;
+    if (wta_poll(s->sleep, cx, out) == WTA_PENDING)
+        return WTA_PENDING;   // the sleep's timer wakes us
+    atomic_store(s->done, 1);
+    return 0;
+}
+
+static void sleeper_drop(void *st)
+{
+    struct sleeper *s = st;
+    wta_future_drop(s->sleep);
+    free(s);
+}
+
+/* block_on's main future: spawn the sleeper (detached), then sleep a little. */
+struct w5_main {
+    struct wta_future *sleeper, *nap;
+};
+
+static int w5_main_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct w5_main *m = st;
+    if (m->sleeper != NULL) {
+        wta_future_drop(wta_spawn(m->sleeper));   // detached
+        m->sleeper = NULL;
+    }
+    return wta_poll(m->nap, cx, out);             // pending: the nap's timer wakes us
+}
+
+static void w5_main_drop(void *st)
+{
+    struct w5_main *m = st;
+    wta_future_drop(m->nap);
+}
+
+/* Runs the W5 scenario; returns whether the sleeper finished within 300 ms after block_on. */
+static int w5_run(unsigned bugs)
+{
+    _Atomic int done = 0;
+    struct wta_runtime *rt = test_runtime(2, bugs, NULL);
+    struct sleeper *s = calloc(1, sizeof *s);
+    s->sleep = wta_sleep(30 * MS);
+    s->done = &done;
+    struct w5_main m = {fn_future("sleeper", sleeper_poll, s, sleeper_drop), wta_sleep(2 * MS)};
+    CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("w5_main", w5_main_poll, &m, w5_main_drop), NULL), 0);
+    // A negative claim needs a window: 300 ms is 10x the sleeper's 30 ms.
+    int finished = wait_flag(&done, 300);
+    wta_runtime_free(rt);
+    return finished;
+}
+
+/* With W5 on, does a spawned sleeper stall once block_on has returned (and finish with it off)? */
+static void reactor_w5_sleeper_after_block_on(void)
+{
+    CU_ASSERT_EQUAL(w5_run(WTA_BUG_W5), 0);
+    CU_ASSERT_EQUAL(w5_run(0), 1);
+}
+
+/* ---- an idle runtime must not spin */
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Does an idle runtime with a pending 10 s timer use under 5% of a core over 1 s? */
+static void reactor_idle_no_spin(void)
+{
+    _Atomic int done = 0;
+    struct wta_runtime *rt = test_runtime(4, 0, NULL);
+    struct sleeper *s = calloc(1, sizeof *s);
+    s->sleep = wta_sleep(10000 * MS);
+    s->done = &done;
+    wta_future_drop(wta_runtime_spawn(rt, fn_future("sleeper", sleeper_poll, s, sleeper_drop)));
+    wait_flag(&done, 50);   // let the workers start, poll it and settle
+    double before = cpu_seconds();
+    struct timespec one_s = {1, 0};
+    while (nanosleep(&one_s, &one_s) != 0 && errno == EINTR)
+        ;
+    double used = cpu_seconds() - before;
+    CU_ASSERT(used < 0.05);
+    if (used >= 0.05)
+        fprintf(stderr, "idle runtime used %.3f s of CPU in 1 s\n", used);
+    CU_ASSERT_EQUAL(atomic_load(&done), 0);
+    wta_runtime_free(rt);   // drops the sleeper: its timer leaves the heap
+}
+
+void suite_reactor(void)
+{
+    CU_pSuite s = CU_add_suite("reactor", NULL, NULL);
+    CU_add_test(s, "reactor_timer_order", reactor_timer_order);
+    CU_add_test(s, "reactor_dropped_sleep_never_fires", reactor_dropped_sleep_never_fires);
+    CU_add_test(s, "reactor_w5_sleeper_after_block_on", reactor_w5_sleeper_after_block_on);
+    CU_add_test(s, "reactor_idle_no_spin", reactor_idle_no_spin);
+}
