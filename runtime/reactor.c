@@ -127,15 +127,18 @@ struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd)
     s->fd = fd;
     s->r = r;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = s};
-    if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        int err = errno;
+    // Under the lock: the turning thread reads *s under it, so it sees s whole.
+    wta_mutex_lock(&r->lock);
+    int rc = epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+    int err = errno;
+    if (rc == 0)
+        r->nsources++;
+    wta_mutex_unlock(&r->lock);
+    if (rc != 0) {
         free(s);
         errno = err;
         return NULL;
     }
-    wta_mutex_lock(&r->lock);
-    r->nsources++;
-    wta_mutex_unlock(&r->lock);
     WTA_TRACE(r->rt, IO_REGISTER, fd, WTA_S("rw"));
     return s;
 }

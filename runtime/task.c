@@ -242,6 +242,7 @@ void wta_task_run(struct wta_task *t)
     }
 
     bool requeue = false, freed = false;
+    uint32_t polls = t->polls;   // once IDLE, another worker may poll t again (and count)
     wta_mutex_lock(&t->lock);
     if (t->state == WTA_TASK_NOTIFIED) {
         t->state = WTA_TASK_SCHEDULED;   // LESSON 02: the wake that came during the poll
@@ -253,7 +254,7 @@ void wta_task_run(struct wta_task *t)
         t->state = WTA_TASK_IDLE;
     }
     wta_mutex_unlock(&t->lock);
-    WTA_TRACE(rt, POLL_END, t->id, t->polls, WTA_S("pending"),
+    WTA_TRACE(rt, POLL_END, t->id, polls, WTA_S("pending"),
               WTA_S(requeue ? "requeue" : freed ? "freed" : "idle"));
     if (requeue)
         wta_executor_push(rt->exec, t);
