@@ -268,7 +268,8 @@ static int save(struct wta_keyframes *kf, const struct wta_state *s)
     for (size_t q = 0; q < s->nqueues; q++) {
         PUT(s->queues[q].name);
         PUT(s->queues[q].len);
-        memcpy(&kf->pool[kf->len], s->queues[q].tasks, s->queues[q].len * sizeof(uint32_t));
+        if (s->queues[q].len > 0)
+            memcpy(&kf->pool[kf->len], s->queues[q].tasks, s->queues[q].len * sizeof(uint32_t));
         kf->len += s->queues[q].len;
     }
     PUT(s->ntimers);
@@ -307,7 +308,8 @@ static int restore(const struct wta_model *m, const uint32_t *p, struct wta_stat
         if (reserve((void **)&qu->tasks, &cap, qu->len, sizeof qu->tasks[0]) < 0)
             return -ENOMEM;
         qu->cap = (uint32_t)cap;
-        memcpy(qu->tasks, p, qu->len * sizeof(uint32_t));
+        if (qu->len > 0)
+            memcpy(qu->tasks, p, qu->len * sizeof(uint32_t));
         p += qu->len;
     }
     s->ntimers = *p++;
