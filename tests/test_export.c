@@ -6,7 +6,6 @@
  */
 #include <CUnit/CUnit.h>
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +21,7 @@ struct sl {
 
 static long long ns(const cJSON *o, const char *k)
 {
-    return llround(cJSON_GetObjectItem(o, k)->valuedouble * 1000.0);
+    return (long long)(cJSON_GetObjectItem(o, k)->valuedouble * 1000.0 + 0.5);
 }
 
 static int lane(const cJSON *o)

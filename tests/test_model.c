@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "suites.h"
+#include "test_util.h"
 #include "../viz/wta_model.h"
 
 static const char *table[] = {
@@ -188,6 +189,48 @@ static void model_diff(void)
     free(out);
 }
 
+/* A task that wakes itself `left` times before it is ready: yields, wakes. */
+static int yielder(void *state, struct wta_context *cx, intptr_t *out)
+{
+    int *left = state;
+    if ((*left)-- > 0) {
+        wta_waker_wake_by_ref(cx->waker);
+        return WTA_PENDING;     /* we just woke ourselves: polled again soon */
+    }
+    *out = 7;
+    return WTA_READY;
+}
+
+/* Do traces the runtime writes validate cleanly, in every scheduler mode we can run? */
+static void model_runtime_traces(void)
+{
+    static const struct { int workers; unsigned bugs; } runs[] = {
+        {1, 0}, {2, 0}, {4, 0}, {2, WTA_BUG_W4},
+    };
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+        char *path = test_trace_path("model-real");
+        struct wta_runtime *rt = test_runtime(runs[k].workers, runs[k].bugs, path);
+        int left[4] = {3, 5, 0, 8};
+        intptr_t out = 0;
+        for (int t = 0; t < 4; t++)
+            run_one_task(rt, fn_future("yielder", yielder, &left[t], NULL), &out);
+        wta_runtime_free(rt);
+        struct wta_model *m = NULL;
+        int err = wta_model_load(path, WTA_LOAD_STRICT, &m);
+        if (err != 0 || m->nwarnings != 0)
+            wta_model_print_diags(m, stderr);
+        CU_ASSERT_EQUAL(err, 0);
+        CU_ASSERT_EQUAL(m->nerrors, 0);
+        if (runs[k].bugs == 0)
+            CU_ASSERT_EQUAL(m->nwarnings, 0);
+        CU_ASSERT(m->ntasks >= 4);
+        CU_ASSERT_FALSE(m->truncated);
+        wta_model_free(m);
+        remove(path);
+        free(path);
+    }
+}
+
 void suite_model(void)
 {
     CU_pSuite s = CU_add_suite("model", NULL, NULL);
@@ -196,4 +239,5 @@ void suite_model(void)
     CU_add_test(s, "model_why_chain", model_why_chain);
     CU_add_test(s, "model_stats_json", model_stats_json);
     CU_add_test(s, "model_diff", model_diff);
+    CU_add_test(s, "model_runtime_traces", model_runtime_traces);
 }

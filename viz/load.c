@@ -17,7 +17,6 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,11 +79,11 @@ static const char *read_value(struct loader *ld, const cJSON *v, char type, int6
     if (!cJSON_IsNumber(v))
         return type == 'u' ? "expected unsigned integer" : "expected integer";
     double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d))
+    if (!(d <= WTA_MAX_INT && d >= -WTA_MAX_INT))       /* also NaN */
+        return "integer beyond 2^53 cannot be exact";
+    if (d != (double)(int64_t)d)
         return type == 'u' ? "expected unsigned integer, got a fraction"
                            : "expected integer, got a fraction";
-    if (d > WTA_MAX_INT || d < -WTA_MAX_INT)
-        return "integer beyond 2^53 cannot be exact";
     if (type == 'u' && d < 0)
         return "expected unsigned integer, got a negative number";
     *out = (int64_t)d;
