@@ -72,6 +72,9 @@ void bench_finish(struct bench *b);
 intptr_t bench_block_on(struct bench *b, struct wta_future *f);
 
 // bench_fut.c: small futures every file uses
+/* Drops for futures that hold nothing: one from malloc, one on a stack. */
+void bench_heap_drop(struct wta_future *self);
+void bench_stack_drop(struct wta_future *self);
 struct wta_future *bench_empty_new(void);   /* ready at once with 1 */
 /* Awaits n JoinHandles in order, dropping each; output: sum of outputs.
  * Takes ownership of hs (an array from malloc). */
@@ -83,6 +86,8 @@ struct bench_spawn_await {
     struct wta_future *f, *handle;
 };
 void bench_spawn_await_init(struct bench_spawn_await *sa, struct wta_future *f);
+/* Polls *op; once it finishes, drops it and sets *op = NULL. As wta_poll. */
+int bench_await(struct wta_future **op, struct wta_context *cx, intptr_t *out);
 
 // bench_sched.c
 void bench_block_on_ready(const struct bench_opts *opt);
@@ -91,10 +96,17 @@ void bench_spawn_many_local(const struct bench_opts *opt);
 void bench_spawn_many_remote(const struct bench_opts *opt);
 void bench_yield_many(const struct bench_opts *opt);
 void bench_chained_spawn(const struct bench_opts *opt);
+
+// bench_pong.c
 void bench_ping_pong(const struct bench_opts *opt);
+
+// bench_chan.c
+void bench_ping_pong_mpsc(const struct bench_opts *opt);
+void bench_mpsc_contention(const struct bench_opts *opt);
 
 // bench_io.c
 void bench_timers(const struct bench_opts *opt);
+void bench_tcp_echo(const struct bench_opts *opt);
 
 // bench_trace.c
 void bench_trace_record(const struct bench_opts *opt);

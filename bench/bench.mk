@@ -12,6 +12,7 @@ BENCH_SRCS := \
 	bench/bench_main.c \
 	bench/bench_fut.c \
 	bench/bench_sched.c \
+	bench/bench_pong.c \
 	bench/bench_chan.c \
 	bench/bench_io.c \
 	bench/bench_trace.c

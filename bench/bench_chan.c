@@ -1,172 +1,286 @@
 /*
- * bench_chan.c - the message-passing workloads: tasks waking tasks.
+ * bench_chan.c - the mpsc workloads: tasks waking tasks through channels.
  *
- * ping_pong (oneshots): a spawner task S spawns `pairs` tasks A; each A
- * spawns a B, sends it a value on one oneshot and awaits the answer on
- * another. Each op costs three spawns' worth of scheduling (A, B) and two
- * cross-task wakes. The last A to finish (an atomic countdown: exactly one
- * A sees it reach zero) tells block_on on the `done` oneshot.
+ * ping_pong_mpsc: `pairs` pairs each bounce one value over two bounded(1)
+ * channels, `rounds` times: a send and a recv on each side per op, each
+ * of which may park the task until the other side moves.
+ *
+ * mpsc_contention: 5 producers share one bounded(100) channel and wait
+ * when it is full; block_on's future drains it until every sender is gone.
+ *
+ * Channel futures are heap objects here (the API's futures all are), so
+ * each send or recv costs a malloc + free that tokio's in-place futures do
+ * not: about 10 ns each on these machines (BENCH.md's floors).
  */
-#include <stdatomic.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include "bench.h"
 
-/* ---------------------------------------------------------------- ping_pong */
+/* ---------------------------------------------------------------- ping_pong_mpsc */
 
-enum { PP_PAIRS = 1000 };
+enum { MAX_PAIRS = 4 };
 
-/* What every A of one rep shares; lives in block_on's future. */
-struct pp_shared {
-    _Atomic int left;              /* As not finished yet */
-    struct wta_oneshot_tx *done;   /* taken by the A that finishes last */
-};
-
-/* B: await rx1, send its value + 1 on tx2. */
-struct pp_b {
+/* echo: while v = recv(a): send(b, v + 1). Ends when a's sender is gone. */
+struct echo {
     struct wta_future base;
-    struct wta_future *rx1;
-    struct wta_oneshot_tx *tx2;
-};
-
-static int pp_b_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
-{
-    struct pp_b *b = (struct pp_b *)self;
+    struct wta_chan_rx *a;
+    struct wta_chan_tx *b;
+    struct wta_future *op;   /* the recv or send being awaited */
+    bool sending;
     intptr_t v;
-    int rc = wta_poll(b->rx1, cx, &v);
-    if (rc == WTA_PENDING)
-        return WTA_PENDING;   // A's send on tx1 wakes us
-    if (rc != 0 || wta_oneshot_send(b->tx2, v + 1) != 0)
-        abort();
-    b->tx2 = NULL;
-    *out = 0;
-    return WTA_READY;
-}
-
-static void pp_b_drop(struct wta_future *self)
-{
-    struct pp_b *b = (struct pp_b *)self;
-    wta_future_drop(b->rx1);
-    if (b->tx2 != NULL)
-        wta_oneshot_tx_drop(b->tx2);
-    free(b);
-}
-
-static const struct wta_future_vt pp_b_vt = {"pong_b", pp_b_poll, pp_b_drop};
-
-/* A: spawn B, send 1 on tx1, await 2 on rx2, count down. */
-struct pp_a {
-    struct wta_future base;
-    struct pp_shared *sh;
-    struct wta_future *rx2;   /* NULL until B is spawned */
 };
 
-static int pp_a_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
+static int echo_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
 {
-    struct pp_a *a = (struct pp_a *)self;
-    if (a->rx2 == NULL) {
-        struct wta_oneshot_tx *tx1, *tx2;
-        struct pp_b *b = malloc(sizeof *b);
-        if (b == NULL || wta_oneshot_new(&tx1, &b->rx1) != 0 ||
-            wta_oneshot_new(&tx2, &a->rx2) != 0)
-            abort();
-        b->base.vt = &pp_b_vt;
-        b->tx2 = tx2;
-        wta_future_drop(wta_spawn(&b->base));   // detached, like tokio's
-        if (wta_oneshot_send(tx1, 1) != 0)
-            abort();
+    struct echo *e = (struct echo *)self;
+    for (;;) {
+        if (e->op == NULL)
+            e->op = e->sending ? wta_chan_send(e->b, e->v + 1) : wta_chan_recv(e->a);
+        intptr_t v;
+        int rc = bench_await(&e->op, cx, &v);
+        if (rc == WTA_PENDING)
+            return WTA_PENDING;   // the pinger's send (or recv, freeing room) wakes us
+        if (rc < 0) {             // -EPIPE: the pinger is done
+            *out = 0;
+            return WTA_READY;
+        }
+        if (!e->sending)
+            e->v = v;
+        e->sending = !e->sending;
     }
+}
+
+static void echo_drop(struct wta_future *self)
+{
+    struct echo *e = (struct echo *)self;
+    wta_future_drop(e->op);   // before the ends it borrows
+    wta_chan_rx_drop(e->a);
+    wta_chan_tx_drop(e->b);
+    free(e);
+}
+
+static const struct wta_future_vt echo_vt = {"echo", echo_poll, echo_drop};
+
+/* pinger: v = 0; rounds x (send(a, v); v = recv(b)); output v (== rounds). */
+struct pinger {
+    struct wta_future base;
+    struct wta_chan_tx *a;
+    struct wta_chan_rx *b;
+    struct wta_future *op;
+    bool receiving;
+    int round, rounds;
     intptr_t v;
-    int rc = wta_poll(a->rx2, cx, &v);
-    if (rc == WTA_PENDING)
-        return WTA_PENDING;   // B's send on tx2 wakes us
-    if (rc != 0 || v != 2)
-        abort();
-    if (atomic_fetch_sub(&a->sh->left, 1) == 1 && wta_oneshot_send(a->sh->done, PP_PAIRS) != 0)
-        abort();
-    *out = 0;
+};
+
+static int pinger_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
+{
+    struct pinger *p = (struct pinger *)self;
+    while (p->round < p->rounds) {
+        if (p->op == NULL)
+            p->op = p->receiving ? wta_chan_recv(p->b) : wta_chan_send(p->a, p->v);
+        intptr_t v;
+        int rc = bench_await(&p->op, cx, &v);
+        if (rc == WTA_PENDING)
+            return WTA_PENDING;   // echo's send (or recv) wakes us
+        if (rc < 0)
+            return rc;
+        if (p->receiving) {
+            p->v = v;
+            p->round++;
+        }
+        p->receiving = !p->receiving;
+    }
+    wta_chan_tx_drop(p->a);   // echo's recv now ends: it finishes too
+    p->a = NULL;
+    *out = p->v;
     return WTA_READY;
 }
 
-static void pp_a_drop(struct wta_future *self)
+static void pinger_drop(struct wta_future *self)
 {
-    wta_future_drop(((struct pp_a *)self)->rx2);
-    free(self);
+    struct pinger *p = (struct pinger *)self;
+    wta_future_drop(p->op);
+    wta_chan_tx_drop(p->a);
+    wta_chan_rx_drop(p->b);
+    free(p);
 }
 
-static const struct wta_future_vt pp_a_vt = {"ping_a", pp_a_poll, pp_a_drop};
+static const struct wta_future_vt pinger_vt = {"pinger", pinger_poll, pinger_drop};
 
-/* S: spawn every A (detached). */
-struct pp_s {
+/* block_on's future, on the stack: start every pair, await the pingers. */
+struct ppm_main {
     struct wta_future base;
-    struct pp_shared *sh;
+    int pairs, rounds;
+    struct wta_future *all;   /* join_all over the pingers' handles */
 };
 
-static int pp_s_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
+static int ppm_main_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
 {
-    (void)cx;
-    struct pp_s *s = (struct pp_s *)self;
-    for (int i = 0; i < PP_PAIRS; i++) {
-        struct pp_a *a = calloc(1, sizeof *a);
-        if (a == NULL)
-            abort();
-        a->base.vt = &pp_a_vt;
-        a->sh = s->sh;
-        wta_future_drop(wta_spawn(&a->base));
+    struct ppm_main *m = (struct ppm_main *)self;
+    if (m->all == NULL) {
+        struct wta_future **hs = malloc(MAX_PAIRS * sizeof *hs);
+        for (int i = 0; i < m->pairs; i++) {
+            struct echo *e = calloc(1, sizeof *e);
+            struct pinger *p = calloc(1, sizeof *p);
+            if (hs == NULL || e == NULL || p == NULL || wta_chan_new(1, &p->a, &e->a) != 0 ||
+                wta_chan_new(1, &e->b, &p->b) != 0)
+                abort();
+            e->base.vt = &echo_vt;
+            p->base.vt = &pinger_vt;
+            p->rounds = m->rounds;
+            wta_future_drop(wta_spawn(&e->base));   // detached: ends with its pinger
+            if ((hs[i] = wta_spawn(&p->base)) == NULL)
+                abort();
+        }
+        m->all = bench_join_all_new(hs, m->pairs);
     }
-    *out = 0;
-    return WTA_READY;
+    return wta_poll(m->all, cx, out);   // PENDING: a pinger's end wakes us
 }
 
-static void heap_drop(struct wta_future *self)
+static void ppm_main_drop(struct wta_future *self)
 {
-    free(self);
+    struct ppm_main *m = (struct ppm_main *)self;
+    wta_future_drop(m->all);
+    m->all = NULL;
 }
 
-static const struct wta_future_vt pp_s_vt = {"spawner", pp_s_poll, heap_drop};
+static const struct wta_future_vt ppm_main_vt = {"ping_pong_mpsc_main", ppm_main_poll,
+                                                 ppm_main_drop};
 
-/* block_on's future, on the stack: spawn S, await `done`. */
-struct pp_main {
-    struct wta_future base;
-    struct pp_shared sh;
-    struct wta_future *done_rx;
-};
-
-static int pp_main_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
+static uint64_t ping_pong_mpsc_rep(struct bench *b, void *arg)
 {
-    struct pp_main *m = (struct pp_main *)self;
-    if (m->done_rx == NULL) {
-        atomic_store(&m->sh.left, PP_PAIRS);
-        struct pp_s *s = malloc(sizeof *s);
-        if (s == NULL || wta_oneshot_new(&m->sh.done, &m->done_rx) != 0)
-            abort();
-        s->base.vt = &pp_s_vt;
-        s->sh = &m->sh;
-        wta_future_drop(wta_spawn(&s->base));
-    }
-    return wta_poll(m->done_rx, cx, out);   // PENDING: the last A wakes us
-}
-
-static void pp_main_drop(struct wta_future *self)
-{
-    wta_future_drop(((struct pp_main *)self)->done_rx);
-}
-
-static const struct wta_future_vt pp_main_vt = {"ping_pong_main", pp_main_poll, pp_main_drop};
-
-static uint64_t ping_pong_rep(struct bench *b, void *arg)
-{
-    (void)arg;
+    int pairs = *(int *)arg;
+    struct ppm_main m = {.base = {&ppm_main_vt}, .pairs = pairs,
+                         .rounds = (int)b->ops / pairs};
     uint64_t t0 = bench_now_ns();
-    struct pp_main m = {.base = {&pp_main_vt}};
-    intptr_t v = bench_block_on(b, &m.base);
+    intptr_t sum = bench_block_on(b, &m.base);
     uint64_t ns = bench_now_ns() - t0;
-    if (v != PP_PAIRS)
-        bench_fail(b, "done sent %ld", (long)v);
+    if (sum != (intptr_t)b->ops)   // each pinger returns `rounds`
+        bench_fail(b, "pingers returned %ld in all, expected %llu", (long)sum,
+                   (unsigned long long)b->ops);
     return ns;
 }
 
-void bench_ping_pong(const struct bench_opts *opt)
+void bench_ping_pong_mpsc(const struct bench_opts *opt)
 {
-    bench_run(opt, "ping_pong", PP_PAIRS, ping_pong_rep, NULL, "pairs=%d rounds=1", PP_PAIRS);
+    int rounds = opt->quick ? 1000 : 10000;
+    static const int pairs[] = {1, MAX_PAIRS};
+    for (int i = 0; i < 2; i++)
+        bench_run(opt, "ping_pong_mpsc", (uint64_t)pairs[i] * rounds, ping_pong_mpsc_rep,
+                  (void *)&pairs[i], "pairs=%d rounds=%d", pairs[i], rounds);
+}
+
+/* ---------------------------------------------------------------- mpsc_contention */
+
+enum { PRODUCERS = 5, MSGS = 1000, CAP = 100 };
+
+/* Sends 0..MSGS-1 on its own sender, waiting while the channel is full. */
+struct producer {
+    struct wta_future base;
+    struct wta_chan_tx *tx;
+    struct wta_future *op;
+    int i;
+};
+
+static int producer_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
+{
+    struct producer *p = (struct producer *)self;
+    for (; p->i < MSGS; p->i++) {
+        if (p->op == NULL)
+            p->op = wta_chan_send(p->tx, p->i);
+        int rc = bench_await(&p->op, cx, NULL);
+        if (rc == WTA_PENDING)
+            return WTA_PENDING;   // the receiver's recv makes room and wakes us
+        if (rc < 0)
+            return rc;
+    }
+    wta_chan_tx_drop(p->tx);   // the last one gone ends the receiver's loop
+    p->tx = NULL;
+    *out = 0;
+    return WTA_READY;
+}
+
+static void producer_drop(struct wta_future *self)
+{
+    struct producer *p = (struct producer *)self;
+    wta_future_drop(p->op);
+    wta_chan_tx_drop(p->tx);
+    free(p);
+}
+
+static const struct wta_future_vt producer_vt = {"producer", producer_poll, producer_drop};
+
+/* block_on's future, on the stack: spawn the producers, drain the channel. */
+struct mc_main {
+    struct wta_future base;
+    struct wta_chan_rx *rx;
+    struct wta_future *op;
+    intptr_t n, sum;
+};
+
+static int mc_main_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
+{
+    struct mc_main *m = (struct mc_main *)self;
+    if (m->rx == NULL) {
+        struct wta_chan_tx *tx;
+        if (wta_chan_new(CAP, &tx, &m->rx) != 0)
+            abort();
+        for (int i = 0; i < PRODUCERS; i++) {
+            struct producer *p = calloc(1, sizeof *p);
+            if (p == NULL || (p->tx = wta_chan_tx_clone(tx)) == NULL)
+                abort();
+            p->base.vt = &producer_vt;
+            wta_future_drop(wta_spawn(&p->base));   // detached, like tokio's
+        }
+        wta_chan_tx_drop(tx);
+    }
+    for (;;) {
+        if (m->op == NULL)
+            m->op = wta_chan_recv(m->rx);
+        intptr_t v;
+        int rc = bench_await(&m->op, cx, &v);
+        if (rc == WTA_PENDING)
+            return WTA_PENDING;   // a producer's send wakes us
+        if (rc == -EPIPE)
+            break;                // every sender is gone and the queue is empty
+        if (rc < 0)
+            return rc;
+        m->n++;
+        m->sum += v;
+    }
+    *out = m->n;
+    return WTA_READY;
+}
+
+static void mc_main_drop(struct wta_future *self)
+{
+    struct mc_main *m = (struct mc_main *)self;
+    wta_future_drop(m->op);
+    wta_chan_rx_drop(m->rx);
+    m->op = NULL;
+    m->rx = NULL;
+}
+
+static const struct wta_future_vt mc_main_vt = {"mpsc_contention_main", mc_main_poll,
+                                                mc_main_drop};
+
+static uint64_t mpsc_contention_rep(struct bench *b, void *arg)
+{
+    (void)arg;
+    struct mc_main m = {.base = {&mc_main_vt}};
+    uint64_t t0 = bench_now_ns();
+    intptr_t n = bench_block_on(b, &m.base);
+    uint64_t ns = bench_now_ns() - t0;
+    intptr_t want_sum = (intptr_t)PRODUCERS * MSGS * (MSGS - 1) / 2;
+    if (n != PRODUCERS * MSGS || m.sum != want_sum)
+        bench_fail(b, "received %ld values summing to %ld, expected %d summing to %ld",
+                   (long)n, (long)m.sum, PRODUCERS * MSGS, (long)want_sum);
+    return ns;
+}
+
+void bench_mpsc_contention(const struct bench_opts *opt)
+{
+    bench_run(opt, "mpsc_contention", PRODUCERS * MSGS, mpsc_contention_rep, NULL,
+              "producers=%d msgs=%d cap=%d", PRODUCERS, MSGS, CAP);
 }

@@ -8,6 +8,7 @@
  *           so a workload can check that every task really ran.
  *
  * spawn_await: `spawn(f).await`, the body of a block_on.
+ * bench_await: one `.await` on a leaf future the caller keeps in a field.
  *
  * A future the bench keeps on its own stack (to run block_on in a loop
  * without an allocation per op, as a Rust future lives in its caller's
@@ -24,12 +25,17 @@ static int empty_poll(struct wta_future *self, struct wta_context *cx, intptr_t 
     return WTA_READY;
 }
 
-static void heap_drop(struct wta_future *self)
+void bench_heap_drop(struct wta_future *self)
 {
     free(self);
 }
 
-static const struct wta_future_vt empty_vt = {"empty", empty_poll, heap_drop};
+void bench_stack_drop(struct wta_future *self)
+{
+    (void)self;
+}
+
+static const struct wta_future_vt empty_vt = {"empty", empty_poll, bench_heap_drop};
 
 struct wta_future *bench_empty_new(void)
 {
@@ -119,4 +125,16 @@ void bench_spawn_await_init(struct bench_spawn_await *sa, struct wta_future *f)
     sa->base.vt = &spawn_await_vt;
     sa->f = f;
     sa->handle = NULL;
+}
+
+/* ---- bench_await */
+
+int bench_await(struct wta_future **op, struct wta_context *cx, intptr_t *out)
+{
+    int rc = wta_poll(*op, cx, out);
+    if (rc != WTA_PENDING) {
+        wta_future_drop(*op);
+        *op = NULL;
+    }
+    return rc;
 }

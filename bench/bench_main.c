@@ -217,9 +217,10 @@ static const struct workload workloads[] = {
     {"yield_many", bench_yield_many, false},
     {"chained_spawn", bench_chained_spawn, false},
     {"ping_pong", bench_ping_pong, false},
-    // ping_pong_mpsc, mpsc_contention: waiting for the runtime's wta_chan_*
+    {"ping_pong_mpsc", bench_ping_pong_mpsc, false},
+    {"mpsc_contention", bench_mpsc_contention, false},
     {"timers", bench_timers, false},
-    // tcp_echo: waiting for the runtime's TCP futures
+    {"tcp_echo", bench_tcp_echo, false},
     {"trace_record", bench_trace_record, true},
     {"trace_disabled", bench_trace_disabled, true},
 };

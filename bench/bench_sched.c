@@ -44,12 +44,7 @@ static int ready_poll(struct wta_future *self, struct wta_context *cx, intptr_t 
     return WTA_READY;
 }
 
-static void stack_drop(struct wta_future *self)
-{
-    (void)self;
-}
-
-static const struct wta_future_vt ready_vt = {"ready", ready_poll, stack_drop};
+static const struct wta_future_vt ready_vt = {"ready", ready_poll, bench_stack_drop};
 
 static uint64_t block_on_ready_rep(struct bench *b, void *arg)
 {
@@ -201,12 +196,7 @@ static int yielder_poll(struct wta_future *self, struct wta_context *cx, intptr_
     return WTA_PENDING;
 }
 
-static void heap_drop(struct wta_future *self)
-{
-    free(self);
-}
-
-static const struct wta_future_vt yielder_vt = {"yielder", yielder_poll, heap_drop};
+static const struct wta_future_vt yielder_vt = {"yielder", yielder_poll, bench_heap_drop};
 
 static uint64_t yield_many_rep(struct bench *b, void *arg)
 {
