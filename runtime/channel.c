@@ -328,21 +328,18 @@ void wta_chan_rx_drop(struct wta_chan_rx *rx)
     if (rx == NULL)
         return;
     struct chan *c = rx->c;
-    struct wta_waker *ws = NULL;
-    size_t n = 0;
     wta_mutex_lock(&c->lock);
-    c->rx_alive = false;
-    for (struct send_fut *s = c->wait_head; s != NULL; s = s->next)
-        n++;
-    if (n > 0)
-        ws = wta_xcalloc(n, sizeof *ws);
-    for (size_t i = 0; i < n; i++)
-        ws[i] = pop_waiter(c);
+    c->rx_alive = false;   // from now on no sender joins the wait list
     wta_mutex_unlock(&c->lock);
     WTA_TRACE(wta_self.rt, CHAN_CLOSE, c->id, WTA_S("rx"));
-    for (size_t i = 0; i < n; i++)
-        wake_and_drop(&ws[i]);
-    free(ws);
+    for (;;) {             // one waiter at a time: taken under the lock, woken outside it
+        wta_mutex_lock(&c->lock);
+        struct wta_waker w = pop_waiter(c);
+        wta_mutex_unlock(&c->lock);
+        if (!wta_waker_is_set(&w))
+            break;
+        wake_and_drop(&w);
+    }
     chan_release(c);
     free(rx);
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -293,6 +294,36 @@ static void net_read_exact_eof(void)
     wta_runtime_free(rt);
 }
 
+/* Does accept hand EMFILE to the caller, and take the same queued connection once fds are free? */
+static void net_accept_emfile(void)
+{
+    struct wta_runtime *rt = test_runtime(2, 0, NULL);
+    struct wta_tcp_listener *l;
+    CU_ASSERT_FATAL(wta_tcp_listen(NULL, 0, &l) == 0);
+    intptr_t c = 0, a = 0;
+    CU_ASSERT_FATAL(wta_block_on(rt, wta_tcp_connect(NULL, wta_tcp_listener_port(l)), &c) == 0);
+    // Now one connection waits in the backlog. Use up every fd the limit allows.
+    struct rlimit saved, low;
+    CU_ASSERT_FATAL(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    int probe = dup(0), fds[64], n = 0;
+    close(probe);
+    low = saved;
+    low.rlim_cur = (rlim_t)probe + 8;
+    CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    while (n < 64 && (fds[n] = dup(0)) >= 0)
+        n++;
+    int rc = wta_block_on(rt, wta_tcp_accept(l), &a);
+    while (n > 0)
+        close(fds[--n]);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    CU_ASSERT_EQUAL(rc, -EMFILE);
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_tcp_accept(l), &a), 0);   // still queued, still "ready"
+    wta_tcp_close(as_stream(a));
+    wta_tcp_close(as_stream(c));
+    wta_tcp_listener_close(l);
+    wta_runtime_free(rt);
+}
+
 void suite_net(void)
 {
     CU_pSuite s = CU_add_suite("net", NULL, NULL);
@@ -300,4 +331,5 @@ void suite_net(void)
     CU_add_test(s, "net_connect_refused", net_connect_refused);
     CU_add_test(s, "net_write_all_partial", net_write_all_partial);
     CU_add_test(s, "net_read_exact_eof", net_read_exact_eof);
+    CU_add_test(s, "net_accept_emfile", net_accept_emfile);
 }
