@@ -31,10 +31,12 @@ const char *wta_event_name(unsigned kind)
     return kind < WTA_EV_COUNT ? kinds[kind].name : "?";
 }
 
+/* A linear search, first letters compared before the rest: called once per
+ * line, it costs less than the JSON parse. */
 int wta_event_kind(const char *name)
 {
     for (int k = 0; k < WTA_EV_COUNT; k++)
-        if (strcmp(kinds[k].name, name) == 0)
+        if (kinds[k].name[0] == name[0] && strcmp(kinds[k].name, name) == 0)
             return k;
     return -1;
 }

@@ -221,14 +221,27 @@ static struct wta_ev *new_event(struct loader *ld)
     return e;
 }
 
+/* Member `name` of o. The recorder writes members in the schema's order, so
+ * the one at *next is tried first (one strcmp), then a search by name. */
+static const cJSON *member(const cJSON *o, const cJSON **next, const char *name)
+{
+    const cJSON *c = *next;
+    if (c != NULL && c->string != NULL && strcmp(c->string, name) == 0) {
+        *next = c->next;
+        return c;
+    }
+    return cJSON_GetObjectItemCaseSensitive(o, name);
+}
+
 static void parse_event(struct loader *ld, const cJSON *o)
 {
+    const cJSON *next = o->child;
     static const struct { const char *name; char type; } env[] = {
         {"t", 'u'}, {"th", 's'}, {"seq", 'u'}, {"ev", 's'},
     };
     int64_t val[4];
     for (int k = 0; k < 4; k++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, env[k].name);
+        const cJSON *v = member(o, &next, env[k].name);
         const char *err = v ? read_value(ld, v, env[k].type, &val[k]) : "missing";
         if (err != NULL) {
             field_error(ld, env[k].name, v, err, env[k].type);
@@ -260,7 +273,7 @@ static void parse_event(struct loader *ld, const cJSON *o)
     int64_t f[WTA_MAX_FIELDS] = {0};
     char name[16], type;
     for (int k = 0; wta_schema_field((unsigned)kind, k, name, &type) == 0; k++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+        const cJSON *v = member(o, &next, name);
         const char *err = v ? read_value(ld, v, type, &f[k]) : "missing";
         if (err != NULL) {
             field_error(ld, name, v, err, type);
