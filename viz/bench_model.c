@@ -15,6 +15,7 @@
  *
  * Goals (issue 4): load <= 1.0 s, <= 160 B/event, seek <= 1 ms, lint <= 1 s.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,58 +64,51 @@ static void ev(struct gen *g, int th, const char *rest)
     g->n++;
 }
 
+static void evf(struct gen *g, int th, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void evf(struct gen *g, int th, const char *fmt, ...)
+{
+    char b[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    ev(g, th, b);
+}
+
 /* One task's life, about 22 events, polled on worker w. */
 static void task(struct gen *g, long id, int w)
 {
-    char b[256];
     int th = 1 + w;
-    snprintf(b, sizeof b, "\"ev\":\"task.spawn\",\"task\":%ld,\"parent\":0,\"name\":\"job\","
+    evf(g, 0, "\"ev\":\"task.spawn\",\"task\":%ld,\"parent\":0,\"name\":\"job\","
              "\"file\":\"gen.c\",\"line\":1", id);
-    ev(g, 0, b);
-    snprintf(b, sizeof b, "\"ev\":\"queue.push\",\"task\":%ld,\"queue\":\"global\",\"len\":1", id);
-    ev(g, 0, b);
-    snprintf(b, sizeof b, "\"ev\":\"worker.unpark\",\"worker\":%d,\"why\":\"push\"", w);
-    ev(g, 0, b);
-    snprintf(b, sizeof b, "\"ev\":\"worker.resume\",\"worker\":%d", w);
-    ev(g, th, b);
+    evf(g, 0, "\"ev\":\"queue.push\",\"task\":%ld,\"queue\":\"global\",\"len\":1", id);
+    evf(g, 0, "\"ev\":\"worker.unpark\",\"worker\":%d,\"why\":\"push\"", w);
+    evf(g, th, "\"ev\":\"worker.resume\",\"worker\":%d", w);
     for (int p = 1; p <= 2; p++) {
-        snprintf(b, sizeof b, "\"ev\":\"queue.pop\",\"task\":%ld,\"queue\":\"global\",\"len\":0", id);
-        ev(g, th, b);
-        snprintf(b, sizeof b, "\"ev\":\"poll.begin\",\"task\":%ld,\"poll\":%d", id, p);
-        ev(g, th, b);
+        evf(g, th, "\"ev\":\"queue.pop\",\"task\":%ld,\"queue\":\"global\",\"len\":0", id);
+        evf(g, th, "\"ev\":\"poll.begin\",\"task\":%ld,\"poll\":%d", id, p);
         if (p == 1) {
-            snprintf(b, sizeof b, "\"ev\":\"waker.clone\",\"task\":%ld,\"wakers\":1", id);
-            ev(g, th, b);
-            snprintf(b, sizeof b, "\"ev\":\"timer.insert\",\"timer\":%ld,\"deadline\":%lld,"
+            evf(g, th, "\"ev\":\"waker.clone\",\"task\":%ld,\"wakers\":1", id);
+            evf(g, th, "\"ev\":\"timer.insert\",\"timer\":%ld,\"deadline\":%lld,"
                      "\"task\":%ld", id, g->t + 300, id);
-            ev(g, th, b);
-            snprintf(b, sizeof b, "\"ev\":\"poll.end\",\"task\":%ld,\"poll\":1,\"result\":"
+            evf(g, th, "\"ev\":\"poll.end\",\"task\":%ld,\"poll\":1,\"result\":"
                      "\"pending\",\"next\":\"idle\"", id);
-            ev(g, th, b);
-            snprintf(b, sizeof b, "\"ev\":\"timer.fire\",\"timer\":%ld,\"deadline\":%lld,"
+            evf(g, th, "\"ev\":\"timer.fire\",\"timer\":%ld,\"deadline\":%lld,"
                      "\"late_ns\":0", id, g->t + 100);
-            ev(g, th, b);
-            snprintf(b, sizeof b, "\"ev\":\"waker.wake\",\"task\":%ld,\"source\":\"timer\","
+            evf(g, th, "\"ev\":\"waker.wake\",\"task\":%ld,\"source\":\"timer\","
                      "\"outcome\":\"scheduled\",\"by\":0,\"by_ref\":false", id);
-            ev(g, th, b);
-            snprintf(b, sizeof b, "\"ev\":\"waker.drop\",\"task\":%ld,\"wakers\":0", id);
-            ev(g, th, b);
-            snprintf(b, sizeof b, "\"ev\":\"queue.push\",\"task\":%ld,\"queue\":\"global\","
+            evf(g, th, "\"ev\":\"waker.drop\",\"task\":%ld,\"wakers\":0", id);
+            evf(g, th, "\"ev\":\"queue.push\",\"task\":%ld,\"queue\":\"global\","
                      "\"len\":1", id);
-            ev(g, th, b);
         }
     }
-    snprintf(b, sizeof b, "\"ev\":\"join.send\",\"task\":%ld,\"result\":0,\"value\":1", id);
-    ev(g, th, b);
-    snprintf(b, sizeof b, "\"ev\":\"poll.end\",\"task\":%ld,\"poll\":2,\"result\":\"ready\","
+    evf(g, th, "\"ev\":\"join.send\",\"task\":%ld,\"result\":0,\"value\":1", id);
+    evf(g, th, "\"ev\":\"poll.end\",\"task\":%ld,\"poll\":2,\"result\":\"ready\","
              "\"next\":\"done\"", id);
-    ev(g, th, b);
-    snprintf(b, sizeof b, "\"ev\":\"task.drop\",\"task\":%ld,\"why\":\"done\"", id);
-    ev(g, th, b);
-    snprintf(b, sizeof b, "\"ev\":\"worker.park\",\"worker\":%d,\"queued\":0", w);
-    ev(g, th, b);
-    snprintf(b, sizeof b, "\"ev\":\"join.complete\",\"task\":%ld,\"result\":0", id);
-    ev(g, 0, b);
+    evf(g, th, "\"ev\":\"task.drop\",\"task\":%ld,\"why\":\"done\"", id);
+    evf(g, th, "\"ev\":\"worker.park\",\"worker\":%d,\"queued\":0", w);
+    evf(g, 0, "\"ev\":\"join.complete\",\"task\":%ld,\"result\":0", id);
 }
 
 static int generate(const char *path, long events)
@@ -126,11 +120,8 @@ static int generate(const char *path, long events)
             "\"bench\",\"mode\":\"deterministic\",\"seed\":1,\"workers\":4,\"scheduler\":"
             "\"global\",\"bugs\":[],\"clock\":\"virtual\",\"start_unix_ns\":0}\n");
     for (int w = 0; w < 4; w++) {
-        char b[64];
-        snprintf(b, sizeof b, "\"ev\":\"worker.start\",\"worker\":%d", w);
-        ev(&g, 1 + w, b);
-        snprintf(b, sizeof b, "\"ev\":\"worker.park\",\"worker\":%d,\"queued\":0", w);
-        ev(&g, 1 + w, b);
+        evf(&g, 1 + w, "\"ev\":\"worker.start\",\"worker\":%d", w);
+        evf(&g, 1 + w, "\"ev\":\"worker.park\",\"worker\":%d,\"queued\":0", w);
     }
     for (long id = 1; g.n < events - 1; id++)
         task(&g, id, (int)(id % 4));
