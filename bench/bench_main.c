@@ -249,8 +249,7 @@ static _Noreturn void bad_usage(const char *fmt, const char *arg)
 {
     fprintf(stderr, "bench: ");
     fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    usage(stderr);
+    fputs("\n(bench --help lists the options and the workloads)\n", stderr);
     exit(2);
 }
 
