@@ -4,12 +4,18 @@
  * Loads the input as a trace; if it loads cleanly, asks the model every
  * question the tool can ask (seek to a few indices, why, lint, stats,
  * export, diff with itself), so a crash anywhere in viz/ on some input is
- * found, not only in the parser. Output goes to /dev/null. Build and run:
- * `make fuzz` (see viz/viz.mk); seeds are in fuzz/corpus/.
+ * found, not only in the parser. Output goes to /dev/null.
+ *
+ * It also loads the input a second time as two halves on two threads
+ * (WTA_LOAD_SPLIT) and aborts if that gives a different model: the split
+ * reader must be exactly the plain one. Build and run: `make fuzz` (see
+ * viz/viz.mk); seeds are in fuzz/corpus/.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../viz/wta_model.h"
 
@@ -42,6 +48,24 @@ static void ask(const struct wta_model *m, FILE *null)
     wta_diff(m, m, null);
 }
 
+/* Are a (read whole) and b (read in halves) the same model? */
+static int same(const struct wta_model *a, const struct wta_model *b)
+{
+    char x[512], y[512];
+    if (a->nevents != b->nevents || a->nerrors != b->nerrors ||
+        a->nwarnings != b->nwarnings || a->nthreads != b->nthreads)
+        return 0;
+    for (size_t i = 0; i < a->nevents; i++) {
+        const struct wta_ev *e = &a->events[i], *f = &b->events[i];
+        wta_event_format(a, e, x, sizeof x);
+        wta_event_format(b, f, y, sizeof y);
+        if (strcmp(x, y) != 0 || e->t_ns != f->t_ns || e->seq != f->seq ||
+            e->line != f->line || strcmp(a->threads[e->th].name, b->threads[f->th].name) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static FILE *null;
@@ -51,6 +75,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int err = wta_model_load_mem("fuzz", (const char *)data, size, 0, &m);
     if (err == 0 && m != NULL && null != NULL)
         ask(m, null);
+    struct wta_model *halves = NULL;
+    int err2 = wta_model_load_mem("fuzz", (const char *)data, size, WTA_LOAD_SPLIT, &halves);
+    if ((err == 0) != (err2 == 0) || (err == 0 && !same(m, halves))) {
+        fprintf(stderr, "fuzz_load: reading in two halves gave a different model\n");
+        abort();
+    }
+    wta_model_free(halves);
     wta_model_free(m);
     return 0;
 }

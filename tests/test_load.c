@@ -261,6 +261,54 @@ static void load_unknown_kind(void)
     wta_model_free(m);
 }
 
+/* Are two loads of one trace the same, event by event? */
+static void assert_same(const struct wta_model *a, const struct wta_model *b)
+{
+    char x[512], y[512];
+    CU_ASSERT_EQUAL_FATAL(a->nevents, b->nevents);
+    CU_ASSERT_EQUAL(a->nerrors, b->nerrors);
+    CU_ASSERT_EQUAL(a->nwarnings, b->nwarnings);
+    CU_ASSERT_EQUAL(a->nthreads, b->nthreads);
+    CU_ASSERT_EQUAL(a->truncated, b->truncated);
+    for (size_t i = 0; i < a->nevents; i++) {
+        const struct wta_ev *e = &a->events[i], *f = &b->events[i];
+        wta_event_format(a, e, x, sizeof x);
+        wta_event_format(b, f, y, sizeof y);
+        CU_ASSERT_STRING_EQUAL(x, y);
+        CU_ASSERT_STRING_EQUAL(a->threads[e->th].name, b->threads[f->th].name);
+        CU_ASSERT(e->t_ns == f->t_ns && e->seq == f->seq && e->line == f->line);
+    }
+    for (size_t i = 0; i < a->ndiags && i < WTA_MAX_DIAGS; i++) {
+        CU_ASSERT_EQUAL(a->diags[i].line, b->diags[i].line);
+        CU_ASSERT_STRING_EQUAL(a->diags[i].msg, b->diags[i].msg);
+    }
+}
+
+/* Does reading a trace as two halves on two threads give exactly what one reader does? */
+static void load_split_halves(void)
+{
+    static const char *files[] = {"tests/data/small.jsonl", "tests/data/diff_b.jsonl",
+                                  "tests/data/lint/self-wake-loop.jsonl"};
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        struct wta_model *a, *b;
+        CU_ASSERT_EQUAL(wta_model_load(files[k], 0, &a), 0);
+        CU_ASSERT_EQUAL(wta_model_load(files[k], WTA_LOAD_SPLIT, &b), 0);
+        assert_same(a, b);
+        wta_model_free(a);
+        wta_model_free(b);
+    }
+    /* errors in the second half keep their line numbers */
+    const char *bad = HDR SPAWN(1, 0, 1) SPAWN(2, 1, 2) SPAWN(3, 2, 3) SPAWN(4, 3, 4)
+        "{\"t\":5,\"th\":\"w0\",\"seq\":4,\"ev\":\"poll.begin\",\"task\":\"3\",\"poll\":1}\n"
+        "{\"t\":6,\"th\":\"w9\",\"seq\":0,\"ev\":\"mark\",\"id\":1,\"value\":2}\n" END(7, 5);
+    int err;
+    struct wta_model *a = load_str(bad, 0, &err), *b = load_str(bad, WTA_LOAD_SPLIT, &err);
+    CU_ASSERT(has_diag(b, WTA_ERROR, 6, "field 'task': expected unsigned integer, got a string"));
+    assert_same(a, b);
+    wta_model_free(a);
+    wta_model_free(b);
+}
+
 /* Do the model's field slots agree with wta_events.h? */
 static void load_slots_match_event_list(void)
 {
@@ -289,5 +337,6 @@ void suite_load(void)
     CU_add_test(s, "load_long_string", load_long_string);
     CU_add_test(s, "load_truncated_last_line", load_truncated_last_line);
     CU_add_test(s, "load_unknown_kind", load_unknown_kind);
+    CU_add_test(s, "load_split_halves", load_split_halves);
     CU_add_test(s, "load_slots_match_event_list", load_slots_match_event_list);
 }

@@ -8,331 +8,24 @@
  * no newline that does not parse was cut by a crash: a warning, not an
  * error (SCHEMA.md, "Truncation").
  *
- * Line 1 must be the header; a wrong version stops the load. Every other
- * line is one JSON object checked against the event list: the envelope
- * (t, th, seq, ev) then each field of its kind with its type. Integers come
- * out of cJSON as doubles, so a value is accepted only if it is an exact
- * integer within +-2^53. Checks that need more than one line (order, ids,
- * poll pairs) happen after loading, in model.c.
+ * Parsing is most of a load's time (cJSON's parse and allocations), and a
+ * line depends on no other line, so a big input (WTA_SPLIT_MIN) is read as
+ * two halves on two threads, split just after a newline near the middle.
+ * Each half fills its own partial model (events, strings, threads,
+ * diagnostics); the second is then merged into the first: its string ids
+ * and thread indices remapped, its line numbers shifted by the first half's
+ * line count. The result is the same as one reader's, which the fuzzer
+ * checks on every input. What each line must contain is line.c's.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "viz_int.h"
-
-struct loader {
-    struct wta_model *m;
-    unsigned flags;
-    uint32_t line;              /* number of the line being read */
-    int header_done;
-    int stop;                   /* a fatal error: read no further */
-    char *buf;                  /* a line split across blocks */
-    size_t len;
-    int overlong;               /* the current line is past WTA_MAX_LINE */
-    size_t events_cap;
-    struct wta_idmap thread_ids;    /* string id of `th` -> thread index */
-};
-
-static const char *type_name(char type)
-{
-    switch (type) {
-    case 'u': return "unsigned integer";
-    case 'i': return "integer";
-    case 's': return "string";
-    default: return "boolean";
-    }
-}
-
-static const char *json_kind(const cJSON *v)
-{
-    if (cJSON_IsString(v)) return "a string";
-    if (cJSON_IsNumber(v)) return "a number";
-    if (cJSON_IsBool(v)) return "a boolean";
-    if (cJSON_IsNull(v)) return "null";
-    if (cJSON_IsArray(v)) return "an array";
-    return "an object";
-}
-
-/* Read v as a field of `type` into *out. Returns NULL, or what was wrong. */
-static const char *read_value(struct loader *ld, const cJSON *v, char type, int64_t *out)
-{
-    if (type == 'b') {
-        if (!cJSON_IsBool(v))
-            return "expected boolean";
-        *out = cJSON_IsTrue(v);
-        return NULL;
-    }
-    if (type == 's') {
-        if (!cJSON_IsString(v))
-            return "expected string";
-        size_t len = strlen(v->valuestring);
-        if (len > WTA_MAX_STRING)
-            return "string longer than WTA_MAX_STRING (4096 bytes)";
-        int64_t id = wta_strtab_intern(ld->m->strs, v->valuestring, len);
-        if (id < 0)
-            return "too many distinct string bytes (WTA_MAX_STR_BYTES, 64 MiB)";
-        *out = id;
-        return NULL;
-    }
-    if (!cJSON_IsNumber(v))
-        return type == 'u' ? "expected unsigned integer" : "expected integer";
-    double d = v->valuedouble;
-    if (!(d <= WTA_MAX_INT && d >= -WTA_MAX_INT))       /* also NaN */
-        return "integer beyond 2^53 cannot be exact";
-    if (d != (double)(int64_t)d)
-        return type == 'u' ? "expected unsigned integer, got a fraction"
-                           : "expected integer, got a fraction";
-    if (type == 'u' && d < 0)
-        return "expected unsigned integer, got a negative number";
-    *out = (int64_t)d;
-    return NULL;
-}
-
-static void field_error(struct loader *ld, const char *field, const cJSON *v,
-                        const char *what, char type)
-{
-    if (v == NULL)
-        wta_model_diag(ld->m, WTA_ERROR, ld->line, "field '%s' missing: expected %s",
-                       field, type_name(type));
-    else if (strncmp(what, "expected", 8) == 0 && strchr(what, ',') == NULL)
-        wta_model_diag(ld->m, WTA_ERROR, ld->line, "field '%s': %s, got %s",
-                       field, what, json_kind(v));
-    else
-        wta_model_diag(ld->m, WTA_ERROR, ld->line, "field '%s': %s", field, what);
-}
-
-static void read_header_str(struct loader *ld, const cJSON *h, const char *name,
-                            char *dst, size_t size)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, name);
-    if (v == NULL || cJSON_IsNull(v))
-        return;
-    if (!cJSON_IsString(v)) {
-        field_error(ld, name, v, "expected string", 's');
-        return;
-    }
-    snprintf(dst, size, "%s", v->valuestring);
-}
-
-static void parse_header(struct loader *ld, const cJSON *h)
-{
-    struct wta_header *hd = &ld->m->header;
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(h, "format");
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(h, "version");
-    int64_t v;
-    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "wta-trace") != 0) {
-        wta_model_diag(ld->m, WTA_ERROR, ld->line, "not a wta trace: expected a header "
-                       "with field 'format': \"wta-trace\"%s",
-                       cJSON_GetObjectItemCaseSensitive(h, "ev") ? " (found an event)" : "");
-        ld->stop = 1;
-        return;
-    }
-    if (ver == NULL || read_value(ld, ver, 'u', &v) != NULL) {
-        field_error(ld, "version", ver, "expected unsigned integer", 'u');
-        ld->stop = 1;
-        return;
-    }
-    if (v != WTA_TRACE_FORMAT_VERSION) {
-        wta_model_diag(ld->m, WTA_ERROR, ld->line, "unsupported trace format version "
-                       "%lld (this reader knows version %d)", (long long)v,
-                       WTA_TRACE_FORMAT_VERSION);
-        ld->stop = 1;
-        return;
-    }
-    hd->version = (int)v;
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(h, "workers");
-    if (w != NULL) {
-        const char *err = read_value(ld, w, 'u', &v);
-        if (err != NULL || v > WTA_MAX_THREADS)
-            field_error(ld, "workers", w, err ? err : "more than WTA_MAX_THREADS", 'u');
-        else
-            hd->workers = (uint32_t)v;
-    }
-    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(h, "seed");
-    hd->seed = -1;
-    if (seed != NULL && !cJSON_IsNull(seed)) {
-        const char *err = read_value(ld, seed, 'u', &v);
-        if (err != NULL)
-            field_error(ld, "seed", seed, err, 'u');
-        else
-            hd->seed = v;
-    }
-    read_header_str(ld, h, "runtime", hd->runtime, sizeof hd->runtime);
-    read_header_str(ld, h, "program", hd->program, sizeof hd->program);
-    read_header_str(ld, h, "mode", hd->mode, sizeof hd->mode);
-    read_header_str(ld, h, "scheduler", hd->scheduler, sizeof hd->scheduler);
-    read_header_str(ld, h, "clock", hd->clock, sizeof hd->clock);
-    const cJSON *bugs = cJSON_GetObjectItemCaseSensitive(h, "bugs"), *b;
-    size_t len = 0;
-    if (!cJSON_IsArray(bugs))
-        bugs = NULL;
-    cJSON_ArrayForEach(b, bugs) {
-        if (cJSON_IsString(b) && len + strlen(b->valuestring) + 2 < sizeof hd->bugs)
-            len += (size_t)sprintf(hd->bugs + len, "%s%s", len ? "," : "", b->valuestring);
-    }
-}
-
-/* The thread index of name, adding it on first sight; -1 past the limit. */
-static int thread_index(struct loader *ld, int64_t name)
-{
-    struct wta_model *m = ld->m;
-    uint32_t k = wta_idmap_get(&ld->thread_ids, (uint64_t)name);
-    if (k != UINT32_MAX)
-        return (int)k;
-    if (m->nthreads == WTA_MAX_THREADS)
-        return -1;
-    struct wta_thread *t = realloc(m->threads, (m->nthreads + 1) * sizeof *t);
-    if (t == NULL || wta_idmap_put(&ld->thread_ids, (uint64_t)name, (uint32_t)m->nthreads) < 0) {
-        if (t != NULL)
-            m->threads = t;
-        return -1;
-    }
-    m->threads = t;
-    memset(&t[m->nthreads], 0, sizeof t[0]);
-    snprintf(t[m->nthreads].name, sizeof t[0].name, "%s", wta_model_str(m, name));
-    return (int)m->nthreads++;
-}
-
-static struct wta_ev *new_event(struct loader *ld)
-{
-    struct wta_model *m = ld->m;
-    if (m->nevents == WTA_MAX_EVENTS) {
-        wta_model_diag(m, WTA_ERROR, ld->line, "more than WTA_MAX_EVENTS (%u) events",
-                       WTA_MAX_EVENTS);
-        ld->stop = 1;
-        return NULL;
-    }
-    if (m->nevents == ld->events_cap) {
-        size_t cap = ld->events_cap ? ld->events_cap * 2 : 1024;
-        struct wta_ev *ev = realloc(m->events, cap * sizeof *ev);
-        if (ev == NULL) {
-            wta_model_diag(m, WTA_ERROR, ld->line, "out of memory");
-            ld->stop = 1;
-            return NULL;
-        }
-        m->events = ev;
-        ld->events_cap = cap;
-    }
-    struct wta_ev *e = &m->events[m->nevents];
-    memset(e, 0, sizeof *e);
-    e->line = ld->line;
-    return e;
-}
-
-/* Member `name` of o. The recorder writes members in the schema's order, so
- * the one at *next is tried first (one strcmp), then a search by name. */
-static const cJSON *member(const cJSON *o, const cJSON **next, const char *name)
-{
-    const cJSON *c = *next;
-    if (c != NULL && c->string != NULL && strcmp(c->string, name) == 0) {
-        *next = c->next;
-        return c;
-    }
-    return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-static void parse_event(struct loader *ld, const cJSON *o)
-{
-    const cJSON *next = o->child;
-    static const struct { const char *name; char type; } env[] = {
-        {"t", 'u'}, {"th", 's'}, {"seq", 'u'}, {"ev", 's'},
-    };
-    int64_t val[4];
-    for (int k = 0; k < 4; k++) {
-        const cJSON *v = member(o, &next, env[k].name);
-        const char *err = v ? read_value(ld, v, env[k].type, &val[k]) : "missing";
-        if (err != NULL) {
-            field_error(ld, env[k].name, v, err, env[k].type);
-            return;
-        }
-    }
-    const char *evname = wta_model_str(ld->m, val[3]);
-    int kind = wta_event_kind(evname);
-    if (kind < 0) {
-        wta_model_diag(ld->m, ld->flags & WTA_LOAD_STRICT ? WTA_ERROR : WTA_WARNING,
-                       ld->line, "unknown event kind '%.64s' (skipped)", evname);
-        return;
-    }
-    if (val[2] > UINT32_MAX) {
-        wta_model_diag(ld->m, WTA_ERROR, ld->line, "field 'seq': larger than 2^32-1");
-        return;
-    }
-    if (strlen(wta_model_str(ld->m, val[1])) >= sizeof ld->m->threads[0].name) {
-        wta_model_diag(ld->m, WTA_ERROR, ld->line, "field 'th': longer than 63 bytes");
-        return;
-    }
-    int th = thread_index(ld, val[1]);
-    if (th < 0) {
-        wta_model_diag(ld->m, WTA_ERROR, ld->line, "more than WTA_MAX_THREADS (%d) threads",
-                       WTA_MAX_THREADS);
-        ld->stop = 1;
-        return;
-    }
-    int64_t f[WTA_MAX_FIELDS] = {0};
-    char name[16], type;
-    for (int k = 0; wta_schema_field((unsigned)kind, k, name, &type) == 0; k++) {
-        const cJSON *v = member(o, &next, name);
-        const char *err = v ? read_value(ld, v, type, &f[k]) : "missing";
-        if (err != NULL) {
-            field_error(ld, name, v, err, type);
-            return;
-        }
-    }
-    struct wta_ev *e = new_event(ld);
-    if (e == NULL)
-        return;
-    e->t_ns = val[0];
-    e->th = (uint16_t)th;
-    e->seq = (uint32_t)val[2];
-    e->kind = (uint8_t)kind;
-    memcpy(e->f, f, sizeof f);
-    ld->m->nevents++;
-}
-
-/* One whole line, without its '\n'. `cut`: the file ended inside it. */
-static void load_line(struct loader *ld, const char *s, size_t len, int cut)
-{
-    const char *end = NULL;
-    size_t i = 0;
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
-        i++;
-    if (i == len) {
-        if (!cut)
-            wta_model_diag(ld->m, WTA_ERROR, ld->line, "empty line");
-        return;
-    }
-    cJSON *o = cJSON_ParseWithLengthOpts(s, len, &end, 0);
-    if (o != NULL)
-        for (; end < s + len; end++)
-            if (*end != ' ' && *end != '\t' && *end != '\r') {
-                cJSON_Delete(o);
-                o = NULL;
-                break;
-            }
-    if (o == NULL || !cJSON_IsObject(o)) {
-        if (cut && ld->header_done) {
-            wta_model_diag(ld->m, WTA_WARNING, ld->line, "last line is cut short "
-                           "(the recorder stopped mid-write): dropped");
-            ld->m->truncated = 1;
-        } else {
-            wta_model_diag(ld->m, WTA_ERROR, ld->line, o ? "expected a JSON object"
-                           : "not valid JSON");
-        }
-        if (!ld->header_done)
-            ld->stop = 1;
-        cJSON_Delete(o);
-        return;
-    }
-    if (!ld->header_done) {
-        ld->header_done = 1;
-        parse_header(ld, o);
-    } else {
-        parse_event(ld, o);
-    }
-    cJSON_Delete(o);
-}
 
 /* Feed bytes; at eof, the rest is the last line. */
 static void feed(struct loader *ld, const char *p, size_t n, int eof)
@@ -359,10 +52,10 @@ static void feed(struct loader *ld, const char *p, size_t n, int eof)
         if (ld->overlong) {
             ld->overlong = 0;
         } else if (ld->len == 0) {
-            load_line(ld, p, take, 0);          /* whole line in this block */
+            wta_line_load(ld, p, take, 0);          /* whole line in this block */
         } else {
             memcpy(ld->buf + ld->len, p, take);
-            load_line(ld, ld->buf, ld->len + take, 0);
+            wta_line_load(ld, ld->buf, ld->len + take, 0);
         }
         ld->len = 0;
         p += take + 1;
@@ -372,51 +65,197 @@ static void feed(struct loader *ld, const char *p, size_t n, int eof)
         if (ld->len > 0 || ld->overlong) {
             ld->line++;
             if (!ld->overlong)
-                load_line(ld, ld->buf, ld->len, 1);
+                wta_line_load(ld, ld->buf, ld->len, 1);
         }
         if (ld->line == 0)
             wta_model_diag(ld->m, WTA_ERROR, 0, "empty file: expected the header line");
     }
 }
 
+struct half {
+    struct loader ld;           /* with its own (partial) model in ld.m */
+    FILE *f;                    /* read f from `from`, or buf */
+    const char *buf;
+    size_t from, to;            /* the byte range */
+    int last;                   /* it ends at the end of the input */
+};
+
+static int half_init(struct half *h, struct wta_model *m, unsigned flags)
+{
+    memset(h, 0, sizeof *h);
+    h->ld.m = m;
+    h->ld.flags = flags;
+    h->ld.buf = malloc(WTA_MAX_LINE + 1);
+    wta_idmap_init(&h->ld.thread_ids);
+    return h->ld.buf == NULL ? -ENOMEM : 0;
+}
+
+static void half_destroy(struct half *h)
+{
+    free(h->ld.buf);
+    wta_idmap_destroy(&h->ld.thread_ids);
+}
+
+/* Read h's byte range into its model; a pthread start routine. */
+static void *read_half(void *arg)
+{
+    struct half *h = arg;
+    struct loader *ld = &h->ld;
+    if (h->f == NULL) {
+        feed(ld, h->buf + h->from, h->to - h->from, h->last);
+        return NULL;
+    }
+    size_t n, size = 1 << 20, left = h->to - h->from;
+    char *block = malloc(size);
+    if (block == NULL || fseeko(h->f, (off_t)h->from, SEEK_SET) != 0) {
+        wta_model_diag(ld->m, WTA_ERROR, 0, block ? "seek error" : "out of memory");
+        free(block);
+        return NULL;
+    }
+    while (left > 0 && !ld->stop && (n = fread(block, 1, left < size ? left : size, h->f)) > 0) {
+        feed(ld, block, n, 0);
+        left -= n;
+    }
+    if (ferror(h->f))
+        wta_model_diag(ld->m, WTA_ERROR, 0, "read error");
+    if (h->last)
+        feed(ld, "", 0, 1);
+    free(block);
+    return NULL;
+}
+
+/* Just past the first newline at or after the middle of the input, or 0
+ * (do not split) if there is none before the end. */
+static size_t split_point(FILE *f, const char *buf, size_t size)
+{
+    char block[4096];
+    size_t at = size / 2, n;
+    if (buf != NULL) {
+        const char *nl = memchr(buf + at, '\n', size - at);
+        return nl && (size_t)(nl - buf) + 1 < size ? (size_t)(nl - buf) + 1 : 0;
+    }
+    if (fseeko(f, (off_t)at, SEEK_SET) != 0)
+        return 0;
+    while ((n = fread(block, 1, sizeof block, f)) > 0) {
+        const char *nl = memchr(block, '\n', n);
+        if (nl != NULL)
+            return at + (size_t)(nl - block) + 1 < size ? at + (size_t)(nl - block) + 1 : 0;
+        at += n;
+    }
+    return 0;
+}
+
+/* Move b's events, threads, strings and diagnostics into a's model, as if
+ * a's loader had read them after its own `line0` lines. */
+static int merge(struct loader *la, struct wta_model *b, uint32_t line0)
+{
+    struct wta_model *a = la->m;
+    size_t na = a->nevents, nd = a->ndiags, ne = a->nerrors, nw = a->nwarnings;
+    uint16_t th[WTA_MAX_THREADS];
+    for (size_t k = 0; k < b->nthreads; k++) {
+        int64_t id = wta_strtab_intern(a->strs, b->threads[k].name, strlen(b->threads[k].name));
+        int t = id < 0 ? -1 : wta_line_thread(la, id);
+        if (t < 0)
+            return -E2BIG;
+        th[k] = (uint16_t)t;
+    }
+    if (na + b->nevents > WTA_MAX_EVENTS)
+        return -E2BIG;
+    struct wta_ev *ev = realloc(a->events, (na + b->nevents + 1) * sizeof ev[0]);
+    if (ev == NULL)
+        return -ENOMEM;
+    a->events = ev;
+    for (size_t i = 0; i < b->nevents; i++) {
+        struct wta_ev *e = &ev[na + i];
+        char name[16], type;
+        *e = b->events[i];
+        e->th = th[e->th];
+        e->line += line0;
+        for (int k = 0; wta_schema_field(e->kind, k, name, &type) == 0; k++) {
+            const char *s = wta_model_str(b, e->f[k]);
+            if (type == 's' && (e->f[k] = wta_strtab_intern(a->strs, s, strlen(s))) < 0)
+                return -E2BIG;
+        }
+    }
+    a->nevents += b->nevents;
+    for (size_t i = 0; i < b->ndiags && i < WTA_MAX_DIAGS; i++)
+        wta_model_diag(a, b->diags[i].severity, b->diags[i].line ? b->diags[i].line + line0 : 0,
+                       "%s", b->diags[i].msg ? b->diags[i].msg : "?");
+    a->ndiags = nd + b->ndiags;
+    a->nerrors = ne + b->nerrors;
+    a->nwarnings = nw + b->nwarnings;
+    a->truncated |= b->truncated;
+    return 0;
+}
+
+/* Read the input as two halves on two threads, then merge them. */
+static int load_split(struct half *h1, const char *path, size_t mid)
+{
+    struct half h2;
+    struct wta_model *b = calloc(1, sizeof *b);
+    pthread_t tid;
+    int err = -ENOMEM;
+    if (b == NULL || (b->strs = wta_strtab_new()) == NULL || half_init(&h2, b, h1->ld.flags) < 0)
+        goto out;
+    h2.ld.header_done = 1;
+    h2.buf = h1->buf;
+    h2.from = mid;
+    h2.to = h1->to;
+    h2.last = 1;
+    h1->to = mid;
+    h1->last = 0;
+    if (path != NULL && (h2.f = fopen(path, "rb")) == NULL) {
+        err = -errno;
+        goto out;
+    }
+    int threaded = pthread_create(&tid, NULL, read_half, &h2) == 0;
+    read_half(h1);
+    if (threaded)
+        pthread_join(tid, NULL);
+    else
+        read_half(&h2);
+    err = merge(&h1->ld, b, h1->ld.line);
+    if (err == -E2BIG)
+        wta_model_diag(h1->ld.m, WTA_ERROR, 0, "more than WTA_MAX_EVENTS events, "
+                       "WTA_MAX_THREADS threads or WTA_MAX_STR_BYTES of strings");
+out:
+    if (h2.f != NULL)
+        fclose(h2.f);
+    half_destroy(&h2);
+    wta_model_free(b);
+    return err == -E2BIG ? 0 : err;
+}
+
 static int load(const char *name, FILE *f, const char *buf, size_t len,
                 unsigned flags, struct wta_model **out)
 {
-    struct loader ld = {.flags = flags};
+    struct half h;
     struct wta_model *m = calloc(1, sizeof *m);
     int err = -ENOMEM;
-    *out = NULL;
+    *out = m;
     if (m == NULL)
         return -ENOMEM;
     m->path = strdup(name);
     m->strs = wta_strtab_new();
-    ld.m = m;
-    ld.buf = malloc(WTA_MAX_LINE + 1);
-    wta_idmap_init(&ld.thread_ids);
-    if (m->path == NULL || m->strs == NULL || ld.buf == NULL)
+    if (half_init(&h, m, flags) < 0 || m->path == NULL || m->strs == NULL)
         goto fail;
+    h.f = f;
+    h.buf = buf;
+    h.to = len;
+    h.last = 1;
+    size_t mid = 0;
+    if (len != SIZE_MAX && (len >= WTA_SPLIT_MIN || (flags & WTA_LOAD_SPLIT)))
+        mid = split_point(f, buf, len);
     if (wta_schema_check_slots() != 0)
         wta_model_diag(m, WTA_ERROR, 0, "viz/viz_int.h's slot table disagrees with "
                        "runtime/wta_events.h (row %d): rebuild viz", wta_schema_check_slots());
-    else if (f != NULL) {
-        size_t n, size = 1 << 20;
-        char *block = malloc(size);
-        if (block == NULL)
-            goto fail;
-        while (!ld.stop && (n = fread(block, 1, size, f)) > 0)
-            feed(&ld, block, n, 0);
-        if (ferror(f))
-            wta_model_diag(m, WTA_ERROR, 0, "read error");
-        feed(&ld, "", 0, 1);
-        free(block);
-    } else {
-        feed(&ld, buf, len, 1);
-    }
+    else if (mid > 0 && (err = load_split(&h, f ? name : NULL, mid)) < 0)
+        goto fail;
+    else if (mid == 0)
+        read_half(&h);
     err = m->nerrors == 0 ? wta_model_build(m) : -EINVAL;
 fail:
-    free(ld.buf);
-    wta_idmap_destroy(&ld.thread_ids);
-    *out = m;
+    half_destroy(&h);
     return err;
 }
 
@@ -429,10 +268,14 @@ int wta_model_load_mem(const char *name, const char *buf, size_t len,
 int wta_model_load(const char *path, unsigned flags, struct wta_model **out)
 {
     FILE *f = fopen(path, "rb");
+    struct stat st;
     *out = NULL;
     if (f == NULL)
         return -errno;
-    int err = load(path, f, NULL, 0, flags, out);
+    size_t size = SIZE_MAX;     /* a pipe or device: read to its end, in one piece */
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+        size = (size_t)st.st_size;
+    int err = load(path, f, NULL, size, flags, out);
     fclose(f);
     return err;
 }

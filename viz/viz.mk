@@ -9,6 +9,7 @@ VIZ_SRCS := \
 	viz/strtab.c \
 	viz/event.c \
 	viz/load.c \
+	viz/line.c \
 	viz/model.c \
 	viz/tasks.c \
 	viz/state.c \
@@ -41,7 +42,7 @@ $(LIBWTAVIZ): $(VIZ_SRCS:%.c=$(BUILD)/%.o)
 
 $(WTA_TRACE_BIN): $(BUILD)/viz/wta_trace_main.o $(LIBWTAVIZ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CJSON_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(CJSON_LIBS) $(LDLIBS)
 
 # ---------------------------------------------------------------- bench
 BENCH_RUNS += bench-model
@@ -52,7 +53,7 @@ bench-model:
 
 build/release/viz/bench_model: build/release/viz/bench_model.o build/release/libwtaviz.a
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(CJSON_LIBS) -lm
+	$(CC) -o $@ $^ $(CJSON_LIBS) $(LDLIBS)
 
 # ---------------------------------------------------------------- fuzz
 # The corpus in fuzz/corpus/ is replayed first (every input must pass), then
@@ -66,7 +67,7 @@ FUZZ_BIN     := build/fuzz/fuzz_load
 .PHONY: fuzz
 $(FUZZ_BIN): fuzz/fuzz_load.c $(VIZ_SRCS) viz/wta_model.h viz/viz_int.h runtime/wta_events.h
 	@mkdir -p $(dir $@) build/fuzz/corpus
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_load.c $(VIZ_SRCS) $(CJSON_LIBS) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_load.c $(VIZ_SRCS) $(CJSON_LIBS) -lpthread
 
 fuzz: $(FUZZ_BIN)
 	$(FUZZ_BIN) -artifact_prefix=build/fuzz/ -runs=0 fuzz/corpus

@@ -97,6 +97,26 @@ size_t wta_model_thread_pos(const struct wta_model *m, size_t i);
 /* Is string id `id` equal to s? */
 int wta_model_str_is(const struct wta_model *m, int64_t id, const char *s);
 
+/* ---------------------------------------------------------------- line.c */
+/* What reading one stream of lines needs to remember (load.c owns it). */
+struct loader {
+    struct wta_model *m;
+    unsigned flags;
+    uint32_t line;              /* number of the line being read */
+    int header_done;
+    int stop;                   /* a fatal error: read no further */
+    char *buf;                  /* a line split across blocks */
+    size_t len;
+    int overlong;               /* the current line is past WTA_MAX_LINE */
+    size_t events_cap;
+    struct wta_idmap thread_ids;    /* string id of `th` -> thread index */
+};
+/* Parse one whole line s[0..len) (no '\n'); `cut`: the file ended in it. */
+void wta_line_load(struct loader *ld, const char *s, size_t len, int cut);
+/* The index of the thread named by string id `name`, added on first sight;
+ * -1 past WTA_MAX_THREADS. */
+int wta_line_thread(struct loader *ld, int64_t name);
+
 /* ---------------------------------------------------------------- tasks.c */
 /* Step 3 of the build: resolve task ids, check polls, index tasks, links. */
 int wta_model_tasks(struct wta_model *m);

@@ -44,6 +44,8 @@
 
 /* ---------------------------------------------------------------- loading */
 #define WTA_LOAD_STRICT 1   /* an unknown event kind is an error, not a warning */
+#define WTA_LOAD_SPLIT  2   /* read in two halves even if small (tests, fuzzer) */
+#define WTA_SPLIT_MIN   (8u << 20)  /* inputs this big are read on two threads */
 
 enum wta_severity { WTA_WARNING, WTA_ERROR };
 
