@@ -46,6 +46,8 @@ RUNTIME_SRCS := \
 	runtime/task.c \
 	runtime/waker.c \
 	runtime/executor.c \
+	runtime/runq.c \
+	runtime/steal.c \
 	runtime/block_on.c \
 	runtime/oneshot.c \
 	runtime/blocking.c \
@@ -125,9 +127,11 @@ deps:
 # TSan needs a fixed address layout on kernels with high mmap randomness.
 RUN_PREFIX := $(if $(filter tsan,$(MODE)),sh scripts/norandom.sh,)
 
+# Every suite runs under both schedulers: the per-worker default and wta's global queue.
 test: deps
 	@$(MAKE) --no-print-directory all
 	$(RUN_PREFIX) $(TEST_BIN)
+	WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
 
 run: deps
 	@$(MAKE) --no-print-directory $(DEMO_BIN)

@@ -5,12 +5,14 @@
  * listed under the file that defines it.
  *
  * Lock order (take them top to bottom, never upward):
+ *     rt->main_lock         block_on's sleep; its hang check looks below
  *     task->lock            a task's state; never held while polling
- *     exec->lock            run queues and sleeping workers
- *     rt->main_lock         every block_on's MainWaker flag
+ *     worker->qlock         a worker's own run queue (executor.h)
+ *     exec->lock            the global run queue and sleeping workers
+ *     reactor lock          sources and timers
  *     trace writer lock     full trace buffers waiting to be written
- * In practice no two are held at once except where a comment says so:
- * a wake takes task->lock, lets go, then takes exec->lock to push.
+ * Most paths hold one at a time: a wake takes task->lock, records the
+ * wake, lets go, and only then pushes under the queue's lock.
  * No user code (a poll, a drop, a blocking job) runs under any of them.
  */
 #ifndef WTA_INTERNAL_H
@@ -109,6 +111,7 @@ uint64_t wta_task_last_wake_t(const struct wta_task *t);
 /* Run-queue link: a queue owns the task while it is SCHEDULED. */
 struct wta_task *wta_task_next(struct wta_task *t);
 void wta_task_set_next(struct wta_task *t, struct wta_task *next);
+void wta_task_set_queued(struct wta_task *t, bool queued);
 
 // waker.c
 /* The waker a poll's context lends: uses the runtime's reference. */

@@ -44,6 +44,7 @@ struct wta_task {
     _Atomic int wakers;             /* live waker clones, for the trace */
 
     struct wta_task *next;          /* run-queue link, guarded by that queue's lock */
+    bool queued;                    /* in a run queue: guarded by that queue's lock */
     struct wta_task *all_prev, *all_next;  /* rt->tasks, guarded by rt->tasks_lock */
 };
 
@@ -57,6 +58,14 @@ uint64_t wta_task_id(const struct wta_task *t) { return t->id; }
 uint64_t wta_task_last_wake_t(const struct wta_task *t) { return t->last_wake_t; }
 struct wta_task *wta_task_next(struct wta_task *t) { return t->next; }
 void wta_task_set_next(struct wta_task *t, struct wta_task *next) { t->next = next; }
+
+/* Run queues call this on push (true) and pop (false): a task is in one queue at most. */
+void wta_task_set_queued(struct wta_task *t, bool queued)
+{
+    if (t->queued == queued)
+        wta_panic(queued ? "task pushed twice" : "task popped but not queued");
+    t->queued = queued;
+}
 struct wta_runtime *wta_task_runtime(const struct wta_task *t) { return t->rt; }
 
 /* Creates a task in state SCHEDULED (the caller pushes it) and lists it in rt->tasks. */

@@ -269,6 +269,76 @@ static void task_spawn_outside_runtime(void)
     CU_ASSERT_TRUE(dropped_flag);   // the future was consumed, not leaked
 }
 
+/* ---- no task waits behind a busy worker while another is idle */
+
+struct busy_parent {
+    _Atomic int done;
+    struct wta_future *h[10];
+    int seen_done;        /* how many had finished when our long poll ended */
+};
+
+static int short_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    (void)cx;
+    atomic_fetch_add((_Atomic int *)st, 1);
+    *out = 0;
+    return WTA_READY;
+}
+
+static int busy_parent_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct busy_parent *p = st;
+    if (p->h[0] == NULL) {
+        for (int i = 0; i < 10; i++)
+            p->h[i] = wta_spawn(fn_future("short", short_poll, &p->done, NULL));
+        // Compute for up to 50 ms without returning: this worker is busy, so
+        // the 10 tasks it just queued can only run if the other worker takes them.
+        uint64_t until = wta_now() + 50 * 1000000ull;
+        while (atomic_load(&p->done) < 10 && wta_now() < until)
+            ;
+        p->seen_done = atomic_load(&p->done);
+    }
+    for (int i = 0; i < 10; i++)
+        if (wta_poll(p->h[i], cx, out) == WTA_PENDING)
+            return WTA_PENDING;   // that task's join wakes us
+    return WTA_READY;
+}
+
+static void busy_parent_drop(void *st)
+{
+    struct busy_parent *p = st;
+    for (int i = 0; i < 10; i++)
+        wta_future_drop(p->h[i]);
+}
+
+/* A task computes for 50 ms after spawning 10 short ones: do they run meanwhile, on the idle worker? */
+static void task_idle_worker_takes_queued_work(void)
+{
+    char *path = test_trace_path("steal");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    struct busy_parent p = {0};
+    intptr_t out;
+    CU_ASSERT_EQUAL(run_one_task(rt, fn_future("busy_parent", busy_parent_poll, &p,
+                                               busy_parent_drop), &out), 0);
+    wta_runtime_free(rt);
+    CU_ASSERT_EQUAL(p.seen_done, 10);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        // The busy task is task 1 (the first spawned); its first poll.end
+        // must come after every short task's poll.end.
+        int busy_end = trace_find(&tr, 0, "poll.end", "task", 1);
+        int shorts_done = 0;
+        for (int i = 0; i < busy_end; i++)
+            shorts_done += strcmp(ev_kind(tr.ev[i]), "poll.end") == 0 &&
+                           strcmp(ev_str(tr.ev[i], "next"), "done") == 0 &&
+                           ev_int(tr.ev[i], "task") > 1;
+        CU_ASSERT_EQUAL(shorts_done, 10);
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
 void suite_task(void)
 {
     CU_pSuite s = CU_add_suite("task", NULL, NULL);
@@ -277,4 +347,5 @@ void suite_task(void)
     CU_add_test(s, "task_yield_requeues", task_yield_requeues);
     CU_add_test(s, "task_wake_after_done", task_wake_after_done);
     CU_add_test(s, "task_spawn_outside_runtime", task_spawn_outside_runtime);
+    CU_add_test(s, "task_idle_worker_takes_queued_work", task_idle_worker_takes_queued_work);
 }

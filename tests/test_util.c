@@ -74,6 +74,9 @@ struct wta_runtime *test_runtime(int workers, unsigned bugs, const char *trace_p
 {
     struct wta_config cfg = {.workers = workers, .bugs = bugs, .trace_path = trace_path,
                              .program = "tests"};
+    const char *sched = getenv("WTA_TEST_SCHEDULER");   // the Makefile runs both
+    if (sched != NULL && strcmp(sched, "global") == 0)
+        cfg.scheduler = WTA_SCHED_GLOBAL;
     if (trace_path == NULL)
         cfg.trace_path = "";   // not $WTA_TRACE: tests choose
     struct wta_runtime *rt = wta_runtime_new(&cfg);

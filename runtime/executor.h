@@ -1,0 +1,72 @@
+/*
+ * executor.h - the executor's own structs, shared by executor.c (workers,
+ * parking, waking), runq.c (a FIFO of tasks) and steal.c (where an idle
+ * worker finds work under the per-worker scheduler). Nothing else in the
+ * runtime looks inside them.
+ *
+ * Lock order: a worker's qlock, then ex->lock; never two qlocks at once
+ * (a thief takes the victim's qlock, moves tasks into a local list, lets
+ * go, and only then takes its own).
+ */
+#ifndef WTA_EXECUTOR_H
+#define WTA_EXECUTOR_H
+
+#include "internal.h"
+
+/* A FIFO of tasks linked through the task (a task is in one queue at most). */
+struct wta_runq {
+    struct wta_task *head, *tail;
+    _Atomic uint64_t len;         /* written under the queue's lock; read anywhere */
+    char name[24];                /* "global", "local-0": as the trace says */
+};
+
+struct wta_worker {
+    struct wta_executor *ex;
+    int index;
+    pthread_t thread;
+    bool started;
+    uint64_t polls;                  /* owner only */
+    bool searching;                  /* owner only: woken to look for work */
+
+    /* Per-worker scheduler: this worker's own queue. The owner pushes and
+     * pops; a thief takes the older half. Guarded by qlock. */
+    struct wta_mutex qlock;
+    struct wta_runq local;
+
+    /* Parking, guarded by ex->lock. */
+    pthread_cond_t cond;
+    bool unparked;                   /* a waker picked us */
+    uint64_t unpark_t;               /* trace stamp of that unpark */
+    struct wta_worker *next_sleeper;
+};
+
+struct wta_executor {
+    struct wta_runtime *rt;
+    bool per_worker;                 /* cfg.scheduler == WTA_SCHED_LOCAL */
+    int nworkers;
+    struct wta_worker *workers;
+    _Atomic int nsearching;          /* workers woken and still looking for work */
+
+    struct wta_mutex lock;           /* guards the fields below */
+    struct wta_runq global;          /* spawns and wakes from outside the workers */
+    struct wta_worker *sleepers;     /* a stack of workers parked on their condvar */
+    _Atomic int nparked;             /* sleepers + the driver while it waits */
+    bool shutdown;
+    bool driving;                    /* a worker has the reactor */
+    bool driver_waiting;             /* ...and is (about to be) in epoll_wait */
+    struct wta_worker *driver;
+};
+
+// runq.c
+void runq_init(struct wta_runq *q, const char *name);
+void runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *t);
+struct wta_task *runq_pop(struct wta_runtime *rt, struct wta_runq *q);
+void runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *to, uint64_t n);
+
+// steal.c
+struct wta_task *wta_steal_find(struct wta_worker *w);   /* per-worker scheduler */
+
+// executor.c
+void wta_executor_wake_searcher(struct wta_executor *ex);
+
+#endif
