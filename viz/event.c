@@ -41,17 +41,6 @@ int wta_event_kind(const char *name)
     return -1;
 }
 
-int wta_schema_nfields(unsigned kind)
-{
-    int n = 0;
-    if (kind >= WTA_EV_COUNT)
-        return 0;
-    for (const char *p = kinds[kind].fields; *p; p++)
-        if (*p == ':')
-            n++;
-    return n;
-}
-
 /* Field k of kind: name (NUL-terminated, at most 15 bytes) and type.
  * Returns 0, or -ENOENT if the kind has no field k. */
 int wta_schema_field(unsigned kind, int k, char name[16], char *type)

@@ -1,33 +1,20 @@
 /*
- * state.c - the state after the first i events, in O(log n + K).
+ * state.c - the world after the first i events, one event at a time.
  *
  * The world at any moment is: what each thread is doing, each run queue's
  * contents, the pending timers, the registered fds, the MainWaker's flag.
- * wta_state_apply() moves it forward by one event. To reach event i without
- * replaying from 0, the build saves a keyframe every K events: the whole
- * state flattened into 32-bit words in one pool. A seek restores keyframe
- * i / K and applies at most K - 1 events, so stepping back costs the same
- * as stepping forward.
+ * wta_state_apply() moves it forward by one event; keyframe.c saves it every
+ * K events so a seek never replays more than K - 1.
  *
- * Keyframes cost (threads + queued + timers + fds) words each. A trace that
- * keeps a huge queue would make that n/K times a huge number, so the pool
- * is capped at 16 words per event; past that K doubles and the build starts
- * over. Task states are not in keyframes at all: each task's own event
- * list answers "state at i" by binary search (wta_model_task_at).
+ * Task states are not part of it: each task's own event list answers
+ * "state at i" by binary search (wta_model_task_at), so a trace with many
+ * tasks does not make every keyframe large.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "viz_int.h"
-
-struct wta_keyframes {
-    uint32_t every;             /* K */
-    size_t n;
-    size_t *off;                /* keyframe k starts at pool[off[k]] */
-    uint32_t *pool;
-    size_t len, cap;
-};
 
 static const char *activity_names[WTA_ACT_COUNT] = {
     "idle", "running", "parked", "reactor", "block_on", "main-poll", "blocking", "stopped",
@@ -75,7 +62,7 @@ int wta_state_reset(const struct wta_model *m, struct wta_state *s)
 }
 
 /* Grow *arr (of *cap elements of size sz) to hold n; 0 or -ENOMEM. */
-static int reserve(void **arr, size_t *cap, size_t n, size_t sz)
+int wta_reserve(void **arr, size_t *cap, size_t n, size_t sz)
 {
     if (n <= *cap)
         return 0;
@@ -101,14 +88,6 @@ static struct wta_queue *queue(struct wta_state *s, int64_t name)
     q->name = (uint32_t)name;
     q->len = 0;
     return q;
-}
-
-uint32_t wta_state_queue_len(const struct wta_state *s, int64_t name)
-{
-    for (size_t q = 0; q < s->nqueues; q++)
-        if (s->queues[q].name == (uint32_t)name)
-            return s->queues[q].len;
-    return 0;
 }
 
 /* Remove task from q: usually the front (FIFO), else the back (LIFO slot),
@@ -140,7 +119,7 @@ static void apply_timer(struct wta_state *s, const struct wta_ev *e)
     size_t k;
     if (e->kind == WTA_EV_TIMER_INSERT) {
         size_t cap = s->timers_cap;
-        if (reserve((void **)&s->timers, &cap, s->ntimers + 1, sizeof s->timers[0]) < 0)
+        if (wta_reserve((void **)&s->timers, &cap, s->ntimers + 1, sizeof s->timers[0]) < 0)
             return;
         s->timers_cap = cap;
         s->timers[s->ntimers++] = (struct wta_timer){
@@ -168,7 +147,7 @@ static void apply_fd(struct wta_state *s, const struct wta_ev *e)
     }
     if (k == s->nfds) {
         size_t cap = s->fds_cap;
-        if (reserve((void **)&s->fds, &cap, s->nfds + 1, sizeof s->fds[0]) < 0)
+        if (wta_reserve((void **)&s->fds, &cap, s->nfds + 1, sizeof s->fds[0]) < 0)
             return;
         s->fds_cap = cap;
         s->nfds++;
@@ -217,7 +196,7 @@ void wta_state_apply(const struct wta_model *m, struct wta_state *s, size_t i)
         if ((q = queue(s, e->f[S_QUEUE_NAME])) == NULL)
             break;
         size_t cap = q->cap;
-        if (reserve((void **)&q->tasks, &cap, q->len + 1, sizeof q->tasks[0]) == 0) {
+        if (wta_reserve((void **)&q->tasks, &cap, q->len + 1, sizeof q->tasks[0]) == 0) {
             q->cap = (uint32_t)cap;
             q->tasks[q->len++] = e->task;
         }
@@ -244,164 +223,6 @@ void wta_state_apply(const struct wta_model *m, struct wta_state *s, size_t i)
         break;
     }
     s->at = i + 1;
-}
-
-/* ---------------------------------------------------------------- keyframes */
-#define PUT(x) (kf->pool[kf->len++] = (uint32_t)(x))
-
-static int save(struct wta_keyframes *kf, const struct wta_state *s)
-{
-    size_t need = 5 + s->nthreads * 3 + s->nqueues * 2 + s->ntimers * 5 + s->nfds * 3;
-    for (size_t q = 0; q < s->nqueues; q++)
-        need += s->queues[q].len;
-    if (reserve((void **)&kf->pool, &kf->cap, kf->len + need, sizeof kf->pool[0]) < 0)
-        return -ENOMEM;
-    for (size_t t = 0; t < s->nthreads; t++) {
-        const struct wta_thread_state *th = &s->threads[t];
-        PUT(th->activity | th->saved << 8 | th->unpark_pending << 16);
-        PUT(th->task);
-        PUT(th->since);
-    }
-    PUT(s->main_ready);
-    PUT(s->main_ready_by);
-    PUT(s->nqueues);
-    for (size_t q = 0; q < s->nqueues; q++) {
-        PUT(s->queues[q].name);
-        PUT(s->queues[q].len);
-        if (s->queues[q].len > 0)
-            memcpy(&kf->pool[kf->len], s->queues[q].tasks, s->queues[q].len * sizeof(uint32_t));
-        kf->len += s->queues[q].len;
-    }
-    PUT(s->ntimers);
-    for (size_t k = 0; k < s->ntimers; k++) {
-        PUT(s->timers[k].id);
-        PUT(s->timers[k].id >> 32);
-        PUT(s->timers[k].deadline_ns);
-        PUT(s->timers[k].deadline_ns >> 32);
-        PUT(s->timers[k].task);
-    }
-    PUT(s->nfds);
-    for (size_t k = 0; k < s->nfds; k++) {
-        PUT(s->fds[k].fd);
-        PUT((uint64_t)s->fds[k].fd >> 32);
-        PUT(s->fds[k].interest);
-    }
-    return 0;
-}
-
-static int restore(const struct wta_model *m, const uint32_t *p, struct wta_state *s)
-{
-    int err = wta_state_reset(m, s);
-    if (err < 0)
-        return err;
-    for (size_t t = 0; t < s->nthreads; t++, p += 3)
-        s->threads[t] = (struct wta_thread_state){
-            (uint8_t)p[0], (uint8_t)(p[0] >> 8), (uint8_t)(p[0] >> 16), p[1], p[2]};
-    s->main_ready = (int)*p++;
-    s->main_ready_by = *p++;
-    s->nqueues = *p++;
-    for (size_t q = 0; q < s->nqueues; q++) {
-        struct wta_queue *qu = &s->queues[q];
-        size_t cap = qu->cap;
-        qu->name = *p++;
-        qu->len = *p++;
-        if (reserve((void **)&qu->tasks, &cap, qu->len, sizeof qu->tasks[0]) < 0)
-            return -ENOMEM;
-        qu->cap = (uint32_t)cap;
-        if (qu->len > 0)
-            memcpy(qu->tasks, p, qu->len * sizeof(uint32_t));
-        p += qu->len;
-    }
-    s->ntimers = *p++;
-    if (reserve((void **)&s->timers, &s->timers_cap, s->ntimers, sizeof s->timers[0]) < 0)
-        return -ENOMEM;
-    for (size_t k = 0; k < s->ntimers; k++, p += 5)
-        s->timers[k] = (struct wta_timer){p[0] | (uint64_t)p[1] << 32,
-                                          p[2] | (uint64_t)p[3] << 32, p[4]};
-    s->nfds = *p++;
-    if (reserve((void **)&s->fds, &s->fds_cap, s->nfds, sizeof s->fds[0]) < 0)
-        return -ENOMEM;
-    for (size_t k = 0; k < s->nfds; k++, p += 3)
-        s->fds[k] = (struct wta_fd){(int64_t)(p[0] | (uint64_t)p[1] << 32), p[2]};
-    return 0;
-}
-
-void wta_keyframes_free(struct wta_keyframes *kf)
-{
-    if (kf == NULL)
-        return;
-    free(kf->off);
-    free(kf->pool);
-    free(kf);
-}
-
-/* One build at K = every; -E2BIG if the pool would pass its cap. */
-static int build(struct wta_model *m, struct wta_keyframes *kf, struct wta_state *s)
-{
-    size_t limit = 16 * m->nevents + (1u << 20);
-    kf->n = m->nevents / kf->every + 1;
-    kf->len = 0;
-    free(kf->off);
-    if ((kf->off = malloc(kf->n * sizeof kf->off[0])) == NULL)
-        return -ENOMEM;
-    int err = wta_state_reset(m, s);
-    for (size_t i = 0; err == 0 && i <= m->nevents; i++) {
-        if (i % kf->every == 0) {
-            kf->off[i / kf->every] = kf->len;
-            if ((err = save(kf, s)) == 0 && kf->len > limit)
-                err = -E2BIG;
-        }
-        if (i < m->nevents)
-            wta_state_apply(m, s, i);
-    }
-    return err;
-}
-
-static int keyframes_build(struct wta_model *m, unsigned every)
-{
-    struct wta_state s;
-    struct wta_keyframes *kf = calloc(1, sizeof *kf);
-    int err;
-    if (kf == NULL)
-        return -ENOMEM;
-    wta_state_init(&s);
-    kf->every = every;
-    while ((err = build(m, kf, &s)) == -E2BIG && kf->every < (1u << 30))
-        kf->every *= 2;
-    wta_state_destroy(&s);
-    if (err < 0) {
-        wta_keyframes_free(kf);
-        return err;
-    }
-    wta_keyframes_free(m->kf);
-    m->kf = kf;
-    return 0;
-}
-
-int wta_keyframes_build(struct wta_model *m)
-{
-    return keyframes_build(m, WTA_KEYFRAME_EVERY);
-}
-
-int wta_model_set_keyframes(struct wta_model *m, unsigned every)
-{
-    if (every == 0 || m->kf == NULL)
-        return -EINVAL;
-    return keyframes_build(m, every);
-}
-
-int wta_model_seek(const struct wta_model *m, size_t i, struct wta_state *s)
-{
-    if (m->kf == NULL || i > m->nevents)
-        return -EINVAL;
-    size_t k = i / m->kf->every;
-    int err = restore(m, m->kf->pool + m->kf->off[k], s);
-    if (err < 0)
-        return err;
-    for (size_t j = k * m->kf->every; j < i; j++)
-        wta_state_apply(m, s, j);
-    s->at = i;
-    return 0;
 }
 
 int wta_model_task_at(const struct wta_model *m, uint32_t task, size_t i,

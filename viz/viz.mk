@@ -13,6 +13,7 @@ VIZ_SRCS := \
 	viz/model.c \
 	viz/tasks.c \
 	viz/state.c \
+	viz/keyframe.c \
 	viz/why.c \
 	viz/lint.c \
 	viz/lint_rules.c \

@@ -79,11 +79,13 @@ void wta_idmap_del(struct wta_idmap *m, uint64_t key);
 /* ---------------------------------------------------------------- event.c */
 /* Field k of kind: its name into name[16] and type ('u','i','s','b');
  * 0, or -ENOENT past the last field. */
-int wta_schema_nfields(unsigned kind);
 int wta_schema_field(unsigned kind, int k, char name[16], char *type);
 int wta_schema_slot(unsigned kind, const char *name);     /* -1 if none */
 /* 0 if every WTA_SLOT_LIST row matches wta_events.h, else the bad row + 1. */
 int wta_schema_check_slots(void);
+/* Write s as a JSON string literal (with quotes) to f; bytes that are not
+ * UTF-8 become '?', so the output is always JSON. */
+void wta_json_string(FILE *f, const char *s);
 
 /* ---------------------------------------------------------------- model.c */
 void wta_model_diag(struct wta_model *m, enum wta_severity sev, uint32_t line,
@@ -126,13 +128,12 @@ int wta_model_tasks(struct wta_model *m);
 void wta_state_apply(const struct wta_model *m, struct wta_state *s, size_t i);
 /* Empty state for m, at 0. */
 int wta_state_reset(const struct wta_model *m, struct wta_state *s);
+/* Grow *arr (of *cap elements of size sz) to hold n; 0 or -ENOMEM. */
+int wta_reserve(void **arr, size_t *cap, size_t n, size_t sz);
+
+/* ---------------------------------------------------------------- keyframe.c */
+/* Keyframes every WTA_KEYFRAME_EVERY events for m (after a clean build). */
 int wta_keyframes_build(struct wta_model *m);
 void wta_keyframes_free(struct wta_keyframes *kf);
-/* Length of queue q (by name) and the position of `task` in it, or -1. */
-uint32_t wta_state_queue_len(const struct wta_state *s, int64_t name);
-
-/* ---------------------------------------------------------------- event.c */
-/* Write s as a JSON string literal (with quotes) to f. */
-void wta_json_string(FILE *f, const char *s);
 
 #endif /* WTA_VIZ_INT_H */
