@@ -47,7 +47,13 @@ static void check(enum wta_lint_kind k)
 }
 
 /* Is a task left Pending with no live waker found, but not one whose waker lives? */
-static void lint_lost_wakeup(void) { check(WTA_LINT_LOST_WAKEUP); }
+static void lint_lost_wakeup(void)
+{
+    check(WTA_LINT_LOST_WAKEUP);
+    /* Pending without ever cloning its waker; and clones dropped by shutdown */
+    CU_ASSERT_EQUAL(count("tests/data/lint/lost-wakeup-2.jsonl", WTA_LINT_LOST_WAKEUP), 1);
+    CU_ASSERT_EQUAL(count("tests/data/lint/lost-wakeup-near-2.jsonl", -1), 0);
+}
 /* Is a wake lost during a poll found, but not one turned into NOTIFIED? */
 static void lint_wake_lost(void) { check(WTA_LINT_WAKE_LOST); }
 /* Is a MainWaker flag cleared after a poll that was woken during it found (W1)? */

@@ -20,8 +20,7 @@
 
 struct task_track {
     uint32_t wakers;            /* live waker clones */
-    uint32_t pending_at;        /* last poll.end that left it Pending */
-    uint32_t zero_at;           /* last waker.drop to 0 clones */
+    uint32_t pending_at;        /* event + 1 of its last Pending poll.end */
     uint32_t join_send;         /* event + 1 of join.send, 0: none */
     uint8_t completed, detached, self_woke, state;
     uint32_t streak;            /* polls in a row that woke themselves */
@@ -40,6 +39,7 @@ struct run {
     struct task_track *tasks;   /* by dense index + 1 */
     struct thread_track *threads;
     uint32_t main_poll_at;      /* last main.poll.begin + 1 */
+    int shutdown;               /* a shutdown unpark, worker.stop or runtime.stop seen */
     int err;
 };
 
@@ -82,19 +82,22 @@ static int has_timer(const struct wta_state *s, uint32_t task)
     return 0;
 }
 
-/* lost-wakeup: task is IDLE after a Pending poll, with no live waker and no
- * timer of its own. Judged at a shutdown/cancel drop and at the end. */
-static void check_lost(struct run *r, uint32_t task, size_t at)
+/* lost-wakeup: task i's task is IDLE after a Pending poll and has no live
+ * waker clone and no timer of its own: nothing can ever wake it. Judged at
+ * the two events that can make it so - the poll.end that leaves it IDLE and
+ * the waker.drop of its last clone - and not once shutdown has begun, when
+ * the runtime drops every future (and so every clone) on purpose. */
+static void check_lost(struct run *r, size_t i)
 {
-    struct task_track *t = &r->tasks[task];
-    if (t->state != WTA_TS_IDLE || t->wakers > 0 || t->pending_at == 0 ||
-        has_timer(&r->s, task))
+    const struct wta_ev *e = &r->m->events[i];
+    const struct task_track *t = &r->tasks[e->task];
+    if (r->shutdown || e->tstate != WTA_TS_IDLE || t->wakers > 0 || t->pending_at == 0 ||
+        has_timer(&r->s, e->task))
         return;
-    size_t ev = t->zero_at > t->pending_at ? t->zero_at - 1 : t->pending_at - 1;
-    fire(r, WTA_LINT_LOST_WAKEUP, ev, task, "task %llu '%s' is Pending since event %u and "
-         "no waker is left to wake it (%s)", tid(r, task),
-         wta_model_str(r->m, r->m->tasks[task - 1].name), t->pending_at - 1,
-         at < r->m->nevents ? "dropped unfinished later" : "still pending when the trace ends");
+    fire(r, WTA_LINT_LOST_WAKEUP, i, e->task, "task %llu '%s' is Pending (since event %u) "
+         "and %s: nothing can wake it", tid(r, e->task),
+         wta_model_str(r->m, r->m->tasks[e->task - 1].name), t->pending_at - 1,
+         e->kind == WTA_EV_POLL_END ? "holds no waker clone" : "its last waker clone was dropped");
 }
 
 /* parked-with-work: a worker parks while its queues hold tasks and no
@@ -125,8 +128,10 @@ static void on_poll_end(struct run *r, const struct wta_ev *e, size_t i)
              "(threshold %.3f ms)", tid(r, e->task), (long long)e->f[S_POLL_N], dur / 1e6,
              r->c->long_poll_ns / 1e6);
     int pending = wta_model_str_is(r->m, e->f[S_POLL_RESULT], "pending");
-    if (pending)
+    if (pending) {
         t->pending_at = (uint32_t)i + 1;
+        check_lost(r, i);
+    }
     t->streak = t->self_woke && pending ? t->streak + 1 : 0;
     t->self_woke = 0;
     if (t->streak == r->c->self_wake_polls)
@@ -157,15 +162,11 @@ static void on_event(struct run *r, size_t i)
     case WTA_EV_WAKER_DROP:
         t->wakers = (uint32_t)e->f[S_WAKERS];
         if (e->kind == WTA_EV_WAKER_DROP && t->wakers == 0)
-            t->zero_at = (uint32_t)i + 1;
+            check_lost(r, i);
         break;
     case WTA_EV_WAKER_WAKE: on_wake(r, e, i); break;
     case WTA_EV_POLL_BEGIN: th->resumed_at = 0; break;
     case WTA_EV_POLL_END: on_poll_end(r, e, i); break;
-    case WTA_EV_TASK_DROP:
-    case WTA_EV_JOIN_CANCEL:
-        check_lost(r, e->task, i);
-        break;
     case WTA_EV_JOIN_SEND: t->join_send = (uint32_t)i + 1; break;
     case WTA_EV_JOIN_COMPLETE: t->completed = 1; break;
     case WTA_EV_JOIN_DETACH: t->detached = 1; break;
@@ -177,16 +178,23 @@ static void on_event(struct run *r, size_t i)
                  "the poll, erasing the wake at event %u", r->s.main_ready_by);
         break;
     case WTA_EV_WORKER_UNPARK:
-        if ((w = wta_model_worker_thread(r->m, (uint64_t)e->f[S_UNPARK_WORKER])) >= 0)
-            r->threads[w].unpark_at = wta_model_str_is(r->m, e->f[S_UNPARK_WHY], "shutdown")
-                                      ? 0 : (uint32_t)i + 1;
+        if (wta_model_str_is(r->m, e->f[S_UNPARK_WHY], "shutdown"))
+            r->shutdown = 1;
+        else if ((w = wta_model_worker_thread(r->m, (uint64_t)e->f[S_UNPARK_WORKER])) >= 0)
+            r->threads[w].unpark_at = (uint32_t)i + 1;
+        break;
+    case WTA_EV_RUNTIME_STOP:
+        r->shutdown = 1;
         break;
     case WTA_EV_WORKER_RESUME:
         th->resumed_at = th->unpark_at;
         th->unpark_at = 0;
         break;
-    case WTA_EV_REACTOR_TURN_BEGIN:
     case WTA_EV_WORKER_STOP:
+        r->shutdown = 1;
+        th->resumed_at = 0;
+        break;
+    case WTA_EV_REACTOR_TURN_BEGIN:
         th->resumed_at = 0;
         break;
     case WTA_EV_WORKER_PARK:
@@ -224,7 +232,6 @@ static void at_end(struct run *r)
     const struct wta_model *m = r->m;
     for (uint32_t k = 1; k <= m->ntasks; k++) {
         struct task_track *t = &r->tasks[k];
-        check_lost(r, k, m->nevents);
         if (t->join_send && !t->completed)
             fire(r, WTA_LINT_NEVER_JOINED, t->join_send - 1, k, "task %llu '%s' sent its "
                  "output but nobody received it (%s)", tid(r, k),
