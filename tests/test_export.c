@@ -143,11 +143,11 @@ static void export_busier(void)
     check_file("tests/data/diff_b.jsonl", 2);
 }
 
-/* Are there the wake arrows we expect, with thread names? */
+/* Are there the wake arrows we expect, thread names, and a reactor lane? */
 static void export_flows_and_names(void)
 {
     cJSON *j = export("tests/data/small.jsonl"), *e;
-    int starts = 0, w1 = 0;
+    int starts = 0, w1 = 0, reactor = 0, turns = 0;
     CU_ASSERT_PTR_NOT_NULL_FATAL(j);
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "traceEvents")) {
         const char *ph = cJSON_GetObjectItem(e, "ph")->valuestring;
@@ -156,9 +156,15 @@ static void export_flows_and_names(void)
         cJSON *name = args ? cJSON_GetObjectItem(args, "name") : NULL;
         if (strcmp(ph, "M") == 0 && cJSON_IsString(name) && strcmp(name->valuestring, "w1") == 0)
             w1 = 1;
+        if (strcmp(ph, "M") == 0 && cJSON_IsString(name) && strcmp(name->valuestring, "reactor") == 0)
+            reactor = cJSON_GetObjectItem(e, "tid")->valueint;
+        if (strcmp(ph, "X") == 0 && reactor && cJSON_GetObjectItem(e, "tid")->valueint == reactor &&
+            cJSON_GetObjectItem(e, "pid")->valueint == 1)
+            turns++;
     }
     CU_ASSERT_EQUAL(starts, 2);     /* spawn -> poll 1, timer wake -> poll 2 */
     CU_ASSERT(w1);
+    CU_ASSERT_EQUAL(turns, 1);      /* main's one reactor turn, on the reactor lane too */
     cJSON_Delete(j);
 }
 

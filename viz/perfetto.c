@@ -4,9 +4,11 @@
  * The object form {"traceEvents":[...],"displayTimeUnit":"ns"}, with ts and
  * dur in microseconds printed to the nanosecond. Two processes:
  *
- *   pid 1 "threads"  one lane per trace thread (main, w0.., reactor, ...):
- *                    block_on > waiting > reactor turn, main poll, task
- *                    polls, parked, blocking jobs, as complete ("X") slices
+ *   pid 1 "threads"  one lane per trace thread (main, w0.., ...): block_on
+ *                    > waiting > reactor turn, main poll, task polls, parked
+ *                    > reactor turn, blocking jobs, as complete ("X")
+ *                    slices; and a "reactor" lane with every reactor turn,
+ *                    timer fire and fd event, whichever thread ran it
  *   pid 2 "tasks"    one lane per task: its state over time (scheduled,
  *                    running, idle, notified), one slice after another
  *
@@ -168,6 +170,47 @@ static void thread_lane(struct out *o, const struct wta_model *m, size_t k,
     close_to(o, m, tid, st, &depth, 0, m->events[m->nevents - 1].t_ns);
 }
 
+/* The "reactor" lane: every reactor turn, whichever thread ran it, and its
+ * timer fires and fd events as instants. A turn that starts before the
+ * previous one ended (two threads in the reactor at once) stays on its own
+ * thread's lane only, so this lane's slices never overlap. */
+static void reactor_lane(struct out *o, const struct wta_model *m, int tid)
+{
+    uint32_t *open = calloc(m->nthreads, sizeof open[0]);     /* begin + 1 */
+    int64_t last_end = -1, end = m->events[m->nevents - 1].t_ns;
+    char name[96];
+    if (open == NULL)
+        return;
+    for (size_t i = 0; i <= m->nevents; i++) {
+        const struct wta_ev *e = i < m->nevents ? &m->events[i] : NULL;
+        for (size_t k = 0; k < m->nthreads; k++) {
+            if (open[k] == 0 || (e != NULL && (e->th != k || e->kind != WTA_EV_REACTOR_TURN_END)))
+                continue;
+            const struct wta_ev *b = &m->events[open[k] - 1];
+            int64_t t1 = e != NULL ? e->t_ns : end;
+            if (b->t_ns >= last_end) {
+                snprintf(name, sizeof name, "turn on %s", m->threads[k].name);
+                slice(o, THREAD_PID, tid, name, b->t_ns, t1, open[k] - 1);
+                last_end = t1;
+            }
+            open[k] = 0;
+        }
+        if (e == NULL)
+            break;
+        if (e->kind == WTA_EV_REACTOR_TURN_BEGIN)
+            open[e->th] = (uint32_t)i + 1;
+        if (e->kind == WTA_EV_TIMER_FIRE || e->kind == WTA_EV_IO_EVENT) {
+            sep(o);
+            fprintf(o->f, "{\"ph\":\"i\",\"s\":\"t\",\"cat\":\"wta\",\"pid\":%d,\"tid\":%d,"
+                    "\"name\":\"%s %lld\"", THREAD_PID, tid, e->kind == WTA_EV_TIMER_FIRE ?
+                    "timer" : "fd", (long long)e->f[0]);
+            ts(o->f, "ts", e->t_ns);
+            fprintf(o->f, "}");
+        }
+    }
+    free(open);
+}
+
 static const char *lane_state(const struct wta_ev *e, int running)
 {
     if (running)
@@ -223,8 +266,11 @@ int wta_perfetto_write(const struct wta_model *m, FILE *f)
     snprintf(name, sizeof name, "wta %s", m->header.program);
     meta(&o, THREAD_PID, 0, "process", name, 1);
     meta(&o, TASK_PID, 0, "process", "tasks", 2);
-    for (size_t k = 0; k < m->nthreads; k++)
+    int has_reactor_thread = 0;
+    for (size_t k = 0; k < m->nthreads; k++) {
         meta(&o, THREAD_PID, (int)k + 1, "thread", m->threads[k].name, (int)k);
+        has_reactor_thread |= strcmp(m->threads[k].name, "reactor") == 0;
+    }
     for (uint32_t t = 1; t <= m->ntasks; t++) {
         snprintf(name, sizeof name, "task %llu %s", (unsigned long long)m->tasks[t - 1].id,
                  wta_model_str(m, m->tasks[t - 1].name));
@@ -232,6 +278,10 @@ int wta_perfetto_write(const struct wta_model *m, FILE *f)
     }
     for (size_t k = 0; m->nevents > 0 && k < m->nthreads; k++)
         thread_lane(&o, m, k, flow_of);
+    if (m->nevents > 0 && !has_reactor_thread) {
+        meta(&o, THREAD_PID, (int)m->nthreads + 1, "thread", "reactor", (int)m->nthreads);
+        reactor_lane(&o, m, (int)m->nthreads + 1);
+    }
     for (uint32_t t = 1; t <= m->ntasks; t++)
         task_lane(&o, m, t);
     for (size_t k = 0; k < m->nlinks; k++) {
