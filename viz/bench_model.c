@@ -56,6 +56,7 @@ struct gen {
     long n;
 };
 
+/* Write one event line on thread th (0 main, 1.. w0..), t += 100 ns. */
 static void ev(struct gen *g, int th, const char *rest)
 {
     static const char *names[] = {"main", "w0", "w1", "w2", "w3"};
@@ -111,6 +112,7 @@ static void task(struct gen *g, long id, int w)
     evf(g, 0, "\"ev\":\"join.complete\",\"task\":%ld,\"result\":0", id);
 }
 
+/* Write a trace of about `events` events to path. 0 or -1. */
 static int generate(const char *path, long events)
 {
     struct gen g = {.f = fopen(path, "w")};

@@ -24,6 +24,7 @@ struct side {
     struct wta_idmap byname;    /* key(name, ord) -> dense task */
 };
 
+/* Hash of a task's name and its place among same-named tasks. */
 static uint64_t key(const char *name, uint32_t ord)
 {
     uint64_t h = 1469598103934665603ull;
@@ -32,6 +33,7 @@ static uint64_t key(const char *name, uint32_t ord)
     return h * 31 + ord;
 }
 
+/* Index one trace: each task's place among its namesakes, its polls. 0 or -ENOMEM. */
 static int side_init(struct side *s, const struct wta_model *m)
 {
     s->m = m;
@@ -82,6 +84,7 @@ static void decision(const struct side *s, size_t k, char *buf, size_t n)
              s->ord[e->task], (long long)e->f[1]);
 }
 
+/* Do both runs make the same k-th decision (thread, task by name#ord, poll)? */
 static int same(const struct side *a, const struct side *b, size_t k)
 {
     const struct wta_ev *x = &a->m->events[a->polls[k]], *y = &b->m->events[b->polls[k]];

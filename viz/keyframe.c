@@ -26,6 +26,7 @@ struct wta_keyframes {
 };
 #define PUT(x) (kf->pool[kf->len++] = (uint32_t)(x))
 
+/* Append s, flattened, to the pool. 0 or -ENOMEM. */
 static int save(struct wta_keyframes *kf, const struct wta_state *s)
 {
     size_t need = 5 + s->nthreads * 3 + s->nqueues * 2 + s->ntimers * 5 + s->nfds * 3;
@@ -66,6 +67,7 @@ static int save(struct wta_keyframes *kf, const struct wta_state *s)
     return 0;
 }
 
+/* Rebuild s from the words at p (as save wrote them). 0 or -ENOMEM. */
 static int restore(const struct wta_model *m, const uint32_t *p, struct wta_state *s)
 {
     int err = wta_state_reset(m, s);
@@ -134,6 +136,7 @@ static int build(struct wta_model *m, struct wta_keyframes *kf, struct wta_state
     return err;
 }
 
+/* Keyframes every `every` events, doubling it while the pool is over its cap. */
 static int keyframes_build(struct wta_model *m, unsigned every)
 {
     struct wta_state s;

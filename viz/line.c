@@ -16,6 +16,7 @@
 
 #include "viz_int.h"
 
+/* "unsigned integer" for 'u', and so on, for messages. */
 static const char *type_name(char type)
 {
     switch (type) {
@@ -26,6 +27,7 @@ static const char *type_name(char type)
     }
 }
 
+/* What a JSON value is, for "expected X, got Y" messages. */
 static const char *json_kind(const cJSON *v)
 {
     if (cJSON_IsString(v)) return "a string";
@@ -97,6 +99,7 @@ static void read_header_str(struct loader *ld, const cJSON *h, const char *name,
     snprintf(dst, size, "%s", v->valuestring);
 }
 
+/* Check line 1 and fill m->header; a fatal problem sets ld->stop. */
 static void parse_header(struct loader *ld, const cJSON *h)
 {
     struct wta_header *hd = &ld->m->header;
@@ -176,6 +179,7 @@ int wta_line_thread(struct loader *ld, int64_t name)
     return (int)m->nthreads++;
 }
 
+/* Room for one more event (zeroed, its line set), or NULL after a diagnostic. */
 static struct wta_ev *new_event(struct loader *ld)
 {
     struct wta_model *m = ld->m;
@@ -214,6 +218,7 @@ static const cJSON *member(const cJSON *o, const cJSON **next, const char *name)
     return cJSON_GetObjectItemCaseSensitive(o, name);
 }
 
+/* Check one event line; add it to the model only if every field is right. */
 static void parse_event(struct loader *ld, const cJSON *o)
 {
     const cJSON *next = o->child;

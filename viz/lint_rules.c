@@ -69,11 +69,13 @@ static void fire(struct run *r, enum wta_lint_kind k, size_t ev, uint32_t task,
     va_end(ap);
 }
 
+/* The trace's id of a task (dense index + 1), for messages. */
 static unsigned long long tid(const struct run *r, uint32_t task)
 {
     return (unsigned long long)r->m->tasks[task - 1].id;
 }
 
+/* Does the task have a timer pending in s? */
 static int has_timer(const struct wta_state *s, uint32_t task)
 {
     for (size_t k = 0; k < s->ntimers; k++)
@@ -118,6 +120,7 @@ static void check_park(struct run *r, const struct wta_ev *e, size_t i)
          "and no unpark coming", (long long)e->f[S_PARK_WORKER], queued ? queued : (uint32_t)e->f[1]);
 }
 
+/* long-poll and self-wake-loop close with the poll; it may leave the task lost. */
 static void on_poll_end(struct run *r, const struct wta_ev *e, size_t i)
 {
     struct task_track *t = &r->tasks[e->task];
@@ -139,6 +142,7 @@ static void on_poll_end(struct run *r, const struct wta_ev *e, size_t i)
              "Pending %u polls in a row", tid(r, e->task), t->streak);
 }
 
+/* wake-lost-while-running; note a self-wake for self-wake-loop. */
 static void on_wake(struct run *r, const struct wta_ev *e, size_t i)
 {
     struct task_track *t = &r->tasks[e->task];
@@ -151,6 +155,7 @@ static void on_wake(struct run *r, const struct wta_ev *e, size_t i)
         t->self_woke = 1;
 }
 
+/* Judge event i against the state before it, then remember what the rules need. */
 static void on_event(struct run *r, size_t i)
 {
     const struct wta_ev *e = &r->m->events[i];
@@ -227,6 +232,7 @@ static void on_event(struct run *r, size_t i)
         t->state = e->tstate;
 }
 
+/* never-joined and a cut-short trace can only be judged at the end. */
 static void at_end(struct run *r)
 {
     const struct wta_model *m = r->m;

@@ -80,6 +80,7 @@ struct half {
     int last;                   /* it ends at the end of the input */
 };
 
+/* A reader for part of the input into model m. 0 or -ENOMEM. */
 static int half_init(struct half *h, struct wta_model *m, unsigned flags)
 {
     memset(h, 0, sizeof *h);

@@ -161,6 +161,7 @@ static int cmp_rank(const void *a, const void *b, void *keys)
     return x < y ? -1 : x > y;
 }
 
+/* The trace's causal order: t, then thread order, then seq (then line). */
 static int cmp_event(const void *a, const void *b)
 {
     const struct wta_ev *x = a, *y = b;
@@ -173,6 +174,7 @@ static int cmp_event(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* Step 1a: put threads in the schema's order and renumber events' th. */
 static int sort_threads(struct wta_model *m)
 {
     size_t n = m->nthreads;

@@ -43,12 +43,14 @@ struct open_slice {
     uint32_t ev;
 };
 
+/* Separate array elements: a comma before all but the first. */
 static void sep(struct out *o)
 {
     fputs(o->first ? "\n" : ",\n", o->f);
     o->first = 0;
 }
 
+/* Write ,"key":us with ns precision (ns / 1000 with three decimals). */
 static void ts(FILE *f, const char *key, int64_t ns)
 {
     fprintf(f, ",\"%s\":%lld.%03lld", key, (long long)(ns / 1000), (long long)(ns % 1000));
@@ -65,6 +67,7 @@ static void slice(struct out *o, int pid, int tid, const char *name, int64_t t0,
     fprintf(o->f, ",\"args\":{\"event\":%u}}", ev);
 }
 
+/* Name a process or thread lane and set its sort order. */
 static void meta(struct out *o, int pid, int tid, const char *what, const char *name, int sort)
 {
     sep(o);
@@ -92,6 +95,7 @@ static int opener(uint8_t kind)
     }
 }
 
+/* Does an event of this kind open a slice? */
 static int opens(uint8_t kind)
 {
     for (unsigned k = 0; k < WTA_EV_COUNT; k++)
@@ -100,6 +104,7 @@ static int opens(uint8_t kind)
     return 0;
 }
 
+/* The title of the slice opened by e. */
 static void slice_name(const struct wta_model *m, const struct wta_ev *e, char *buf, size_t n)
 {
     switch (e->kind) {
@@ -211,6 +216,7 @@ static void reactor_lane(struct out *o, const struct wta_model *m, int tid)
     free(open);
 }
 
+/* The task-lane slice name after e, or NULL for no slice (DONE, unborn). */
 static const char *lane_state(const struct wta_ev *e, int running)
 {
     if (running)
@@ -223,6 +229,7 @@ static const char *lane_state(const struct wta_ev *e, int running)
     }
 }
 
+/* One task's lane: a slice per stretch of one state, back to back. */
 static void task_lane(struct out *o, const struct wta_model *m, uint32_t task)
 {
     const struct wta_task *t = &m->tasks[task - 1];

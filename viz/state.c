@@ -77,6 +77,7 @@ int wta_reserve(void **arr, size_t *cap, size_t n, size_t sz)
     return 0;
 }
 
+/* The run queue called `name`, made on first use; NULL past WTA_MAX_QUEUES. */
 static struct wta_queue *queue(struct wta_state *s, int64_t name)
 {
     for (size_t q = 0; q < s->nqueues; q++)
@@ -107,6 +108,7 @@ static void queue_remove(struct wta_queue *q, uint32_t task)
     q->len--;
 }
 
+/* Thread th starts activity a (running `task`) at event i. */
 static void set_activity(struct wta_state *s, uint16_t th, uint8_t a, uint32_t task, size_t i)
 {
     s->threads[th].activity = a;
@@ -114,6 +116,7 @@ static void set_activity(struct wta_state *s, uint16_t th, uint8_t a, uint32_t t
     s->threads[th].since = (uint32_t)i;
 }
 
+/* timer.insert adds a pending timer; cancel and fire remove it. */
 static void apply_timer(struct wta_state *s, const struct wta_ev *e)
 {
     size_t k;
@@ -135,6 +138,7 @@ static void apply_timer(struct wta_state *s, const struct wta_ev *e)
     s->ntimers--;
 }
 
+/* io.register adds (or updates) an fd; io.deregister removes it. */
 static void apply_fd(struct wta_state *s, const struct wta_ev *e)
 {
     size_t k;

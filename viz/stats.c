@@ -32,6 +32,7 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Nearest-rank percentile p (0..1) of n sorted samples; 0 if none. */
 static int64_t pct(const int64_t *v, size_t n, double p)
 {
     if (n == 0)
@@ -40,6 +41,7 @@ static int64_t pct(const int64_t *v, size_t n, double p)
     return v[k ? k - 1 : 0];
 }
 
+/* One task's polls, busy / scheduled / idle ns and wakes by source. */
 static void task_stats(const struct wta_model *m, uint32_t task, struct task_stats *st)
 {
     const struct wta_task *t = &m->tasks[task - 1];
@@ -126,6 +128,7 @@ static int latencies(const struct wta_model *m, int64_t **polls, size_t *np,
     return 0;
 }
 
+/* One line (or JSON member) of percentiles. */
 static void write_pcts(FILE *f, const char *name, const int64_t *v, size_t n, int json)
 {
     if (json)
@@ -138,6 +141,7 @@ static void write_pcts(FILE *f, const char *name, const int64_t *v, size_t n, in
                 (n ? v[n - 1] : 0) / 1e3);
 }
 
+/* The per-task table, or the JSON array's members. */
 static void write_tasks(const struct wta_model *m, FILE *f, int json)
 {
     struct task_stats st;
