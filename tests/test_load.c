@@ -261,6 +261,25 @@ static void load_unknown_kind(void)
     wta_model_free(m);
 }
 
+/* Can a trace put terminal escapes into messages or printed events? */
+static void load_control_chars(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR
+        "{\"t\":1,\"th\":\"w0\",\"seq\":0,\"ev\":\"note\",\"text\":\"\\u001b[31mred\"}\n"
+        "{\"t\":2,\"th\":\"w0\",\"seq\":1,\"ev\":\"x\\u001b[2J\"}\n" END(3, 2), 0, &err);
+    char line[128];
+    CU_ASSERT_EQUAL_FATAL(err, 0);
+    CU_ASSERT(has_diag(m, WTA_WARNING, 3, "unknown event kind 'x?[2J'"));
+    wta_event_format(m, &m->events[0], line, sizeof line);
+    CU_ASSERT_STRING_EQUAL(line, "note text=\"?[31mred\"");
+    wta_model_free(m);
+    m = load_str(HDR "{\"t\":1,\"th\":\"w\\u001b0\",\"seq\":0,\"ev\":\"mark\",\"id\":1,"
+                 "\"value\":1}\n", 0, &err);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 2, "field 'th': control character"));
+    wta_model_free(m);
+}
+
 /* Are two loads of one trace the same, event by event? */
 static void assert_same(const struct wta_model *a, const struct wta_model *b)
 {
@@ -337,6 +356,7 @@ void suite_load(void)
     CU_add_test(s, "load_long_string", load_long_string);
     CU_add_test(s, "load_truncated_last_line", load_truncated_last_line);
     CU_add_test(s, "load_unknown_kind", load_unknown_kind);
+    CU_add_test(s, "load_control_chars", load_control_chars);
     CU_add_test(s, "load_split_halves", load_split_halves);
     CU_add_test(s, "load_slots_match_event_list", load_slots_match_event_list);
 }

@@ -82,6 +82,7 @@ static void decision(const struct side *s, size_t k, char *buf, size_t n)
     snprintf(buf, n, "event %u (line %u): %s polls %s#%u (poll %lld)", s->polls[k], e->line,
              s->m->threads[e->th].name, wta_model_str(s->m, s->m->tasks[e->task - 1].name),
              s->ord[e->task], (long long)e->f[1]);
+    wta_sanitize(buf);
 }
 
 /* Do both runs make the same k-th decision (thread, task by name#ord, poll)? */
@@ -117,11 +118,14 @@ static int task_summary(FILE *f, const struct side *a, const struct side *b, con
 {
     for (size_t t = 1; t <= a->m->ntasks && shown < 20; t++) {
         const char *name = wta_model_str(a->m, a->m->tasks[t - 1].name);
+        char safe[64];
         long pa = polls_of(a, name, a->ord[t]), pb = polls_of(b, name, a->ord[t]);
+        snprintf(safe, sizeof safe, "%s", name);
+        wta_sanitize(safe);
         if (pb < 0)
-            fprintf(f, "  %s#%u: only in %s (%ld polls)\n", name, a->ord[t], an, pa);
+            fprintf(f, "  %s#%u: only in %s (%ld polls)\n", safe, a->ord[t], an, pa);
         else if (pa != pb && an[0] == 'A')
-            fprintf(f, "  %s#%u: %ld polls in A, %ld in B\n", name, a->ord[t], pa, pb);
+            fprintf(f, "  %s#%u: %ld polls in A, %ld in B\n", safe, a->ord[t], pa, pb);
         else
             continue;
         shown++;

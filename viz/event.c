@@ -137,6 +137,14 @@ void wta_event_format(const struct wta_model *m, const struct wta_ev *e,
         else
             put(buf, size, &len, " %s=%" PRId64, name, e->f[k]);
     }
+    wta_sanitize(buf);
+}
+
+void wta_sanitize(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */

@@ -245,10 +245,18 @@ static void parse_event(struct loader *ld, const cJSON *o)
         wta_model_diag(ld->m, WTA_ERROR, ld->line, "field 'seq': larger than 2^32-1");
         return;
     }
-    if (strlen(wta_model_str(ld->m, val[1])) >= sizeof ld->m->threads[0].name) {
-        wta_model_diag(ld->m, WTA_ERROR, ld->line, "field 'th': longer than 63 bytes");
+    const char *thname = wta_model_str(ld->m, val[1]);
+    if (strlen(thname) >= sizeof ld->m->threads[0].name || thname[0] == '\0') {
+        wta_model_diag(ld->m, WTA_ERROR, ld->line, "field 'th': expected a thread name "
+                       "of 1 to 63 bytes");
         return;
     }
+    for (const char *p = thname; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            wta_model_diag(ld->m, WTA_ERROR, ld->line, "field 'th': control character "
+                           "in a thread name");
+            return;
+        }
     int th = wta_line_thread(ld, val[1]);
     if (th < 0) {
         wta_model_diag(ld->m, WTA_ERROR, ld->line, "more than WTA_MAX_THREADS (%d) threads",

@@ -67,6 +67,7 @@ static void fire(struct run *r, enum wta_lint_kind k, size_t ev, uint32_t task,
     va_start(ap, fmt);
     vsnprintf(x->msg, sizeof x->msg, fmt, ap);
     va_end(ap);
+    wta_sanitize(x->msg);
 }
 
 /* The trace's id of a task (dense index + 1), for messages. */

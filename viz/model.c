@@ -41,6 +41,7 @@ void wta_model_diag(struct wta_model *m, enum wta_severity sev, uint32_t line,
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    wta_sanitize(buf);
     struct wta_diag *d = &m->diags[m->ndiags - 1];
     d->severity = sev;
     d->line = line;

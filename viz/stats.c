@@ -162,8 +162,11 @@ static void write_tasks(const struct wta_model *m, FILE *f, int json)
             fprintf(f, "}}");
             continue;
         }
-        fprintf(f, "%8llu %-20.20s %7u %12.3f %12.3f %12.3f ",
-                (unsigned long long)m->tasks[k - 1].id, wta_model_str(m, m->tasks[k - 1].name),
+        char name[21];
+        snprintf(name, sizeof name, "%s", wta_model_str(m, m->tasks[k - 1].name));
+        wta_sanitize(name);
+        fprintf(f, "%8llu %-20s %7u %12.3f %12.3f %12.3f ",
+                (unsigned long long)m->tasks[k - 1].id, name,
                 st.polls, st.busy_ns / 1e3, st.sched_ns / 1e3, st.idle_ns / 1e3);
         for (int s = 0; s < NSOURCES; s++)
             if (st.wakes[s])

@@ -86,6 +86,9 @@ int wta_schema_check_slots(void);
 /* Write s as a JSON string literal (with quotes) to f; bytes that are not
  * UTF-8 become '?', so the output is always JSON. */
 void wta_json_string(FILE *f, const char *s);
+/* Replace control characters in s with '?': text from a trace may reach a
+ * terminal, and must not move its cursor or change its colours. */
+void wta_sanitize(char *s);
 
 /* ---------------------------------------------------------------- model.c */
 void wta_model_diag(struct wta_model *m, enum wta_severity sev, uint32_t line,

@@ -76,6 +76,7 @@ static int step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(w->text[w->n], sizeof w->text[0], fmt, ap);
     va_end(ap);
+    wta_sanitize(w->text[w->n]);
     w->ev[w->n++] = ev;
     return 1;
 }
