@@ -10,12 +10,13 @@
  *     state     wta_model_seek: the world after the first i events
  *     why       wta_why: the chain of causes behind a poll
  *     lints     wta_lint_run: known bugs and smells, each at an event
- *     stats     wta_stats_compute: time per task and per worker
+ *     stats     wta_stats_write: time per task and per worker
  *     export    wta_perfetto_write: Chrome/Perfetto JSON
  *     diff      wta_diff: first divergent scheduling decision of two traces
  *
- * The model is immutable after loading and has no global state, so several
- * threads may query one model at once; each query fills caller-owned output.
+ * The model is immutable after loading (but for wta_model_set_keyframes) and
+ * viz/ has no global state, so several threads may query one model at once;
+ * each query fills caller-owned output.
  * No SDL here: the viewer and the wta-trace tool both build on this header.
  * Every function that can fail returns 0 or a negative errno.
  */
