@@ -140,6 +140,26 @@ static void model_why_chain(void)
     wta_model_free(m);
 }
 
+/* Does why name the channel send (in another task's poll) that woke a task? */
+static void model_why_channel(void)
+{
+    struct wta_model *m = load("tests/data/why-chan.jsonl");
+    struct wta_why w;
+    uint32_t receiver;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    receiver = wta_model_task_by_id(m, 1);
+    CU_ASSERT_EQUAL(wta_why(m, receiver, m->nevents - 1, &w), 0);
+    CU_ASSERT_EQUAL_FATAL(w.n, 6);
+    CU_ASSERT_EQUAL(w.ev[0], 19);                           /* receiver's poll 2 */
+    CU_ASSERT_EQUAL(m->events[w.ev[1]].kind, WTA_EV_WAKER_WAKE);
+    CU_ASSERT_EQUAL(m->events[w.ev[2]].kind, WTA_EV_CHAN_SEND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(w.text[2], "sender sent on channel 1"));
+    CU_ASSERT_EQUAL(m->events[w.ev[3]].kind, WTA_EV_POLL_BEGIN);   /* sender's poll */
+    CU_ASSERT_EQUAL(m->events[w.ev[4]].kind, WTA_EV_TASK_SPAWN);
+    CU_ASSERT_EQUAL(m->events[w.ev[5]].kind, WTA_EV_MAIN_POLL_BEGIN);
+    wta_model_free(m);
+}
+
 /* Do the stats add up, and does --json parse? */
 static void model_stats_json(void)
 {
@@ -237,6 +257,7 @@ void suite_model(void)
     CU_add_test(s, "model_state_table", model_state_table);
     CU_add_test(s, "model_state_details", model_state_details);
     CU_add_test(s, "model_why_chain", model_why_chain);
+    CU_add_test(s, "model_why_channel", model_why_channel);
     CU_add_test(s, "model_stats_json", model_stats_json);
     CU_add_test(s, "model_diff", model_diff);
     CU_add_test(s, "model_runtime_traces", model_runtime_traces);

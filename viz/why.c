@@ -5,7 +5,9 @@
  * scheduled it, or the spawn for a first poll. A wake or a spawn happened on
  * some thread, inside some context, and that context is the next link:
  *
- *   inside another task's poll    -> why was *that* task polled? (repeat)
+ *   inside another task's poll    -> why was *that* task polled? (repeat;
+ *                                    a chan.send or join.send just before
+ *                                    the wake is named as what woke it)
  *   after a timer.fire            -> the timer, armed at its timer.insert
  *   after an io.event             -> the fd became ready (root)
  *   after blocking.done           -> a blocking job returned (root)
@@ -61,6 +63,7 @@ static uint32_t link_cause(const struct wta_model *m, uint32_t effect)
     return lo < m->nlinks && m->links[lo].effect == effect ? m->links[lo].cause : UINT32_MAX;
 }
 
+/* "main" for task 0, else the task's name. */
 static const char *task_name(const struct wta_model *m, uint32_t task)
 {
     return task ? wta_model_str(m, m->tasks[task - 1].name) : "main";
@@ -89,6 +92,27 @@ static uint32_t timer_insert(const struct wta_model *m, size_t i)
             m->events[j].f[S_TIMER_ID] == m->events[i].f[S_TIMER_ID])
             return (uint32_t)j;
     return UINT32_MAX;
+}
+
+/* Inside a poll (context ctx), what did the poller do just before the wake
+ * at c that explains it: send on a channel, finish (join.send), close? */
+static void explain_send(const struct wta_model *m, uint32_t ctx, uint32_t c, struct wta_why *w)
+{
+    const struct wta_thread *th = &m->threads[m->events[c].th];
+    const char *who = task_name(m, m->events[ctx].task);
+    for (size_t p = wta_model_thread_pos(m, c); p-- > 0 && th->evs[p] > ctx;) {
+        const struct wta_ev *e = &m->events[th->evs[p]];
+        if (e->kind == WTA_EV_CHAN_SEND)
+            step(w, th->evs[p], "%s sent on channel %" PRId64, who, e->f[S_CHAN]);
+        else if (e->kind == WTA_EV_CHAN_CLOSE)
+            step(w, th->evs[p], "%s closed channel %" PRId64, who, e->f[S_CHAN]);
+        else if (e->kind == WTA_EV_JOIN_SEND)
+            step(w, th->evs[p], "task %s finished: its output went to its JoinHandle",
+                 task_name(m, e->task));
+        else
+            continue;
+        return;
+    }
 }
 
 /* Explain the context event c; returns the poll.begin to continue from. */
@@ -158,6 +182,8 @@ int wta_why(const struct wta_model *m, uint32_t task, size_t at, struct wta_why 
                  m->threads[e->th].name);
             break;
         }
+        if (m->events[ctx].kind == WTA_EV_POLL_BEGIN || m->events[ctx].kind == WTA_EV_MAIN_POLL_BEGIN)
+            explain_send(m, ctx, c, w);
         poll = explain_context(m, ctx, w);
     }
     return 0;
