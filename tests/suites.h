@@ -19,7 +19,8 @@
     X(load)                \
     X(model)               \
     X(lint)                \
-    X(export)
+    X(export)              \
+    X(cli)
 
 #define WTA_SUITE_DECL(name) void suite_##name(void);
 WTA_TEST_SUITES(WTA_SUITE_DECL)

@@ -25,7 +25,8 @@ TEST_SRCS += \
 	tests/test_load.c \
 	tests/test_model.c \
 	tests/test_lint.c \
-	tests/test_export.c
+	tests/test_export.c \
+	tests/test_cli.c
 
 CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null)
 CJSON_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)

@@ -1,0 +1,146 @@
+/*
+ * test_cli.c - the wta-trace command, run as a student would run it.
+ *
+ * The binary is found beside the test runner (build/<mode>/viz/wta-trace,
+ * from build/<mode>/tests/run_tests), so each build mode tests its own.
+ * Each case checks the exit status and a piece of the output.
+ */
+#include <CUnit/CUnit.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "suites.h"
+
+static char tool[PATH_MAX];
+
+/* Run `wta-trace ARGS` (stderr joined to stdout); its exit status, and its
+ * output in out (cut to size). */
+static int run(const char *args, char *out, size_t size)
+{
+    char cmd[PATH_MAX + 512];
+    size_t len = 0, n;
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", tool, args);
+    FILE *p = popen(cmd, "r");
+    if (p == NULL)
+        return -1;
+    while (len + 1 < size && (n = fread(out + len, 1, size - 1 - len, p)) > 0)
+        len += n;
+    out[len] = '\0';
+    while (fread(cmd, 1, sizeof cmd, p) > 0)
+        ;                       /* drain what did not fit */
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int find_tool(void)
+{
+    char self[PATH_MAX - 32];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash == NULL)
+        return -1;
+    *slash = '\0';              /* build/<mode>/tests */
+    snprintf(tool, sizeof tool, "%s/../viz/wta-trace", self);
+    return access(tool, X_OK) == 0 ? 0 : -1;
+}
+
+/* Do --help and --version answer, and does a bad command exit 2 with a hint? */
+static void cli_usage(void)
+{
+    char out[8192];
+    CU_ASSERT_EQUAL(run("--help", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "export --perfetto FILE -o OUT.json"));
+    CU_ASSERT_EQUAL(run("--version", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "wta-trace 0."));
+    CU_ASSERT_EQUAL(run("frobnicate x", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown command 'frobnicate'"));
+    CU_ASSERT_EQUAL(run("why tests/data/small.jsonl --task 1", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "needs --task T and --at I"));
+    CU_ASSERT_EQUAL(run("cat tests/data/small.jsonl --from -3", out, sizeof out), 2);
+    CU_ASSERT_EQUAL(run("export tests/data/small.jsonl", out, sizeof out), 2);
+    CU_ASSERT_EQUAL(run("stats tests/data/small.jsonl --bogus", out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown option '--bogus'"));
+}
+
+/* Does validate exit 0 on a clean trace and 1 with file:line on a broken one? */
+static void cli_validate(void)
+{
+    char out[8192];
+    CU_ASSERT_EQUAL(run("validate tests/data/small.jsonl", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "51 events, 3 threads, 1 tasks: 0 error(s)"));
+    CU_ASSERT_EQUAL(run("validate tests/data/no-such.jsonl", out, sizeof out), 1);
+    CU_ASSERT_EQUAL(run("validate tests/suites.h", out, sizeof out), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "tests/suites.h:1: error: not valid JSON"));
+    /* other commands refuse a broken trace, printing its errors */
+    CU_ASSERT_EQUAL(run("stats tests/suites.h", out, sizeof out), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "tests/suites.h:1: error:"));
+}
+
+/* Does lint exit 1 with the finding and its explanation, and 0 on a near miss? */
+static void cli_lint(void)
+{
+    char out[8192];
+    CU_ASSERT_EQUAL(run("lint tests/data/lint/parked-with-work.jsonl", out, sizeof out), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "parked-with-work.jsonl:5: error: worker 0 parked"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "register as a sleeper first"));
+    CU_ASSERT_EQUAL(run("lint tests/data/lint/parked-with-work-near.jsonl --json", out,
+                        sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"lints\":[]"));
+    CU_ASSERT_EQUAL(run("lint tests/data/lint/long-poll-near.jsonl --long-poll-ms 5", out,
+                        sizeof out), 1);    /* a 9 ms poll is long against 5 ms */
+}
+
+/* Do why, cat, stats, diff and export print what the README shows? */
+static void cli_commands(void)
+{
+    char out[16384];
+    CU_ASSERT_EQUAL(run("why tests/data/small.jsonl --task 1 --at 31", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "timer 1 fired on 'main'"));
+    CU_ASSERT_EQUAL(run("cat tests/data/small.jsonl --task 1 --from 29 --to 29", out,
+                        sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "w1         poll.begin task=1 poll=2"));
+    CU_ASSERT_EQUAL(run("stats tests/data/small.jsonl --json", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"wake_to_poll\""));
+    CU_ASSERT_EQUAL(run("diff tests/data/small.jsonl tests/data/diff_b.jsonl", out,
+                        sizeof out), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "first divergence at scheduling decision 2"));
+    char path[] = "/tmp/wta-cli-XXXXXX", args[256];
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    snprintf(args, sizeof args, "export --perfetto tests/data/small.jsonl -o %s", path);
+    CU_ASSERT_EQUAL(run(args, out, sizeof out), 0);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    remove(path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"traceEvents\":["));
+}
+
+/* Is the tool there at all? (Only added when it is not: then it fails.) */
+static void cli_tool_missing(void)
+{
+    CU_FAIL("wta-trace not found beside run_tests: build it with `make all`");
+}
+
+void suite_cli(void)
+{
+    CU_pSuite s = CU_add_suite("cli", NULL, NULL);
+    if (find_tool() != 0) {
+        CU_add_test(s, "cli_tool_missing", cli_tool_missing);
+        return;
+    }
+    CU_add_test(s, "cli_usage", cli_usage);
+    CU_add_test(s, "cli_validate", cli_validate);
+    CU_add_test(s, "cli_lint", cli_lint);
+    CU_add_test(s, "cli_commands", cli_commands);
+}
