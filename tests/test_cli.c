@@ -51,50 +51,67 @@ static int find_tool(void)
     return access(tool, X_OK) == 0 ? 0 : -1;
 }
 
-/* Do --help and --version answer, and does a bad command exit 2 with a hint? */
-static void cli_usage(void)
+/* One command line, its exit status, and a piece of its output (or NULL). */
+struct cli_case {
+    const char *args;
+    int status;
+    const char *needle;
+};
+
+static void check_cases(const struct cli_case *c, size_t n)
 {
     char out[8192];
-    CU_ASSERT_EQUAL(run("--help", out, sizeof out), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "export --perfetto FILE -o OUT.json"));
-    CU_ASSERT_EQUAL(run("--version", out, sizeof out), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "wta-trace 0."));
-    CU_ASSERT_EQUAL(run("frobnicate x", out, sizeof out), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown command 'frobnicate'"));
-    CU_ASSERT_EQUAL(run("why tests/data/small.jsonl --task 1", out, sizeof out), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "needs --task T and --at I"));
-    CU_ASSERT_EQUAL(run("cat tests/data/small.jsonl --from -3", out, sizeof out), 2);
-    CU_ASSERT_EQUAL(run("export tests/data/small.jsonl", out, sizeof out), 2);
-    CU_ASSERT_EQUAL(run("stats tests/data/small.jsonl --bogus", out, sizeof out), 2);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown option '--bogus'"));
+    for (size_t i = 0; i < n; i++) {
+        int st = run(c[i].args, out, sizeof out);
+        if (st != c[i].status || (c[i].needle && strstr(out, c[i].needle) == NULL))
+            fprintf(stderr, "\nwta-trace %s: exit %d, output:\n%s\n", c[i].args, st, out);
+        CU_ASSERT_EQUAL(st, c[i].status);
+        if (c[i].needle != NULL)
+            CU_ASSERT_PTR_NOT_NULL(strstr(out, c[i].needle));
+    }
+}
+
+/* Do --help and --version answer, and does a bad command line exit 2 with a hint? */
+static void cli_usage(void)
+{
+    static const struct cli_case cases[] = {
+        {"--help", 0, "export --perfetto FILE -o OUT.json"},
+        {"--version", 0, "wta-trace 0."},
+        {"frobnicate x", 2, "unknown command 'frobnicate'"},
+        {"why tests/data/small.jsonl --task 1", 2, "needs --task T and --at I"},
+        {"cat tests/data/small.jsonl --from -3", 2, "expected a non-negative integer"},
+        {"export tests/data/small.jsonl", 2, "needs --perfetto and -o OUT.json"},
+        {"stats tests/data/small.jsonl --bogus", 2, "unknown option '--bogus'"},
+        {"diff tests/data/small.jsonl", 2, "needs two trace files"},
+    };
+    check_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* Does validate exit 0 on a clean trace and 1 with file:line on a broken one? */
 static void cli_validate(void)
 {
-    char out[8192];
-    CU_ASSERT_EQUAL(run("validate tests/data/small.jsonl", out, sizeof out), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "51 events, 3 threads, 1 tasks: 0 error(s)"));
-    CU_ASSERT_EQUAL(run("validate tests/data/no-such.jsonl", out, sizeof out), 1);
-    CU_ASSERT_EQUAL(run("validate tests/suites.h", out, sizeof out), 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "tests/suites.h:1: error: not valid JSON"));
-    /* other commands refuse a broken trace, printing its errors */
-    CU_ASSERT_EQUAL(run("stats tests/suites.h", out, sizeof out), 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "tests/suites.h:1: error:"));
+    static const struct cli_case cases[] = {
+        {"validate tests/data/small.jsonl", 0, "51 events, 3 threads, 1 tasks: 0 error(s)"},
+        {"validate tests/data/no-such.jsonl", 1, "No such file"},
+        {"validate tests/suites.h", 1, "tests/suites.h:1: error: not valid JSON"},
+        /* other commands refuse a broken trace, printing its errors */
+        {"stats tests/suites.h", 1, "tests/suites.h:1: error:"},
+    };
+    check_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* Does lint exit 1 with the finding and its explanation, and 0 on a near miss? */
 static void cli_lint(void)
 {
-    char out[8192];
-    CU_ASSERT_EQUAL(run("lint tests/data/lint/parked-with-work.jsonl", out, sizeof out), 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "parked-with-work.jsonl:5: error: worker 0 parked"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "register as a sleeper first"));
-    CU_ASSERT_EQUAL(run("lint tests/data/lint/parked-with-work-near.jsonl --json", out,
-                        sizeof out), 0);
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"lints\":[]"));
-    CU_ASSERT_EQUAL(run("lint tests/data/lint/long-poll-near.jsonl --long-poll-ms 5", out,
-                        sizeof out), 1);    /* a 9 ms poll is long against 5 ms */
+    static const struct cli_case cases[] = {
+        {"lint tests/data/lint/parked-with-work.jsonl", 1,
+         "parked-with-work.jsonl:5: error: worker 0 parked"},
+        {"lint tests/data/lint/parked-with-work.jsonl", 1, "register as a sleeper first"},
+        {"lint tests/data/lint/parked-with-work-near.jsonl --json", 0, "\"lints\":[]"},
+        /* a 9 ms poll is long against a 5 ms threshold */
+        {"lint tests/data/lint/long-poll-near.jsonl --long-poll-ms 5", 1, "[long-poll]"},
+    };
+    check_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* Do why, cat, stats, diff and export print what the README shows? */
