@@ -73,6 +73,20 @@ static void lint_never_joined(void) { check(WTA_LINT_NEVER_JOINED); }
 /* Is a `dropped` event found, and a complete trace clean? */
 static void lint_dropped(void) { check(WTA_LINT_DROPPED); }
 
+/* Do the lints find the original's bugs in traces the runtime itself wrote with
+ * W1, W2, W3 switched on (tests/data/runtime/, recorded from test_bugs.c's
+ * scenarios), and nothing in a correct run of the demo? */
+static void lint_runtime_bug_traces(void)
+{
+    CU_ASSERT_EQUAL(count("tests/data/runtime/w1.jsonl", WTA_LINT_MAIN_FLAG), 1);
+    CU_ASSERT_EQUAL(count("tests/data/runtime/w1.jsonl", -1), 1);
+    CU_ASSERT_EQUAL(count("tests/data/runtime/w2.jsonl", WTA_LINT_WAKE_LOST), 1);
+    CU_ASSERT_EQUAL(count("tests/data/runtime/w2.jsonl", WTA_LINT_LOST_WAKEUP), 1);
+    CU_ASSERT_EQUAL(count("tests/data/runtime/w3.jsonl", WTA_LINT_PARKED_WITH_WORK), 1);
+    CU_ASSERT_EQUAL(count("tests/data/runtime/w3.jsonl", -1), 1);
+    CU_ASSERT_EQUAL(count("tests/data/runtime/demo.jsonl", -1), 0);
+}
+
 /* Does every lint have a name, a severity and an explanation a student can read? */
 static void lint_explanations(void)
 {
@@ -95,5 +109,6 @@ void suite_lint(void)
     CU_add_test(s, "lint_late_timer", lint_late_timer);
     CU_add_test(s, "lint_never_joined", lint_never_joined);
     CU_add_test(s, "lint_dropped", lint_dropped);
+    CU_add_test(s, "lint_runtime_bug_traces", lint_runtime_bug_traces);
     CU_add_test(s, "lint_explanations", lint_explanations);
 }
