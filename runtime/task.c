@@ -262,9 +262,11 @@ void wta_task_run(struct wta_task *t)
     } else {
         t->state = WTA_TASK_IDLE;
     }
-    wta_mutex_unlock(&t->lock);
+    // Recorded under the lock: once IDLE, a wake and another worker's poll
+    // may follow at once, and they must sort after this poll's end.
     WTA_TRACE(rt, POLL_END, t->id, polls, WTA_S("pending"),
               WTA_S(requeue ? "requeue" : freed ? "freed" : "idle"));
+    wta_mutex_unlock(&t->lock);
     if (requeue)
         wta_executor_push(rt->exec, t);
     else if (freed)
