@@ -20,6 +20,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wta.h"
@@ -66,12 +67,12 @@ void wta_thread_enter(struct wta_runtime *rt, const char *name);
 void wta_thread_leave(void);
 
 struct wta_runtime {
+    struct wta_trace *trace;          /* NULL: tracing off. First: wta.h's inline mark reads it */
     struct wta_config cfg;
     int nworkers;
     struct wta_executor *exec;
     struct wta_blocking *blocking;
     struct wta_reactor *reactor;
-    struct wta_trace *trace;          /* NULL: tracing off */
     int trace_err;                    /* why tracing is off, or 0 */
     _Atomic uint64_t next_task_id;
     _Atomic uint64_t live_tasks;
@@ -86,6 +87,7 @@ struct wta_runtime {
     unsigned long creator;            /* wta_thread_id() of the creating thread: "main" */
     struct main_waker *_Atomic spare_main_waker;  /* block_on.c reuses it */
 };
+_Static_assert(offsetof(struct wta_runtime, trace) == 0, "wta_trace_mark reads rt->trace first");
 bool wta_bug(const struct wta_runtime *rt, enum wta_bug b);
 
 // task.c
@@ -241,6 +243,8 @@ struct wta_trace_batch;
 struct wta_trace_writer;
 struct wta_trace_writer *wta_writer_new(const char *path, const char *header, int *err);
 void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b);
+struct wta_trace_batch *wta_writer_swap(struct wta_trace_writer *w, struct wta_trace_batch *full,
+                                        const char *thread_name);
 struct wta_trace_batch *wta_writer_batch_new(const char *thread_name);
 struct wta_trace_rec *wta_batch_slot(struct wta_trace_batch *b);  /* NULL if full */
 const char *wta_batch_copy_str(struct wta_trace_batch *b, const char *s);

@@ -112,9 +112,8 @@ uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev
     tb->last_t = t;
 
     struct wta_trace_rec *r = wta_batch_slot(tb->batch);
-    if (r == NULL) {
-        wta_writer_submit(tr->writer, tb->batch);
-        tb->batch = wta_writer_batch_new(tb->name);
+    if (r == NULL) {   // once per 1024 events: hand the batch to the writer
+        tb->batch = wta_writer_swap(tr->writer, tb->batch, tb->name);
         r = wta_batch_slot(tb->batch);
     }
     r->t = t;
@@ -227,7 +226,7 @@ const char *wta_trace_path(const struct wta_runtime *rt)
     return rt->trace != NULL ? rt->cfg.trace_path : NULL;
 }
 
-void wta_trace_mark(struct wta_runtime *rt, uint64_t id, uint64_t value)
+void wta_trace_mark_on(struct wta_runtime *rt, uint64_t id, uint64_t value)
 {
     WTA_TRACE(rt, MARK, id, value);
 }

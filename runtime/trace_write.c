@@ -14,9 +14,13 @@
  *
  * Memory is bounded: past WRITER_MAX_PENDING batches waiting (about
  * 256 MB), a recording thread waits for the writer instead of growing.
+ * Written batches are kept (up to WRITER_MAX_SPARE) and handed back to
+ * recorders, so a recording thread does not page-fault on fresh memory.
+ * The writer runs at SCHED_IDLE: it formats on cores nobody else wants.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@
 #define BATCH_RECS 1024
 #define BATCH_ARENA 8192
 #define WRITER_MAX_PENDING 3500
+#define WRITER_MAX_SPARE 64
 
 struct wta_trace_batch {
     struct wta_trace_batch *next;
@@ -46,6 +51,8 @@ struct wta_trace_writer {
     pthread_cond_t work;             /* the writer waits for batches */
     pthread_cond_t progress;         /* submitters and flush wait for the writer */
     struct wta_trace_batch *head, *tail;
+    struct wta_trace_batch *spare;   /* written batches kept for reuse: no page faults */
+    size_t nspare;
     size_t pending;
     uint64_t submitted, written;     /* batches, for flush */
     bool stop;
@@ -62,6 +69,11 @@ struct ev_spec {
     int nfields;
     char fname[6][24];
     char ftype[6];
+    /* Precomputed text, so formatting is memcpy and digits: */
+    char head[48];                /* ,"ev":"poll.begin"   */
+    uint8_t head_len;
+    char key[6][32];              /* ,"task":             */
+    uint8_t key_len[6];
 };
 static struct ev_spec specs[WTA_EV_COUNT];
 static pthread_once_t specs_once = PTHREAD_ONCE_INIT;
@@ -93,6 +105,14 @@ static void parse_specs(void)
             s->ftype[s->nfields++] = p[1];
             p += 2;
         }
+        s->head_len = (uint8_t)snprintf(s->head, sizeof s->head, ",\"ev\":\"%s\"", s->name);
+        for (int i = 0; i < s->nfields; i++) {
+            size_t n = strlen(s->fname[i]);   // ,"name":
+            memcpy(s->key[i], ",\"", 2);
+            memcpy(s->key[i] + 2, s->fname[i], n);
+            memcpy(s->key[i] + 2 + n, "\":", 2);
+            s->key_len[i] = (uint8_t)(n + 4);
+        }
     }
 }
 
@@ -105,17 +125,34 @@ static char *put_str(char *o, const char *s)
     return o;
 }
 
+static char *put_mem(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
+/* Decimal digits, two at a time from a table: the writer's inner loop. */
 static char *put_u64(char *o, uint64_t v)
 {
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0)
-        *o++ = tmp[--n];
-    return o;
+    int n = 24;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        tmp[--n] = pairs[d + 1];
+        tmp[--n] = pairs[d];
+    }
+    if (v >= 10) {
+        tmp[--n] = pairs[v * 2 + 1];
+        tmp[--n] = pairs[v * 2];
+    } else {
+        tmp[--n] = (char)('0' + v);
+    }
+    return put_mem(o, tmp + n, (size_t)(24 - n));
 }
 
 static char *put_i64(char *o, int64_t v)
@@ -149,28 +186,20 @@ size_t wta_json_escape(char *dst, size_t cap, const char *s)
 
 /* One event as one line. o has room for at least MAX_LINE bytes. */
 #define MAX_LINE 12288
-static char *format_rec(char *o, const char *thread, const struct wta_trace_rec *r,
+static char *format_rec(char *o, const char *th, size_t th_len, const struct wta_trace_rec *r,
                         uint64_t dropped)
 {
     const struct ev_spec *s = &specs[r->ev];
-    o = put_str(o, "{\"t\":");
+    o = put_mem(o, "{\"t\":", 5);
     o = put_u64(o, r->t);
-    o = put_str(o, ",\"th\":\"");
-    o = put_str(o, thread);
-    o = put_str(o, "\",\"seq\":");
+    o = put_mem(o, th, th_len);          // ,"th":"w0","seq":
     o = put_u64(o, r->seq);
-    o = put_str(o, ",\"ev\":\"");
-    o = put_str(o, s->name);
-    *o++ = '"';
+    o = put_mem(o, s->head, s->head_len);
     for (int i = 0; i < s->nfields; i++) {
         uint64_t v = r->a[i];
         if (r->ev == WTA_EV_TRACE_END)   // the writer knows the final count
             v = i == 0 ? dropped : dropped == 0;
-        *o++ = ',';
-        *o++ = '"';
-        o = put_str(o, s->fname[i]);
-        *o++ = '"';
-        *o++ = ':';
+        o = put_mem(o, s->key[i], s->key_len[i]);
         switch (s->ftype[i]) {
         case 'u': o = put_u64(o, v); break;
         case 'i': o = put_i64(o, (int64_t)v); break;
@@ -231,10 +260,12 @@ static void format_and_write(struct wta_trace_writer *w, struct wta_trace_batch 
     wta_mutex_lock(&w->lock);
     dropped = w->dropped;
     wta_mutex_unlock(&w->lock);
+    char th[64];
+    size_t th_len = (size_t)snprintf(th, sizeof th, ",\"th\":\"%s\",\"seq\":", b->thread);
     char *o = w->out;
     bool has_end = false;
     for (uint32_t i = 0; i < b->n; i++) {
-        o = format_rec(o, b->thread, &b->recs[i], dropped);
+        o = format_rec(o, th, th_len, &b->recs[i], dropped);
         has_end |= b->recs[i].ev == WTA_EV_TRACE_END;
     }
     size_t len = (size_t)(o - w->out);
@@ -251,7 +282,7 @@ static void format_and_write(struct wta_trace_writer *w, struct wta_trace_batch 
     off_t cut = w->prev_good;
     wta_mutex_unlock(&w->lock);
     if (ftruncate(w->fd, cut) == 0 && lseek(w->fd, cut, SEEK_SET) == cut) {
-        o = format_rec(w->out, b->thread, &b->recs[b->n - 1], dropped);
+        o = format_rec(w->out, th, th_len, &b->recs[b->n - 1], dropped);
         if (write_all(w->fd, w->out, (size_t)(o - w->out)) == 0)
             return;
     }
@@ -274,8 +305,14 @@ static void *writer_main(void *arg)
             w->tail = NULL;
         wta_mutex_unlock(&w->lock);
         format_and_write(w, b);
-        free(b);
         wta_mutex_lock(&w->lock);
+        if (w->nspare < WRITER_MAX_SPARE) {
+            b->next = w->spare;
+            w->spare = b;
+            w->nspare++;
+        } else {
+            free(b);
+        }
         w->pending--;
         w->written++;
         pthread_cond_broadcast(&w->progress);
@@ -302,6 +339,13 @@ struct wta_trace_writer *wta_writer_new(const char *path, const char *header, in
     pthread_cond_init(&w->progress, NULL);
     write_batch(w, header, strlen(header), 0);
     int e = pthread_create(&w->thread, NULL, writer_main, w);
+    if (e == 0) {
+        // Formatting is work nobody waits for: it runs only on a core that
+        // would otherwise idle, and never takes one from a worker. If it falls
+        // WRITER_MAX_PENDING batches behind, recorders wait (wta_writer_submit).
+        struct sched_param idle = {0};
+        pthread_setschedparam(w->thread, SCHED_IDLE, &idle);
+    }
     if (e != 0) {
         close(fd);
         free(w->out);
@@ -313,13 +357,12 @@ struct wta_trace_writer *wta_writer_new(const char *path, const char *header, in
     return w;
 }
 
+static void batch_reset(struct wta_trace_batch *b, const char *thread_name);
+
 struct wta_trace_batch *wta_writer_batch_new(const char *thread_name)
 {
     struct wta_trace_batch *b = wta_xmalloc(sizeof *b);
-    b->next = NULL;
-    snprintf(b->thread, sizeof b->thread, "%s", thread_name);
-    b->n = 0;
-    b->arena_used = 0;
+    batch_reset(b, thread_name);
     return b;
 }
 
@@ -339,6 +382,32 @@ const char *wta_batch_copy_str(struct wta_trace_batch *b, const char *s)
     dst[n] = '\0';
     b->arena_used += (uint32_t)(n + 1);
     return dst;
+}
+
+static void batch_reset(struct wta_trace_batch *b, const char *thread_name)
+{
+    b->next = NULL;
+    snprintf(b->thread, sizeof b->thread, "%s", thread_name);
+    b->n = 0;
+    b->arena_used = 0;
+}
+
+/* Hands over a full batch and returns an empty one (reused if one is spare). */
+struct wta_trace_batch *wta_writer_swap(struct wta_trace_writer *w, struct wta_trace_batch *full,
+                                        const char *thread_name)
+{
+    wta_writer_submit(w, full);
+    wta_mutex_lock(&w->lock);
+    struct wta_trace_batch *b = w->spare;
+    if (b != NULL) {
+        w->spare = b->next;
+        w->nspare--;
+    }
+    wta_mutex_unlock(&w->lock);
+    if (b == NULL)
+        return wta_writer_batch_new(thread_name);
+    batch_reset(b, thread_name);
+    return b;
 }
 
 void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b)
@@ -392,6 +461,11 @@ void wta_writer_free(struct wta_trace_writer *w)
     pthread_cond_signal(&w->work);
     wta_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
+    while (w->spare != NULL) {
+        struct wta_trace_batch *b = w->spare;
+        w->spare = b->next;
+        free(b);
+    }
     if (close(w->fd) != 0 && w->err == 0)
         fprintf(stderr, "wta: trace file '%s': %s\n", w->path, strerror(errno));
     pthread_cond_destroy(&w->work);

@@ -390,8 +390,17 @@ const char *wta_trace_path(const struct wta_runtime *rt);
 void wta_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void wta_runtime_note(struct wta_runtime *rt, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* A user mark (two numbers) on the calling thread: the cheapest event. */
-void wta_trace_mark(struct wta_runtime *rt, uint64_t id, uint64_t value);
+/*
+ * A user mark (two numbers) on the calling thread: the cheapest event.
+ * Inline so that with tracing off a mark costs one load and one branch:
+ * a runtime's first field is its trace, NULL when tracing is off.
+ */
+void wta_trace_mark_on(struct wta_runtime *rt, uint64_t id, uint64_t value);
+static inline void wta_trace_mark(struct wta_runtime *rt, uint64_t id, uint64_t value)
+{
+    if (__builtin_expect(*(void *const *)rt != NULL, 0))
+        wta_trace_mark_on(rt, id, value);
+}
 /* Writes out every thread's buffered events now. */
 void wta_trace_flush(struct wta_runtime *rt);
 
