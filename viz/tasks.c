@@ -100,8 +100,10 @@ static uint32_t resolve(struct wta_model *m, struct wta_ev *e, uint32_t i)
         }
         if (m->ntasks % 1024 == 0) {
             struct wta_task *t = realloc(m->tasks, (m->ntasks + 1024) * sizeof *t);
-            if (t == NULL)
+            if (t == NULL) {
+                wta_model_diag(m, WTA_ERROR, e->line, "out of memory");
                 return 0;
+            }
             m->tasks = t;
         }
         struct wta_task *t = &m->tasks[m->ntasks];
@@ -113,8 +115,10 @@ static uint32_t resolve(struct wta_model *m, struct wta_ev *e, uint32_t i)
         if (t->parent == 0 && e->f[S_SPAWN_PARENT] != 0)
             wta_model_diag(m, WTA_WARNING, e->line, "task %llu: parent %llu was never spawned",
                            (unsigned long long)id, (unsigned long long)e->f[S_SPAWN_PARENT]);
-        if (wta_idmap_put(m->task_ids, id, (uint32_t)m->ntasks) < 0)
+        if (wta_idmap_put(m->task_ids, id, (uint32_t)m->ntasks) < 0) {
+            wta_model_diag(m, WTA_ERROR, e->line, "out of memory");
             return 0;
+        }
         return (uint32_t)++m->ntasks;
     }
     /* Task 0 is "no task" (SCHEMA.md, "Ids"): a timer armed outside a task,
@@ -157,22 +161,16 @@ static void check_poll(struct wta_model *m, const struct wta_ev *e, uint32_t *op
 static int pass1(struct wta_model *m, uint32_t **count, size_t *nlinks)
 {
     uint32_t open[WTA_MAX_THREADS] = {0};
-    uint8_t *state = NULL;
-    size_t cap = 0;
+    uint8_t *state = NULL;      /* per task, during the replay */
+    size_t scap = 0, ccap = 0;
     *count = NULL;
     for (uint32_t i = 0; i < m->nevents; i++) {
         struct wta_ev *e = &m->events[i];
         e->task = resolve(m, e, i);
-        if (m->ntasks > cap) {
-            cap = m->ntasks * 2;
-            uint8_t *s = realloc(state, cap);
-            uint32_t *c = realloc(*count, cap * sizeof c[0]);
-            if (s) state = s;
-            if (c) *count = c;
-            if (s == NULL || c == NULL) {
-                free(state);
-                return -ENOMEM;
-            }
+        if (wta_reserve((void **)&state, &scap, m->ntasks, sizeof state[0]) < 0 ||
+            wta_reserve((void **)count, &ccap, m->ntasks, sizeof (*count)[0]) < 0) {
+            free(state);
+            return -ENOMEM;
         }
         if (e->task == 0)
             continue;
