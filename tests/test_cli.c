@@ -93,6 +93,8 @@ static void cli_validate(void)
     static const struct cli_case cases[] = {
         {"validate tests/data/small.jsonl", 0, "51 events, 3 threads, 1 tasks: 0 error(s)"},
         {"validate tests/data/no-such.jsonl", 1, "No such file"},
+        {"validate /dev/stdin < tests/data/small.jsonl", 0, "51 events"},   /* a file */
+        {"validate /dev/stdin <<EOF\n$(cat tests/data/small.jsonl)\nEOF", 0, "51 events"},
         {"validate tests/suites.h", 1, "tests/suites.h:1: error: not valid JSON"},
         /* other commands refuse a broken trace, printing its errors */
         {"stats tests/suites.h", 1, "tests/suites.h:1: error:"},

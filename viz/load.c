@@ -108,7 +108,8 @@ static void *read_half(void *arg)
     }
     size_t n, size = 1 << 20, left = h->to - h->from;
     char *block = malloc(size);
-    if (block == NULL || fseeko(h->f, (off_t)h->from, SEEK_SET) != 0) {
+    /* (a pipe cannot seek; it is only ever read whole, from 0) */
+    if (block == NULL || (h->from > 0 && fseeko(h->f, (off_t)h->from, SEEK_SET) != 0)) {
         wta_model_diag(ld->m, WTA_ERROR, 0, block ? "seek error" : "out of memory");
         free(block);
         return NULL;
