@@ -125,9 +125,13 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t)
     if (ex->per_worker && me != NULL && me->ex == ex) {
         wta_mutex_lock(&me->qlock);
         runq_push(ex->rt, &me->local, t);   // LESSON 07: keep it close: our own queue
+        bool more = atomic_load(&me->local.len) > 1;
         wta_mutex_unlock(&me->qlock);
-        // Read after the push: pairs with park()'s register-then-look.
-        if (atomic_load(&ex->nsearching) == 0 && atomic_load(&ex->nparked) > 0)
+        // One task in our queue is the one we run next ourselves: waking a
+        // sleeper for it would only make two threads race for it. From the
+        // second on, another worker could help. (Read after the push: pairs
+        // with park()'s register-then-look.)
+        if (more && atomic_load(&ex->nsearching) == 0 && atomic_load(&ex->nparked) > 0)
             wta_executor_wake_searcher(ex);
         return;
     }
