@@ -139,7 +139,7 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t)
     bool interrupt = false;
     wta_mutex_lock(&ex->lock);
     if (ex->shutdown) {
-        // Nobody will poll it; shutdown's drop_all finds it in rt->tasks.
+        // Nobody will poll it; shutdown's drop_all finds it in rt->task_lists.
         wta_mutex_unlock(&ex->lock);
         return;
     }

@@ -40,6 +40,10 @@ struct wta_mutex {
     pthread_mutex_t m;
     _Atomic unsigned long owner;  /* wta_thread_id() of the holder, 0 if free */
 };
+struct wta_task_list {
+    struct wta_mutex lock;
+    struct wta_task *head;            /* doubly linked via all_next/all_prev */
+};
 void wta_mutex_init(struct wta_mutex *mu);
 void wta_mutex_destroy(struct wta_mutex *mu);
 void wta_mutex_lock(struct wta_mutex *mu);
@@ -77,9 +81,10 @@ struct wta_runtime {
     _Atomic uint64_t next_task_id;
     _Atomic uint64_t live_tasks;
 
-    /* Every task not yet DONE, so shutdown can drop them. */
-    struct wta_mutex tasks_lock;
-    struct wta_task *tasks;           /* doubly linked via all_next/all_prev */
+    /* Every task not yet DONE, so shutdown can drop them: one list per
+     * worker (the spawning worker's) plus one for other threads, so two
+     * workers spawning at once do not contend for one lock. */
+    struct wta_task_list *task_lists;  /* nworkers + 1 */
 
     /* block_on's MainWakers sleep on this; workers poke it when all park. */
     struct wta_mutex main_lock;
@@ -102,6 +107,8 @@ const char *wta_task_state_name(enum wta_task_state s);
 struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
                               struct wta_oneshot_tx *join, const char *name,
                               const char *file, int line);
+int  wta_task_lists_init(struct wta_runtime *rt);
+void wta_task_lists_destroy(struct wta_runtime *rt);
 void wta_task_hold(struct wta_task *t);              /* take one reference */
 void wta_task_release(struct wta_task *t);           /* drop one reference */
 int  wta_task_wakers_delta(struct wta_task *t, int delta);  /* live clones after */

@@ -19,7 +19,13 @@
 
 #include "internal.h"
 
+/*
+ * One allocation holds both sides: the receiver future is its first member
+ * (so a JoinHandle costs one malloc), and the sender is a pointer to the
+ * whole. It is freed when both sides are gone.
+ */
 struct wta_oneshot_tx {
+    struct wta_future rx;         /* the receiving side, as a future */
     struct wta_mutex lock;        /* guards everything below but refs */
     bool sent;                    /* a value (or result) is waiting */
     bool taken;                   /* the receiver took it */
@@ -31,11 +37,6 @@ struct wta_oneshot_tx {
     enum wta_wake_source src;     /* how the send's wake is traced */
     uint64_t task;                /* JoinHandles: the task's id, for the trace */
     _Atomic int refs;             /* one per live side */
-};
-
-struct oneshot_rx {
-    struct wta_future base;
-    struct wta_oneshot_tx *os;
 };
 
 static int rx_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out);
@@ -57,21 +58,16 @@ static int make(struct wta_oneshot_tx **tx, struct wta_future **rx,
                 const struct wta_future_vt *vt, int closed_err, enum wta_wake_source src)
 {
     struct wta_oneshot_tx *os = calloc(1, sizeof *os);
-    struct oneshot_rx *r = malloc(sizeof *r);
-    if (os == NULL || r == NULL) {
-        free(os);
-        free(r);
+    if (os == NULL)
         return -ENOMEM;
-    }
     wta_mutex_init(&os->lock);
     os->tx_alive = os->rx_alive = true;
     os->closed_err = closed_err;
     os->src = src;
     atomic_init(&os->refs, 2);
-    r->base.vt = vt;
-    r->os = os;
+    os->rx.vt = vt;
     *tx = os;
-    *rx = &r->base;
+    *rx = &os->rx;
     return 0;
 }
 
@@ -139,7 +135,7 @@ void wta_join_cancel(struct wta_oneshot_tx *tx)
 
 static int rx_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
 {
-    struct wta_oneshot_tx *os = ((struct oneshot_rx *)self)->os;
+    struct wta_oneshot_tx *os = (struct wta_oneshot_tx *)self;
     struct wta_waker old = {0};
     int rc;
     wta_mutex_lock(&os->lock);
@@ -166,7 +162,7 @@ static int rx_poll(struct wta_future *self, struct wta_context *cx, intptr_t *ou
 
 static void rx_drop(struct wta_future *self)
 {
-    struct wta_oneshot_tx *os = ((struct oneshot_rx *)self)->os;
+    struct wta_oneshot_tx *os = (struct wta_oneshot_tx *)self;
     wta_mutex_lock(&os->lock);
     bool detached = os->tx_alive;
     os->rx_alive = false;
@@ -177,7 +173,6 @@ static void rx_drop(struct wta_future *self)
     if (detached && self->vt == &join_rx_vt)
         WTA_TRACE(wta_self.rt, JOIN_DETACH, os->task);
     release(os);
-    free(self);
 }
 
 int wta_join_try(struct wta_future *handle, intptr_t *out)

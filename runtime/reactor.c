@@ -252,6 +252,30 @@ static void dispatched(struct wta_reactor *r)
 }
 
 /*
+ * epoll_wait with a nanosecond timeout (-1: none). epoll_pwait2 needs
+ * Linux 5.11; where it is missing (older kernels, valgrind) fall back to
+ * epoll_wait, rounding the timeout *up* to a millisecond: late, never early.
+ */
+static int wait_events(struct wta_reactor *r, struct epoll_event *evs, int64_t wait_ns)
+{
+    static _Atomic bool no_pwait2;
+    int n = -1;
+    if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+        struct timespec ts = {.tv_sec = wait_ns / 1000000000, .tv_nsec = wait_ns % 1000000000};
+        n = epoll_pwait2(r->epfd, evs, MAX_EVENTS, wait_ns < 0 ? NULL : &ts, NULL);
+        if (n < 0 && errno == ENOSYS)
+            atomic_store(&no_pwait2, true);
+    }
+    if (atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+        int64_t ms = wait_ns < 0 ? -1 : (wait_ns + 999999) / 1000000;
+        n = epoll_wait(r->epfd, evs, MAX_EVENTS, ms > INT32_MAX ? INT32_MAX : (int)ms);
+    }
+    if (n < 0 && errno != EINTR)
+        wta_panic("epoll_wait");
+    return n < 0 ? 0 : n;
+}
+
+/*
  * One turn: fire due timers, wait for events (at most until the next
  * deadline, and at most max_wait_ns; -1: no limit), wake their tasks.
  * One thread at a time (the executor's driver, or block_on under W5).
@@ -277,11 +301,7 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
     dispatched(r);
 
     WTA_TRACE(rt, REACTOR_TURN_BEGIN, wait);
-    struct timespec ts = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
-    int n = epoll_pwait2(r->epfd, evs, MAX_EVENTS, wait < 0 ? NULL : &ts, NULL);
-    if (n < 0 && errno != EINTR)
-        wta_panic("epoll_pwait2");
-    n = n < 0 ? 0 : n;
+    int n = wait_events(r, evs, wait);
 
     int nwake = 0, nio = 0;
     wta_mutex_lock(&r->lock);

@@ -90,7 +90,7 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
     rt->nworkers = rt->cfg.workers;
     atomic_init(&rt->next_task_id, 1);
     atomic_init(&rt->live_tasks, 0);
-    wta_mutex_init(&rt->tasks_lock);
+    wta_task_lists_init(rt);
     wta_mutex_init(&rt->main_lock);
     pthread_cond_init(&rt->main_cond, NULL);
     rt->creator = wta_thread_id();
@@ -130,7 +130,7 @@ fail:
     wta_trace_close(rt);
     pthread_cond_destroy(&rt->main_cond);
     wta_mutex_destroy(&rt->main_lock);
-    wta_mutex_destroy(&rt->tasks_lock);
+    wta_task_lists_destroy(rt);
     free(rt);
     errno = err;
     return NULL;
@@ -154,7 +154,7 @@ void wta_runtime_free(struct wta_runtime *rt)
     wta_main_waker_free_spare(rt);
     pthread_cond_destroy(&rt->main_cond);
     wta_mutex_destroy(&rt->main_lock);
-    wta_mutex_destroy(&rt->tasks_lock);
+    wta_task_lists_destroy(rt);
     if (wta_self.rt == rt)
         wta_thread_leave();
     free(rt);

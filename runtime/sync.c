@@ -27,8 +27,9 @@ unsigned long wta_thread_id(void)
 
 void wta_mutex_init(struct wta_mutex *mu)
 {
-    if (pthread_mutex_init(&mu->m, NULL) != 0)
-        wta_panic("mutex init");
+    // The static initializer: a default mutex, without pthread_mutex_init's
+    // attribute handling (one per task and per JoinHandle adds up).
+    mu->m = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     atomic_init(&mu->owner, 0);
 }
 

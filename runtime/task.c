@@ -17,7 +17,8 @@
  * moves a task out of DONE.
  *
  * References: the runtime holds one while the task is not DONE (it sits in
- * rt->tasks so that shutdown can find it); every waker clone holds one.
+ * one of rt->task_lists so that shutdown can find it); every waker clone
+ * holds one.
  * The future itself is touched only by the worker that set RUNNING, so
  * polling needs no lock.
  */
@@ -45,7 +46,8 @@ struct wta_task {
 
     struct wta_task *next;          /* run-queue link, guarded by that queue's lock */
     bool queued;                    /* in a run queue: guarded by that queue's lock */
-    struct wta_task *all_prev, *all_next;  /* rt->tasks, guarded by rt->tasks_lock */
+    struct wta_task_list *list;     /* which of rt->task_lists holds it */
+    struct wta_task *all_prev, *all_next;  /* guarded by list->lock */
 };
 
 const char *wta_task_state_name(enum wta_task_state s)
@@ -68,7 +70,22 @@ void wta_task_set_queued(struct wta_task *t, bool queued)
 }
 struct wta_runtime *wta_task_runtime(const struct wta_task *t) { return t->rt; }
 
-/* Creates a task in state SCHEDULED (the caller pushes it) and lists it in rt->tasks. */
+int wta_task_lists_init(struct wta_runtime *rt)
+{
+    rt->task_lists = wta_xcalloc((size_t)rt->nworkers + 1, sizeof *rt->task_lists);
+    for (int i = 0; i <= rt->nworkers; i++)
+        wta_mutex_init(&rt->task_lists[i].lock);
+    return 0;
+}
+
+void wta_task_lists_destroy(struct wta_runtime *rt)
+{
+    for (int i = 0; i <= rt->nworkers; i++)
+        wta_mutex_destroy(&rt->task_lists[i].lock);
+    free(rt->task_lists);
+}
+
+/* Creates a task in state SCHEDULED (the caller pushes it) and lists it. */
 struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
                               struct wta_oneshot_tx *join, const char *name,
                               const char *file, int line)
@@ -84,12 +101,14 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
     atomic_init(&t->refs, 1);
     atomic_init(&t->wakers, 0);
 
-    wta_mutex_lock(&rt->tasks_lock);
-    t->all_next = rt->tasks;
-    if (rt->tasks != NULL)
-        rt->tasks->all_prev = t;
-    rt->tasks = t;
-    wta_mutex_unlock(&rt->tasks_lock);
+    struct wta_worker *w = wta_self.worker;
+    t->list = &rt->task_lists[w != NULL && wta_self.rt == rt ? wta_worker_index(w) + 1 : 0];
+    wta_mutex_lock(&t->list->lock);
+    t->all_next = t->list->head;
+    if (t->list->head != NULL)
+        t->list->head->all_prev = t;
+    t->list->head = t;
+    wta_mutex_unlock(&t->list->lock);
     atomic_fetch_add(&rt->live_tasks, 1);
 
     t->last_wake_t = 0;
@@ -116,18 +135,18 @@ int wta_task_wakers_delta(struct wta_task *t, int delta)
     return atomic_fetch_add_explicit(&t->wakers, delta, memory_order_relaxed) + delta;
 }
 
-/* Takes t off rt->tasks and lets go of the runtime's reference. */
+/* Takes t off its task list and lets go of the runtime's reference. */
 static void unlist(struct wta_task *t)
 {
     struct wta_runtime *rt = t->rt;
-    wta_mutex_lock(&rt->tasks_lock);
+    wta_mutex_lock(&t->list->lock);
     if (t->all_prev != NULL)
         t->all_prev->all_next = t->all_next;
     else
-        rt->tasks = t->all_next;
+        t->list->head = t->all_next;
     if (t->all_next != NULL)
         t->all_next->all_prev = t->all_prev;
-    wta_mutex_unlock(&rt->tasks_lock);
+    wta_mutex_unlock(&t->list->lock);
     atomic_fetch_sub(&rt->live_tasks, 1);
     wta_task_release(t);
 }
@@ -273,16 +292,17 @@ void wta_task_run(struct wta_task *t)
         cancel(t, "freed");
 }
 
-/* Shutdown (workers stopped): drops every task still listed. Returns how many. */
-int wta_task_drop_all(struct wta_runtime *rt)
+/* Drops every task on one list; returns how many. */
+static int drop_list(struct wta_task_list *list)
 {
     int n = 0;
     for (;;) {
-        wta_mutex_lock(&rt->tasks_lock);
-        struct wta_task *t = rt->tasks;
+        // Dropping a future may wake or free other tasks: take one at a time.
+        wta_mutex_lock(&list->lock);
+        struct wta_task *t = list->head;
         if (t != NULL)
             wta_task_hold(t);   // keep it alive while we decide
-        wta_mutex_unlock(&rt->tasks_lock);
+        wta_mutex_unlock(&list->lock);
         if (t == NULL)
             return n;
         wta_mutex_lock(&t->lock);
@@ -292,4 +312,17 @@ int wta_task_drop_all(struct wta_runtime *rt)
         wta_task_release(t);
         n++;
     }
+}
+
+/* Shutdown (workers stopped): drops every task still listed. Returns how many. */
+int wta_task_drop_all(struct wta_runtime *rt)
+{
+    int n = 0, pass;
+    do {   // until a pass finds none: a future's drop may spawn, into any list
+        pass = 0;
+        for (int i = 0; i <= rt->nworkers; i++)
+            pass += drop_list(&rt->task_lists[i]);
+        n += pass;
+    } while (pass > 0);
+    return n;
 }
