@@ -7,7 +7,8 @@
 # (a probe runtime, thread creation: a few hundred calls) is in them; the
 # rep counts below keep that under ~1% of any figure.
 #
-# malloc/calloc/free are counted with uprobes on libc (perf probe, as root);
+# malloc/calloc/free and pthread_mutex_lock are counted with uprobes on libc
+# (perf probe, as root);
 # without them those columns say "-". Remove the probes afterwards with
 #     perf probe -d 'probe_libc:*'
 #
@@ -21,7 +22,9 @@ ARGS=${ARGS:-}
 [ -x "$BENCH" ] || make --no-print-directory RELEASE=1 SAN= "$BENCH" >&2
 LIBC=$(ldd "$BENCH" | awk '/libc.so/ {print $3}')
 if [ "$(id -u)" = 0 ] && ! perf probe -l 2>/dev/null | grep -q 'probe_libc:malloc'; then
-    for f in malloc calloc free; do perf probe -q -x "$LIBC" "$f" 2>/dev/null || true; done
+    for f in malloc calloc free pthread_mutex_lock; do
+        perf probe -q -x "$LIBC" "$f" 2>/dev/null || true
+    done
 fi
 # Two runs per workload: a uprobe hit costs microseconds, so the malloc
 # counts come from a second run whose timings are not reported.
@@ -29,7 +32,7 @@ EVENTS=task-clock,context-switches,syscalls:sys_enter_futex,syscalls:sys_enter_e
 EVENTS=$EVENTS,syscalls:sys_enter_write,syscalls:sys_enter_read
 MEVENTS=
 if perf probe -l 2>/dev/null | grep -q 'probe_libc:malloc'; then
-    MEVENTS=probe_libc:malloc,probe_libc:calloc,probe_libc:free
+    MEVENTS=probe_libc:malloc,probe_libc:calloc,probe_libc:free,probe_libc:pthread_mutex_lock
 fi
 
 # Reps per workload so that each run has >= ~100k ops or >= ~20k round trips.
@@ -45,8 +48,8 @@ reps_for() {
     yield_many chained_spawn ping_pong ping_pong_mpsc mpsc_contention
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-printf '| workload | params | ns/op | CPU ns/op | ctx sw/op | futex/op | epoll_wait/op | write/op | read/op | malloc+calloc/op | free/op |\n'
-printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+printf '| workload | params | ns/op | CPU ns/op | ctx sw/op | futex/op | epoll_wait/op | write/op | read/op | malloc+calloc/op | free/op | mutex locks/op |\n'
+printf '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for w in "$@"; do
     reps=$(reps_for "$w")
     # shellcheck disable=SC2086 # ARGS is a word list on purpose
@@ -77,10 +80,11 @@ for w in "$@"; do
         END {
             m = ("probe_libc:malloc" in c) ? sprintf("%.2f", (c["probe_libc:malloc"] + c["probe_libc:calloc"]) / ops) : "-"
             fr = ("probe_libc:free" in c) ? sprintf("%.2f", c["probe_libc:free"] / ops) : "-"
-            printf "| %s | %s | %s | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %s |\n", w, allparams, nsop,
+            lk = ("probe_libc:pthread_mutex_lock" in c) ? sprintf("%.1f", c["probe_libc:pthread_mutex_lock"] / ops) : "-"
+            printf "| %s | %s | %s | %.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %s | %s |\n", w, allparams, nsop,
                 c["task-clock"] * 1e6 / ops, c["context-switches"] / ops,
                 c["syscalls:sys_enter_futex"] / ops, c["syscalls:sys_enter_epoll_pwait2"] / ops,
-                c["syscalls:sys_enter_write"] / ops, c["syscalls:sys_enter_read"] / ops, m, fr
+                c["syscalls:sys_enter_write"] / ops, c["syscalls:sys_enter_read"] / ops, m, fr, lk
         }' "$out.lines" "$out"
     rm -f "$out.lines" "$out.m"
 done
