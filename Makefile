@@ -46,6 +46,7 @@ RUNTIME_SRCS := \
 	runtime/task.c \
 	runtime/waker.c \
 	runtime/executor.c \
+	runtime/park.c \
 	runtime/runq.c \
 	runtime/steal.c \
 	runtime/block_on.c \

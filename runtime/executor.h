@@ -1,8 +1,8 @@
 /*
- * executor.h - the executor's own structs, shared by executor.c (workers,
- * parking, waking), runq.c (a FIFO of tasks) and steal.c (where an idle
- * worker finds work under the per-worker scheduler). Nothing else in the
- * runtime looks inside them.
+ * executor.h - the executor's own structs, shared by executor.c (the
+ * worker loop), park.c (sleeping and waking), runq.c (a FIFO of tasks) and
+ * steal.c (where an idle worker finds work under the per-worker
+ * scheduler). Nothing else in the runtime looks inside them.
  *
  * Lock order: a worker's qlock, then ex->lock; never two qlocks at once
  * (a thief takes the victim's qlock, moves tasks into a local list, lets
@@ -66,7 +66,12 @@ void runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *t
 // steal.c
 struct wta_task *wta_steal_find(struct wta_worker *w);   /* per-worker scheduler */
 
-// executor.c
+// park.c
+void wta_pick_sleeper(struct wta_executor *ex, const char *why,
+                      struct wta_worker **to_signal, bool *interrupt);   /* hold ex->lock */
+void wta_finish_wake(struct wta_executor *ex, struct wta_worker *to_signal, bool interrupt);
 void wta_executor_wake_searcher(struct wta_executor *ex);
+void wta_found_work(struct wta_worker *w);
+void wta_park(struct wta_worker *w, bool recheck);                      /* hold ex->lock */
 
 #endif
