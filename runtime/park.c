@@ -28,7 +28,7 @@
  * signal *to_signal, or interrupt the reactor (*interrupt).
  */
 void wta_pick_sleeper(struct wta_executor *ex, const char *why,
-                         struct wta_worker **to_signal, bool *interrupt)
+                      struct wta_worker **to_signal, bool *interrupt)
 {
     struct wta_worker *w = ex->sleepers;
     *to_signal = NULL;
