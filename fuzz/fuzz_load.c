@@ -52,9 +52,13 @@ static void ask(const struct wta_model *m, FILE *null)
 static int same(const struct wta_model *a, const struct wta_model *b)
 {
     char x[512], y[512];
-    if (a->nevents != b->nevents || a->nerrors != b->nerrors ||
+    if (a->nevents != b->nevents || a->nerrors != b->nerrors || a->ndiags != b->ndiags ||
         a->nwarnings != b->nwarnings || a->nthreads != b->nthreads)
         return 0;
+    for (size_t i = 0; i < a->ndiags && i < WTA_MAX_DIAGS; i++)
+        if (a->diags[i].line != b->diags[i].line || a->diags[i].msg == NULL ||
+            b->diags[i].msg == NULL || strcmp(a->diags[i].msg, b->diags[i].msg) != 0)
+            return 0;
     for (size_t i = 0; i < a->nevents; i++) {
         const struct wta_ev *e = &a->events[i], *f = &b->events[i];
         wta_event_format(a, e, x, sizeof x);
@@ -77,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ask(m, null);
     struct wta_model *halves = NULL;
     int err2 = wta_model_load_mem("fuzz", (const char *)data, size, WTA_LOAD_SPLIT, &halves);
-    if ((err == 0) != (err2 == 0) || (err == 0 && !same(m, halves))) {
+    if (err != err2 || (m != NULL && halves != NULL && !same(m, halves))) {
         fprintf(stderr, "fuzz_load: reading in two halves gave a different model\n");
         abort();
     }

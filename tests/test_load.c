@@ -88,6 +88,11 @@ static void load_no_header(void)
     CU_ASSERT(has_diag(m, WTA_ERROR, 1, "found an event"));
     CU_ASSERT_EQUAL(m->nerrors, 1);     /* it stops at the header */
     wta_model_free(m);
+    m = load_str("\n" HDR END(1, 0), 0, &err);    /* a blank line 1 is no header either */
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 1, "empty line: expected the header"));
+    CU_ASSERT_EQUAL(m->nerrors, 1);
+    wta_model_free(m);
 }
 
 /* What if the header names a format version this reader does not know? */
@@ -316,6 +321,15 @@ static void load_split_halves(void)
         wta_model_free(a);
         wta_model_free(b);
     }
+    /* garbage: both stop at line 1, whatever the second half holds */
+    static const char junk[] = "\x01\x02 not json\n{]\n[[\n\xff\n\n";
+    struct wta_model *ja = NULL, *jb = NULL;
+    CU_ASSERT_EQUAL(wta_model_load_mem("j", junk, sizeof junk - 1, 0, &ja), -EINVAL);
+    CU_ASSERT_EQUAL(wta_model_load_mem("j", junk, sizeof junk - 1, WTA_LOAD_SPLIT, &jb), -EINVAL);
+    CU_ASSERT_EQUAL(ja->nerrors, 1);
+    assert_same(ja, jb);
+    wta_model_free(ja);
+    wta_model_free(jb);
     /* errors in the second half keep their line numbers */
     const char *bad = HDR SPAWN(1, 0, 1) SPAWN(2, 1, 2) SPAWN(3, 2, 3) SPAWN(4, 3, 4)
         "{\"t\":5,\"th\":\"w0\",\"seq\":4,\"ev\":\"poll.begin\",\"task\":\"3\",\"poll\":1}\n"

@@ -293,8 +293,12 @@ void wta_line_load(struct loader *ld, const char *s, size_t len, int cut)
     while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
         i++;
     if (i == len) {
-        if (!cut)
+        if (!ld->header_done) {         /* line 1 is the header, or nothing is */
+            wta_model_diag(ld->m, WTA_ERROR, ld->line, "empty line: expected the header");
+            ld->stop = 1;
+        } else if (!cut) {
             wta_model_diag(ld->m, WTA_ERROR, ld->line, "empty line");
+        }
         return;
     }
     cJSON *o = cJSON_ParseWithLengthOpts(s, len, &end, 0);

@@ -138,13 +138,16 @@ static size_t split_point(FILE *f, const char *buf, size_t size)
     }
     if (fseeko(f, (off_t)at, SEEK_SET) != 0)
         return 0;
-    while ((n = fread(block, 1, sizeof block, f)) > 0) {
+    size_t mid = 0;
+    while (mid == 0 && (n = fread(block, 1, sizeof block, f)) > 0) {
         const char *nl = memchr(block, '\n', n);
         if (nl != NULL)
-            return at + (size_t)(nl - block) + 1 < size ? at + (size_t)(nl - block) + 1 : 0;
+            mid = at + (size_t)(nl - block) + 1 < size ? at + (size_t)(nl - block) + 1 : SIZE_MAX;
         at += n;
     }
-    return 0;
+    if (fseeko(f, 0, SEEK_SET) != 0)     /* the first half reads from the start */
+        return 0;
+    return mid == SIZE_MAX ? 0 : mid;
 }
 
 /* Move b's events, threads, strings and diagnostics into a's model, as if
@@ -214,9 +217,11 @@ static int load_split(struct half *h1, const char *path, size_t mid)
     read_half(h1);
     if (threaded)
         pthread_join(tid, NULL);
-    else
+    else if (!h1->ld.stop)
         read_half(&h2);
-    err = merge(&h1->ld, b, h1->ld.line);
+    /* A fatal problem in the first half (a bad header, a limit) stops the
+     * load there, as it would stop one reader: the second half is dropped. */
+    err = h1->ld.stop ? 0 : merge(&h1->ld, b, h1->ld.line);
     if (err == -E2BIG)
         wta_model_diag(h1->ld.m, WTA_ERROR, 0, "more than WTA_MAX_EVENTS events, "
                        "WTA_MAX_THREADS threads or WTA_MAX_STR_BYTES of strings");
