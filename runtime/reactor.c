@@ -276,29 +276,49 @@ static int wait_events(struct wta_reactor *r, struct epoll_event *evs, int64_t w
 }
 
 /*
+ * Fires every due timer, in batches of MAX_EVENTS: each batch's wakers are
+ * collected under the lock and called after it. Returns how many fired.
+ */
+static int fire_due(struct wta_reactor *r)
+{
+    struct wta_waker wakers[MAX_EVENTS];
+    int total = 0, n;
+    do {
+        wta_mutex_lock(&r->lock);
+        n = wta_timer_heap_fire(&r->timers, r->rt, wakers, MAX_EVENTS);
+        // Until the wakes are delivered, block_on's hang check must not see "idle".
+        r->dispatching += n > 0;
+        wta_mutex_unlock(&r->lock);
+        wake_all(wakers, n, WTA_SRC_TIMER);   // collected first, woken after
+        if (n > 0)
+            dispatched(r);
+        total += n;
+    } while (n == MAX_EVENTS);
+    return total;
+}
+
+/*
  * One turn: fire due timers, wait for events (at most until the next
- * deadline, and at most max_wait_ns; -1: no limit), wake their tasks.
- * One thread at a time (the executor's driver, or block_on under W5).
- * Returns the number of tasks woken.
+ * deadline, and at most max_wait_ns; -1: no limit), wake their tasks, and
+ * fire the timers that came due meanwhile. One thread at a time (the
+ * executor's driver, or block_on under W5). Returns the number of wakes.
  */
 int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
 {
     struct wta_runtime *rt = r->rt;
-    struct wta_waker wakers[3 * MAX_EVENTS];   // timers, then 2 per fd event, then late timers
+    struct wta_waker wakers[2 * MAX_EVENTS];   // up to 2 per fd event
     struct epoll_event evs[MAX_EVENTS];
 
     wta_mutex_lock(&r->lock);
     r->turning = true;
     free_pending(r);
-    int nfired = wta_timer_heap_fire(&r->timers, rt, wakers, MAX_EVENTS);
-    int64_t wait = nfired > 0 ? 0 : wta_timer_heap_wait_ns(&r->timers);
+    wta_mutex_unlock(&r->lock);
+    int fired = fire_due(r);
+    wta_mutex_lock(&r->lock);
+    int64_t wait = fired > 0 ? 0 : wta_timer_heap_wait_ns(&r->timers);
+    wta_mutex_unlock(&r->lock);
     if (max_wait_ns >= 0 && (wait < 0 || wait > max_wait_ns))
         wait = max_wait_ns;
-    // Until the wakes are delivered, block_on's hang check must not see "idle".
-    r->dispatching++;
-    wta_mutex_unlock(&r->lock);
-    wake_all(wakers, nfired, WTA_SRC_TIMER);   // collected first, woken after
-    dispatched(r);
 
     WTA_TRACE(rt, REACTOR_TURN_BEGIN, wait);
     int n = wait_events(r, evs, wait);
@@ -318,16 +338,14 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
         nio++;
         nwake += take_ready(s, evs[i].events, wakers + nwake);
     }
-    // Timers that came due while we waited fire in this turn, not the next.
-    int late = wta_timer_heap_fire(&r->timers, rt, wakers + nwake, MAX_EVENTS);
     r->turning = false;
     r->dispatching++;
     free_pending(r);
     wta_mutex_unlock(&r->lock);
-
     wake_all(wakers, nwake, WTA_SRC_REACTOR);
-    wake_all(wakers + nwake, late, WTA_SRC_TIMER);
     dispatched(r);
-    WTA_TRACE(rt, REACTOR_TURN_END, nio, nfired + late);
-    return nfired + nwake + late;
+
+    fired += fire_due(r);   // timers that came due while we waited: this turn, not the next
+    WTA_TRACE(rt, REACTOR_TURN_END, nio, fired);
+    return fired + nwake;
 }

@@ -72,7 +72,7 @@ struct ev_spec {
     /* Precomputed text, so formatting is memcpy and digits: */
     char head[48];                /* ,"ev":"poll.begin"   */
     uint8_t head_len;
-    char key[6][32];              /* ,"task":             */
+    char key[6][48];              /* ,"task": (48: put_mem reads that many) */
     uint8_t key_len[6];
 };
 static struct ev_spec specs[WTA_EV_COUNT];
@@ -125,34 +125,50 @@ static char *put_str(char *o, const char *s)
     return o;
 }
 
+/*
+ * Copies n <= 48 bytes by always moving a fixed 48: two or three vector
+ * stores instead of a call to memcpy. The output buffer has slack at its
+ * end (MAX_LINE), and the bytes past n are overwritten by what follows.
+ */
+#define PUT_MEM_MAX 48
 static char *put_mem(char *o, const char *s, size_t n)
 {
-    memcpy(o, s, n);
+    memcpy(o, s, PUT_MEM_MAX);
     return o + n;
 }
 
-/* Decimal digits, two at a time from a table: the writer's inner loop. */
+static unsigned digits(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >= 10000) {
+        v /= 10000;
+        n += 4;
+    }
+    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* Decimal digits, written backwards two at a time from a table: the writer's inner loop. */
 static char *put_u64(char *o, uint64_t v)
 {
     static const char pairs[201] =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
         "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
         "8081828384858687888990919293949596979899";
-    char tmp[24];
-    int n = 24;
+    unsigned n = digits(v);
+    char *end = o + n, *p = end;
     while (v >= 100) {
         unsigned d = (unsigned)(v % 100) * 2;
         v /= 100;
-        tmp[--n] = pairs[d + 1];
-        tmp[--n] = pairs[d];
+        *--p = pairs[d + 1];
+        *--p = pairs[d];
     }
     if (v >= 10) {
-        tmp[--n] = pairs[v * 2 + 1];
-        tmp[--n] = pairs[v * 2];
+        *--p = pairs[v * 2 + 1];
+        *--p = pairs[v * 2];
     } else {
-        tmp[--n] = (char)('0' + v);
+        *--p = (char)('0' + v);
     }
-    return put_mem(o, tmp + n, (size_t)(24 - n));
+    return end;
 }
 
 static char *put_i64(char *o, int64_t v)
@@ -190,7 +206,8 @@ static char *format_rec(char *o, const char *th, size_t th_len, const struct wta
                         uint64_t dropped)
 {
     const struct ev_spec *s = &specs[r->ev];
-    o = put_mem(o, "{\"t\":", 5);
+    memcpy(o, "{\"t\":", 5);
+    o += 5;
     o = put_u64(o, r->t);
     o = put_mem(o, th, th_len);          // ,"th":"w0","seq":
     o = put_u64(o, r->seq);
@@ -260,7 +277,7 @@ static void format_and_write(struct wta_trace_writer *w, struct wta_trace_batch 
     wta_mutex_lock(&w->lock);
     dropped = w->dropped;
     wta_mutex_unlock(&w->lock);
-    char th[64];
+    char th[64] = {0};
     size_t th_len = (size_t)snprintf(th, sizeof th, ",\"th\":\"%s\",\"seq\":", b->thread);
     char *o = w->out;
     bool has_end = false;
