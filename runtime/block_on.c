@@ -133,8 +133,7 @@ void wta_main_poke(struct wta_runtime *rt)
 /* True when no thread the runtime knows can set a MainWaker's flag. */
 static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
 {
-    return wta_executor_all_parked(rt->exec, queued) && wta_blocking_idle(rt->blocking) &&
-           !wta_reactor_busy(rt->reactor);
+    return wta_executor_stuck(rt->exec, queued);
 }
 
 /*
@@ -149,7 +148,8 @@ static int book_keeping_w5(struct wta_runtime *rt, struct main_waker *mw)
     uint64_t queued = 0;
     WTA_TRACE(rt, MAIN_WAIT, 0);
     while (!atomic_load(&mw->ready)) {
-        if (!rt->cfg.no_hang_check && nothing_can_wake(rt, &queued)) {
+        if (!rt->cfg.no_hang_check && nothing_can_wake(rt, &queued) &&
+            !atomic_load(&mw->ready)) {
             WTA_TRACE(rt, HANG, rt->nworkers, queued);
             WTA_TRACE(rt, MAIN_RESUME, WTA_S("hang"));
             return -EDEADLK;
@@ -169,7 +169,10 @@ static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
     atomic_store(&mw->waiting, true);
     WTA_TRACE(rt, MAIN_WAIT, 0);
     while (!atomic_load(&mw->ready)) {
-        if (!rt->cfg.no_hang_check && nothing_can_wake(rt, &queued)) {
+        // Read `ready` again after the check: a worker may have set it and
+        // gone back to sleep while we looked.
+        if (!rt->cfg.no_hang_check && nothing_can_wake(rt, &queued) &&
+            !atomic_load(&mw->ready)) {
             WTA_TRACE(rt, HANG, rt->nworkers, queued);
             rc = -EDEADLK;
             break;

@@ -135,7 +135,7 @@ int  wta_executor_start(struct wta_executor *ex);     /* starts the workers */
 void wta_executor_stop(struct wta_executor *ex);      /* joins the workers */
 void wta_executor_free(struct wta_executor *ex);
 void wta_executor_push(struct wta_executor *ex, struct wta_task *t);
-bool wta_executor_all_parked(struct wta_executor *ex, uint64_t *queued);
+bool wta_executor_stuck(struct wta_executor *ex, uint64_t *queued);  /* hang check */
 int  wta_worker_index(const struct wta_worker *w);
 const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
 

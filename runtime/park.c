@@ -202,12 +202,31 @@ void wta_park(struct wta_worker *w, bool recheck)
 }
 
 
-bool wta_executor_all_parked(struct wta_executor *ex, uint64_t *queued)
+/*
+ * block_on's hang check: can nothing the runtime knows ever run a task
+ * again? Every worker asleep, no task in any worker's own queue (a worker
+ * never leaves its own queue behind: if one holds a task, its owner is on
+ * its way back), no blocking job, and the reactor waiting on nothing.
+ * (*queued: tasks left in the global queue, which only bug W3 strands.)
+ *
+ * Work moves between the reactor and the workers in both directions: a
+ * timer fires into a worker's queue (reactor, then queue), and a task arms
+ * a timer before its worker sleeps (reactor, then parked). Looking at one
+ * and then the other can find the work in neither place. So the reactor is
+ * asked before the workers (catches the first move: what it handed on is
+ * then visible) and again after (catches the second: its lock orders it
+ * after the worker's sleep we saw).
+ */
+bool wta_executor_stuck(struct wta_executor *ex, uint64_t *queued)
 {
+    struct wta_runtime *rt = ex->rt;
+    if (wta_reactor_busy(rt->reactor) || !wta_blocking_idle(rt->blocking))
+        return false;   // blocking jobs hand work on like the reactor: same two looks
     wta_mutex_lock(&ex->lock);
     *queued = atomic_load(&ex->global.len);
-    bool all = atomic_load(&ex->nparked) == ex->nworkers;
+    bool stuck = atomic_load(&ex->nparked) == ex->nworkers;
+    for (int i = 0; stuck && i < ex->nworkers; i++)
+        stuck = atomic_load(&ex->workers[i].local.len) == 0;
     wta_mutex_unlock(&ex->lock);
-    return all;
+    return stuck && wta_blocking_idle(rt->blocking) && !wta_reactor_busy(rt->reactor);
 }
-

@@ -152,6 +152,44 @@ static void block_on_detects_hang(void)
     wta_runtime_free(rt);
 }
 
+/* ---- a timer wake must never look like a hang */
+
+struct sleeper {
+    struct wta_future *sleep;
+};
+
+static int sleeper_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct sleeper *s = st;
+    if (s->sleep == NULL)
+        s->sleep = wta_sleep(1000);   // 1 us: a real timer, fired by the reactor
+    return wta_poll(s->sleep, cx, out);   // pending: the timer wakes us
+}
+
+static void sleeper_drop(void *st)
+{
+    struct sleeper *s = st;
+    wta_future_drop(s->sleep);
+    free(s);
+}
+
+/* While the reactor hands a timer's wake to a task, can block_on mistake that for a hang? */
+static void block_on_timer_wake_is_not_a_hang(void)
+{
+    for (int workers = 1; workers <= 2; workers++) {
+        struct wta_runtime *rt = test_runtime(workers, 0, NULL);
+        int ok = 0;
+        for (int round = 0; round < 2000; round++) {
+            intptr_t out;
+            ok += run_one_task(rt, fn_future("sleeper", sleeper_poll,
+                                             calloc(1, sizeof(struct sleeper)), sleeper_drop),
+                               &out) == 0;
+        }
+        CU_ASSERT_EQUAL(ok, 2000);
+        wta_runtime_free(rt);
+    }
+}
+
 void suite_block_on(void)
 {
     CU_pSuite s = CU_add_suite("block_on", NULL, NULL);
@@ -160,4 +198,5 @@ void suite_block_on(void)
     CU_add_test(s, "block_on_error_result", block_on_error_result);
     CU_add_test(s, "block_on_spawn_blocking", block_on_spawn_blocking);
     CU_add_test(s, "block_on_detects_hang", block_on_detects_hang);
+    CU_add_test(s, "block_on_timer_wake_is_not_a_hang", block_on_timer_wake_is_not_a_hang);
 }
