@@ -125,6 +125,10 @@ void wta_main_waker_free_spare(struct wta_runtime *rt)
 /* Wakes every block_on so it re-checks whether it can still be woken. */
 void wta_main_poke(struct wta_runtime *rt)
 {
+    // Nobody in book_keeping: a block_on that starts waiting later checks
+    // for itself before it sleeps (it counts itself first, then looks).
+    if (atomic_load(&rt->main_waiters) == 0)
+        return;
     wta_mutex_lock(&rt->main_lock);
     pthread_cond_broadcast(&rt->main_cond);
     wta_mutex_unlock(&rt->main_lock);
@@ -167,6 +171,7 @@ static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
     uint64_t queued = 0;
     wta_mutex_lock(&rt->main_lock);
     atomic_store(&mw->waiting, true);
+    atomic_fetch_add(&rt->main_waiters, 1);
     WTA_TRACE(rt, MAIN_WAIT, 0);
     while (!atomic_load(&mw->ready)) {
         // Read `ready` again after the check: a worker may have set it and
@@ -179,6 +184,7 @@ static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
         }
         wta_cond_wait(&rt->main_cond, &rt->main_lock);
     }
+    atomic_fetch_sub(&rt->main_waiters, 1);
     atomic_store(&mw->waiting, false);
     WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_RESUME, WTA_S(rc ? "hang" : "woken"));
     wta_mutex_unlock(&rt->main_lock);

@@ -171,6 +171,7 @@ struct wta_executor *wta_executor_new(struct wta_runtime *rt)
         struct wta_worker *w = &ex->workers[i];
         char name[24];
         snprintf(name, sizeof name, "local-%d", i);
+        snprintf(w->next_name, sizeof w->next_name, "next-%d", i);
         w->ex = ex;
         w->index = i;
         wta_mutex_init(&w->qlock);
@@ -259,6 +260,6 @@ struct wta_future *wta_spawn_at(struct wta_runtime *rt, struct wta_future *f,
     }
     struct wta_task *t = wta_task_new(rt, f, tx, name != NULL ? name : f->vt->name, file, line);
     wta_join_set_task(tx, wta_task_id(t));
-    wta_executor_push(rt->exec, t);
+    wta_executor_push(rt->exec, t, false);
     return handle;
 }

@@ -28,6 +28,13 @@ struct wta_worker {
     uint64_t polls;                  /* owner only */
     bool searching;                  /* owner only: woken to look for work */
 
+    /* Per-worker scheduler: the task this worker woke last, run before
+     * anything else ("run next"). Owner only, so no lock; never stolen. */
+    struct wta_task *next;
+    int next_streak;                 /* slot runs in a row (see steal.c) */
+    _Atomic bool next_full;          /* next != NULL, for the hang check */
+    char next_name[24];              /* "next-0", as the trace says */
+
     /* Per-worker scheduler: this worker's own queue. The owner pushes and
      * pops; a thief takes the older half. Guarded by qlock. */
     struct wta_mutex qlock;
@@ -65,6 +72,7 @@ void runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *t
 
 // steal.c
 struct wta_task *wta_steal_find(struct wta_worker *w);   /* per-worker scheduler */
+void wta_next_put(struct wta_worker *w, struct wta_task *t);  /* owner only */
 
 // park.c
 void wta_pick_sleeper(struct wta_executor *ex, const char *why,

@@ -89,6 +89,7 @@ struct wta_runtime {
     /* block_on's MainWakers sleep on this; workers poke it when all park. */
     struct wta_mutex main_lock;
     pthread_cond_t main_cond;
+    _Atomic int main_waiters;         /* threads in book_keeping: who a poke is for */
     unsigned long creator;            /* wta_thread_id() of the creating thread: "main" */
     struct main_waker *_Atomic spare_main_waker;  /* block_on.c reuses it */
 };
@@ -134,7 +135,7 @@ struct wta_executor *wta_executor_new(struct wta_runtime *rt);
 int  wta_executor_start(struct wta_executor *ex);     /* starts the workers */
 void wta_executor_stop(struct wta_executor *ex);      /* joins the workers */
 void wta_executor_free(struct wta_executor *ex);
-void wta_executor_push(struct wta_executor *ex, struct wta_task *t);
+void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);
 bool wta_executor_stuck(struct wta_executor *ex, uint64_t *queued);  /* hang check */
 int  wta_worker_index(const struct wta_worker *w);
 const char *wta_executor_scheduler_name(const struct wta_runtime *rt);

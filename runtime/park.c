@@ -95,14 +95,27 @@ void wta_found_work(struct wta_worker *w)
         wta_executor_wake_searcher(ex);
 }
 
-/* Runnable: queue t and, if needed, wake a sleeping worker. Any thread. */
-void wta_executor_push(struct wta_executor *ex, struct wta_task *t)
+/*
+ * Runnable: queue t and, if needed, wake a sleeping worker. Any thread.
+ * woken: t was woken (not spawned or re-queued after a yield); under the
+ * per-worker scheduler a worker runs what it woke next, in its slot.
+ */
+void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
 {
     struct wta_worker *me = wta_self.worker;
     if (ex->per_worker && me != NULL && me->ex == ex) {
+        if (woken) {
+            // LESSON 08: the task we just woke (the other end of a channel, a
+            // socket's reader) runs next, here: its data is still in our cache.
+            struct wta_task *displaced = me->next;
+            wta_next_put(me, t);
+            if (displaced == NULL)
+                return;
+            t = displaced;   // the one it replaces waits in the queue, stealable
+        }
         wta_mutex_lock(&me->qlock);
         runq_push(ex->rt, &me->local, t);   // LESSON 07: keep it close: our own queue
-        bool more = atomic_load(&me->local.len) > 1;
+        bool more = atomic_load(&me->local.len) + (me->next != NULL) > 1;
         wta_mutex_unlock(&me->qlock);
         // One task in our queue is the one we run next ourselves: waking a
         // sleeper for it would only make two threads race for it. From the
@@ -160,7 +173,7 @@ void wta_park(struct wta_worker *w, bool recheck)
         w->next_sleeper = ex->sleepers;
         ex->sleepers = w;
     }
-    if (recheck && any_work(ex)) {   // LESSON 03: registered first, then look again
+    if (recheck && (any_work(ex) || w->next != NULL)) {   // LESSON 03: registered, then look again
         // Take ourselves back out (we are still on top: we hold the lock).
         if (drive) {
             ex->driver_waiting = false;
@@ -173,7 +186,10 @@ void wta_park(struct wta_worker *w, bool recheck)
         return;
     }
     WTA_TRACE(ex->rt, WORKER_PARK, w->index, atomic_load(&ex->global.len));
-    if (parked == ex->nworkers) {
+    // The last to sleep asks block_on to look for a hang; not while the
+    // reactor waits on something (a running thread must then change that,
+    // and it will sleep again and ask again).
+    if (parked == ex->nworkers && !wta_reactor_busy(ex->rt->reactor)) {
         // Safe to let go: we are registered, so a push will find us.
         wta_mutex_unlock(&ex->lock);
         wta_main_poke(ex->rt);
@@ -226,7 +242,8 @@ bool wta_executor_stuck(struct wta_executor *ex, uint64_t *queued)
     *queued = atomic_load(&ex->global.len);
     bool stuck = atomic_load(&ex->nparked) == ex->nworkers;
     for (int i = 0; stuck && i < ex->nworkers; i++)
-        stuck = atomic_load(&ex->workers[i].local.len) == 0;
+        stuck = atomic_load(&ex->workers[i].local.len) == 0 &&
+                !atomic_load(&ex->workers[i].next_full);
     wta_mutex_unlock(&ex->lock);
     return stuck && wta_blocking_idle(rt->blocking) && !wta_reactor_busy(rt->reactor);
 }

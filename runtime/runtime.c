@@ -90,6 +90,7 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
     rt->nworkers = rt->cfg.workers;
     atomic_init(&rt->next_task_id, 1);
     atomic_init(&rt->live_tasks, 0);
+    atomic_init(&rt->main_waiters, 0);
     wta_task_lists_init(rt);
     wta_mutex_init(&rt->main_lock);
     pthread_cond_init(&rt->main_cond, NULL);

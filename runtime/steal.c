@@ -8,6 +8,10 @@
  * workers (main, blocking threads) go to the shared global queue.
  *
  * A worker looks, in order:
+ *   0. its "next" slot: the task it woke last (a channel's receiver, a
+ *      socket's reader) runs right after the waker, on the same worker;
+ *      after NEXT_MAX slot runs in a row the slot waits its turn in the
+ *      queue, so two tasks waking each other cannot starve the rest;
  *   1. its own queue (but every 61st time the global queue first, so work
  *      that arrives from outside is never starved by a busy worker);
  *   2. the global queue, taking a fair share (len / workers + 1) in one
@@ -20,6 +24,42 @@
 
 #define GLOBAL_FIRST_TICK 61
 #define REFILL_MAX 64
+#define NEXT_MAX 3
+
+/* Puts t in w's slot (owner only). The caller queues what it displaces. */
+void wta_next_put(struct wta_worker *w, struct wta_task *t)
+{
+    if (w->next != NULL) {
+        wta_task_set_queued(w->next, false);
+        WTA_TRACE(w->ex->rt, QUEUE_POP, wta_task_id(w->next), WTA_S(w->next_name), 0);
+    }
+    wta_task_set_queued(t, true);
+    w->next = t;
+    atomic_store(&w->next_full, true);
+    WTA_TRACE(w->ex->rt, QUEUE_PUSH, wta_task_id(t), WTA_S(w->next_name), 1);
+}
+
+/* The slot's task, or NULL; past NEXT_MAX in a row it goes to the queue instead. */
+static struct wta_task *take_next(struct wta_worker *w)
+{
+    struct wta_task *t = w->next;
+    if (t == NULL)
+        return NULL;
+    w->next = NULL;
+    wta_task_set_queued(t, false);
+    WTA_TRACE_AFTER(w->ex->rt, wta_task_last_wake_t(t), QUEUE_POP, wta_task_id(t),
+                    WTA_S(w->next_name), 0);
+    if (++w->next_streak <= NEXT_MAX) {
+        atomic_store(&w->next_full, false);
+        return t;
+    }
+    w->next_streak = 0;   // fairness: to the back of our queue
+    wta_mutex_lock(&w->qlock);
+    runq_push(w->ex->rt, &w->local, t);
+    wta_mutex_unlock(&w->qlock);
+    atomic_store(&w->next_full, false);
+    return NULL;
+}
 
 static struct wta_task *pop_local(struct wta_worker *w)
 {
@@ -88,6 +128,9 @@ struct wta_task *wta_steal_find(struct wta_worker *w)
     bool global_first = w->polls % GLOBAL_FIRST_TICK == 0;
     if (global_first)
         t = from_global(w);
+    if (t == NULL && (t = take_next(w)) != NULL)
+        return t;
+    w->next_streak = 0;
     if (t == NULL)
         t = pop_local(w);
     if (t == NULL && !global_first)

@@ -217,7 +217,7 @@ void wta_wake_task(struct wta_task *t, bool by_ref)
     wta_mutex_unlock(&t->lock);
 
     if (push)
-        wta_executor_push(rt->exec, t);
+        wta_executor_push(rt->exec, t, true);
 }
 
 /* Frees a task whose lost self-wake left no one to wake it (W4 on). */
@@ -287,7 +287,7 @@ void wta_task_run(struct wta_task *t)
               WTA_S(requeue ? "requeue" : freed ? "freed" : "idle"));
     wta_mutex_unlock(&t->lock);
     if (requeue)
-        wta_executor_push(rt->exec, t);
+        wta_executor_push(rt->exec, t, false);   // a yield goes to the back, not next
     else if (freed)
         cancel(t, "freed");
 }
