@@ -13,6 +13,14 @@
  *     trace writer lock     full trace buffers waiting to be written
  * Most paths hold one at a time: a wake takes task->lock, records the
  * wake, lets go, and only then pushes under the queue's lock.
+ *
+ * The seam for a deterministic mode (one OS thread stepping every worker
+ * in a seeded order, on a virtual clock) is three places, each one
+ * function: the clock is wta_clock_ns() (sync.c); threads are started in
+ * wta_executor_start() (executor.c) and wta_spawn_blocking_at()
+ * (blocking.c); a worker sleeps only in wta_park() and is woken only via
+ * wta_pick_sleeper()/wta_finish_wake() (park.c) or the reactor's
+ * wta_reactor_turn()/wta_reactor_unpark() (reactor.c).
  * No user code (a poll, a drop, a blocking job) runs under any of them.
  */
 #ifndef WTA_INTERNAL_H
