@@ -143,7 +143,8 @@ clean:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(LIBWTA) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 runtime/wta.h runtime/wta_events.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(LIBWTA) $(LIBWTAVIZ) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 runtime/wta.h runtime/wta_events.h viz/wta_model.h $(DESTDIR)$(PREFIX)/include/
+	install -m 755 $(WTA_TRACE_BIN) $(DESTDIR)$(PREFIX)/bin/
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -216,15 +216,15 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
     WTA_TRACE(rt, BLOCK_ON_BEGIN, WTA_S(f->vt->name));
     for (uint64_t poll = 1;; poll++) {
         if (!w1) {
-            atomic_store(&mw->ready, false);   // LESSON 04: clear *before* polling
-            WTA_TRACE(rt, MAIN_FLAG, false, WTA_S("before-poll"));
+            bool was = atomic_exchange(&mw->ready, false);   // LESSON 04: clear *before* polling
+            WTA_TRACE(rt, MAIN_FLAG, was, WTA_S("before-poll"));
         }
         WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_POLL_BEGIN, poll);
         rc = f->vt->poll(f, &cx, &value);
         WTA_TRACE(rt, MAIN_POLL_END, poll, WTA_S(rc == WTA_PENDING ? "pending" : "ready"));
         if (w1) {
-            atomic_store(&mw->ready, false);   // W1: erases a wake that came during the poll
-            WTA_TRACE(rt, MAIN_FLAG, false, WTA_S("after-poll"));
+            bool was = atomic_exchange(&mw->ready, false);   // W1: erases a wake that came during the poll
+            WTA_TRACE(rt, MAIN_FLAG, was, WTA_S("after-poll"));
         }
         if (rc != WTA_PENDING)
             break;

@@ -65,8 +65,8 @@
       "the main future's poll returned (ready, pending)") \
     X(MAIN_WAKE, "main.wake", "source:s by:u was_ready:b", \
       "the MainWaker was called; was_ready: the flag was already set") \
-    X(MAIN_FLAG, "main.flag", "ready:b when:s", \
-      "block_on cleared the MainWaker's ready flag (when: before-poll, after-poll)") \
+    X(MAIN_FLAG, "main.flag", "was_ready:b when:s", \
+      "block_on cleared the MainWaker's ready flag (when: before-poll, after-poll); was_ready: it was set") \
     X(MAIN_WAIT, "main.wait", "", \
       "block_on began book_keeping: waiting for the MainWaker") \
     X(MAIN_RESUME, "main.resume", "why:s", \

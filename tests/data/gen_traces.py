@@ -39,7 +39,7 @@ def mainflag(t, wake_during):
     if not wake_during: t.e("w0","main.wake",source="task",by=0,was_ready=False)
     t.e("main","main.poll.begin",poll=1)
     if wake_during: t.e("w0","main.wake",source="task",by=0,was_ready=False)
-    t.e("main","main.poll.end",poll=1,result="pending").e("main","main.flag",ready=True,when="after-poll")
+    t.e("main","main.poll.end",poll=1,result="pending").e("main","main.flag",was_ready=True,when="after-poll")
     return t
 mainflag(T(),True).write("main-flag-overwritten"); mainflag(T(),False).write("main-flag-overwritten-near")
 # parked with work (W3)
