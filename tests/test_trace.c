@@ -65,23 +65,27 @@ static void busy_drop(void *st)
         wta_future_drop(b->h[i]);
 }
 
-static void run_busy(const char *path, int workers)
+/* Runs the busy workload on 2 workers with tracing on and loads its trace (0 on success). */
+static int busy_trace(const char *name, struct trace *tr)
 {
-    struct wta_runtime *rt = test_runtime(workers, 0, path);
+    char *path = test_trace_path(name);
+    struct wta_runtime *rt = test_runtime(2, 0, path);
     for (int round = 0; round < 5; round++) {
         struct busy b = {.n = 64};
         CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("busy", busy_poll, &b, busy_drop), NULL), 0);
     }
     wta_runtime_free(rt);
+    int rc = trace_load(path, tr);
+    remove(path);
+    free(path);
+    return rc;
 }
 
 /* Does every line parse, and does the header say what ran? */
 static void trace_lines_parse(void)
 {
-    char *path = test_trace_path("parse");
-    run_busy(path, 2);
     struct trace tr;
-    if (trace_load(path, &tr) == 0) {
+    if (busy_trace("parse", &tr) == 0) {
         CU_ASSERT_STRING_EQUAL(ev_str(tr.header, "format"), "wta-trace");
         CU_ASSERT_EQUAL(ev_int(tr.header, "version"), WTA_TRACE_FORMAT_VERSION);
         CU_ASSERT_EQUAL(ev_int(tr.header, "workers"), 2);
@@ -94,17 +98,13 @@ static void trace_lines_parse(void)
         CU_ASSERT_EQUAL(ev_int(last, "complete"), 1);
         trace_free(&tr);
     }
-    remove(path);
-    free(path);
 }
 
 /* Is every poll.begin closed by its poll.end, on the same thread, before the next poll? */
 static void trace_polls_pair_up(void)
 {
-    char *path = test_trace_path("pairs");
-    run_busy(path, 2);
     struct trace tr;
-    if (trace_load(path, &tr) == 0) {
+    if (busy_trace("pairs", &tr) == 0) {
         int open_polls = 0, bad = 0;
         for (int i = 0; i < tr.n; i++) {
             if (strcmp(ev_kind(tr.ev[i]), "poll.begin") != 0)
@@ -119,17 +119,13 @@ static void trace_polls_pair_up(void)
         CU_ASSERT_EQUAL(bad, 0);
         trace_free(&tr);
     }
-    remove(path);
-    free(path);
 }
 
 /* Does every wake that schedules a task sort before the poll it causes? */
 static void trace_wake_before_poll(void)
 {
-    char *path = test_trace_path("causal");
-    run_busy(path, 2);
     struct trace tr;
-    if (trace_load(path, &tr) == 0) {
+    if (busy_trace("causal", &tr) == 0) {
         int checked = 0, bad = 0;
         // Walk in sorted order: a task's poll.begin (after the first) needs a
         // scheduling wake of that task since its previous poll.end.
@@ -156,17 +152,13 @@ static void trace_wake_before_poll(void)
         CU_ASSERT_EQUAL(bad, 0);
         trace_free(&tr);
     }
-    remove(path);
-    free(path);
 }
 
 /* Are each thread's seq numbers 0, 1, 2, ... with t never going backwards? */
 static void trace_seq_contiguous(void)
 {
-    char *path = test_trace_path("seq");
-    run_busy(path, 2);
     struct trace tr;
-    if (trace_load(path, &tr) == 0) {
+    if (busy_trace("seq", &tr) == 0) {
         const char *names[] = {"main", "w0", "w1"};
         for (int k = 0; k < 3; k++) {
             int64_t expect = 0, last_t = -1;
@@ -182,8 +174,6 @@ static void trace_seq_contiguous(void)
         }
         trace_free(&tr);
     }
-    remove(path);
-    free(path);
 }
 
 /* What if the trace file cannot be created? (a clear error; the runtime runs untraced) */
