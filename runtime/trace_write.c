@@ -137,38 +137,42 @@ static char *put_mem(char *o, const char *s, size_t n)
     return o + n;
 }
 
-static unsigned digits(uint64_t v)
+static const char digit_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+static unsigned digits32(uint32_t v)
 {
-    unsigned n = 1;
-    while (v >= 10000) {
-        v /= 10000;
-        n += 4;
-    }
-    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+    return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5
+         : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
 }
 
-/* Decimal digits, written backwards two at a time from a table: the writer's inner loop. */
+/* Writes the n low digits of v backwards from end, two at a time (32-bit math is cheaper). */
+static void put_digits32(char *end, uint32_t v, unsigned n)
+{
+    while (n >= 2) {
+        unsigned d = (v % 100) * 2;
+        v /= 100;
+        *--end = digit_pairs[d + 1];
+        *--end = digit_pairs[d];
+        n -= 2;
+    }
+    if (n == 1)
+        *--end = (char)('0' + v % 10);
+}
+
+/* Decimal digits: the writer's inner loop (every event has at least t and seq). */
 static char *put_u64(char *o, uint64_t v)
 {
-    static const char pairs[201] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
-    unsigned n = digits(v);
-    char *end = o + n, *p = end;
-    while (v >= 100) {
-        unsigned d = (unsigned)(v % 100) * 2;
-        v /= 100;
-        *--p = pairs[d + 1];
-        *--p = pairs[d];
+    if (v > UINT32_MAX) {   // t after 4.3 s: the top part, then exactly 8 more digits
+        o = put_u64(o, v / 100000000);
+        put_digits32(o + 8, (uint32_t)(v % 100000000), 8);
+        return o + 8;
     }
-    if (v >= 10) {
-        *--p = pairs[v * 2 + 1];
-        *--p = pairs[v * 2];
-    } else {
-        *--p = (char)('0' + v);
-    }
-    return end;
+    unsigned n = digits32((uint32_t)v);
+    put_digits32(o + n, (uint32_t)v, n);
+    return o + n;
 }
 
 static char *put_i64(char *o, int64_t v)

@@ -201,6 +201,35 @@ static void trace_disk_full(void)
     wta_runtime_free(rt);
 }
 
+/* Are numbers written exactly, across the writer's 32-bit and 64-bit paths? */
+static void trace_numbers_exact(void)
+{
+    static const uint64_t values[] = {0, 9, 10, 99, 100, 4294967295ull, 4294967296ull,
+                                      100000000ull, 12345678901234ull, 10000000000000000ull,
+                                      18446744073709551615ull};
+    enum { N = sizeof values / sizeof values[0] };
+    char *path = test_trace_path("numbers");
+    struct wta_runtime *rt = test_runtime(1, 0, path);
+    for (int i = 0; i < N; i++)
+        wta_trace_mark(rt, (uint64_t)i, values[i]);
+    wta_runtime_free(rt);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char line[512], want[64];
+    int found = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        for (int i = 0; i < N; i++) {
+            snprintf(want, sizeof want, "\"ev\":\"mark\",\"id\":%d,\"value\":%llu}", i,
+                     (unsigned long long)values[i]);
+            found += strstr(line, want) != NULL;
+        }
+    }
+    fclose(f);
+    CU_ASSERT_EQUAL(found, N);
+    remove(path);
+    free(path);
+}
+
 /* Does traces/SCHEMA.md document every event kind of the one list? */
 static void trace_schema_documents_every_kind(void)
 {
@@ -240,5 +269,6 @@ void suite_trace(void)
     CU_add_test(s, "trace_seq_contiguous", trace_seq_contiguous);
     CU_add_test(s, "trace_unwritable_path", trace_unwritable_path);
     CU_add_test(s, "trace_disk_full", trace_disk_full);
+    CU_add_test(s, "trace_numbers_exact", trace_numbers_exact);
     CU_add_test(s, "trace_schema_documents_every_kind", trace_schema_documents_every_kind);
 }
