@@ -201,6 +201,27 @@ static void trace_disk_full(void)
     wta_runtime_free(rt);
 }
 
+/* Does $WTA_TRACE turn tracing on when the config names no file? */
+static void trace_env_variable(void)
+{
+    char *path = test_trace_path("env");
+    setenv("WTA_TRACE", path, 1);
+    struct wta_config cfg = {.workers = 1};
+    struct wta_runtime *rt = wta_runtime_new(&cfg);
+    unsetenv("WTA_TRACE");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rt);
+    CU_ASSERT_TRUE(wta_trace_on(rt));
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_yield_now(), NULL), 0);
+    wta_runtime_free(rt);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        CU_ASSERT_EQUAL(trace_count(&tr, "block_on.begin"), 1);
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
 /* Are numbers written exactly, across the writer's 32-bit and 64-bit paths? */
 static void trace_numbers_exact(void)
 {
@@ -269,6 +290,7 @@ void suite_trace(void)
     CU_add_test(s, "trace_seq_contiguous", trace_seq_contiguous);
     CU_add_test(s, "trace_unwritable_path", trace_unwritable_path);
     CU_add_test(s, "trace_disk_full", trace_disk_full);
+    CU_add_test(s, "trace_env_variable", trace_env_variable);
     CU_add_test(s, "trace_numbers_exact", trace_numbers_exact);
     CU_add_test(s, "trace_schema_documents_every_kind", trace_schema_documents_every_kind);
 }
