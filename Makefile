@@ -61,7 +61,8 @@ RUNTIME_SRCS := \
 	runtime/channel.c \
 	runtime/combinators.c \
 	runtime/trace.c \
-	runtime/trace_write.c
+	runtime/trace_write.c \
+	runtime/trace_format.c
 
 TEST_SRCS := \
 	tests/main.c \

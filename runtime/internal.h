@@ -267,6 +267,12 @@ const char *wta_batch_copy_str(struct wta_trace_batch *b, const char *s);
 void wta_writer_flush(struct wta_trace_writer *w);
 uint64_t wta_writer_dropped(struct wta_trace_writer *w);
 void wta_writer_free(struct wta_trace_writer *w);
+
+// trace_format.c
+#define WTA_FORMAT_MAX_LINE 12288     /* room one formatted event may need */
+void wta_format_init(void);
+char *wta_format_rec(char *o, const char *th, size_t th_len, const struct wta_trace_rec *r,
+                     uint64_t dropped);
 size_t wta_json_escape(char *dst, size_t cap, const char *s);
 int  wta_writer_error(struct wta_trace_writer *w);
 

@@ -63,179 +63,6 @@ struct wta_trace_writer {
     char *out;                       /* formatting buffer (writer thread only) */
 };
 
-/* The field specs of wta_events.h, split once into names and types. */
-struct ev_spec {
-    const char *name;
-    int nfields;
-    char fname[6][24];
-    char ftype[6];
-    /* Precomputed text, so formatting is memcpy and digits: */
-    char head[48];                /* ,"ev":"poll.begin"   */
-    uint8_t head_len;
-    char key[6][48];              /* ,"task": (48: put_mem reads that many) */
-    uint8_t key_len[6];
-};
-static struct ev_spec specs[WTA_EV_COUNT];
-static pthread_once_t specs_once = PTHREAD_ONCE_INIT;
-
-static void parse_specs(void)
-{
-    static const char *names[] = {
-#define WTA_EV_NAME(id, name, fields, doc) name,
-        WTA_EVENT_LIST(WTA_EV_NAME)
-#undef WTA_EV_NAME
-    };
-    static const char *fields[] = {
-#define WTA_EV_FIELDS(id, name, fields, doc) fields,
-        WTA_EVENT_LIST(WTA_EV_FIELDS)
-#undef WTA_EV_FIELDS
-    };
-    for (int e = 0; e < WTA_EV_COUNT; e++) {
-        struct ev_spec *s = &specs[e];
-        s->name = names[e];
-        const char *p = fields[e];
-        while (*p != '\0' && s->nfields < 6) {
-            int n = 0;
-            while (*p == ' ')
-                p++;
-            while (*p != ':' && *p != '\0' && n < 23)
-                s->fname[s->nfields][n++] = *p++;
-            if (*p != ':')
-                wta_panic("event spec: field without type");
-            s->ftype[s->nfields++] = p[1];
-            p += 2;
-        }
-        s->head_len = (uint8_t)snprintf(s->head, sizeof s->head, ",\"ev\":\"%s\"", s->name);
-        for (int i = 0; i < s->nfields; i++) {
-            size_t n = strlen(s->fname[i]);   // ,"name":
-            memcpy(s->key[i], ",\"", 2);
-            memcpy(s->key[i] + 2, s->fname[i], n);
-            memcpy(s->key[i] + 2 + n, "\":", 2);
-            s->key_len[i] = (uint8_t)(n + 4);
-        }
-    }
-}
-
-/* ---------------------------------------------------------------- formatting */
-
-static char *put_str(char *o, const char *s)
-{
-    while (*s != '\0')
-        *o++ = *s++;
-    return o;
-}
-
-/*
- * Copies n <= 48 bytes by always moving a fixed 48: two or three vector
- * stores instead of a call to memcpy. The output buffer has slack at its
- * end (MAX_LINE), and the bytes past n are overwritten by what follows.
- */
-#define PUT_MEM_MAX 48
-static char *put_mem(char *o, const char *s, size_t n)
-{
-    memcpy(o, s, PUT_MEM_MAX);
-    return o + n;
-}
-
-static const char digit_pairs[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-static unsigned digits32(uint32_t v)
-{
-    return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5
-         : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-}
-
-/* Writes the n low digits of v backwards from end, two at a time (32-bit math is cheaper). */
-static void put_digits32(char *end, uint32_t v, unsigned n)
-{
-    while (n >= 2) {
-        unsigned d = (v % 100) * 2;
-        v /= 100;
-        *--end = digit_pairs[d + 1];
-        *--end = digit_pairs[d];
-        n -= 2;
-    }
-    if (n == 1)
-        *--end = (char)('0' + v % 10);
-}
-
-/* Decimal digits: the writer's inner loop (every event has at least t and seq). */
-static char *put_u64(char *o, uint64_t v)
-{
-    if (v > UINT32_MAX) {   // t after 4.3 s: the top part, then exactly 8 more digits
-        o = put_u64(o, v / 100000000);
-        put_digits32(o + 8, (uint32_t)(v % 100000000), 8);
-        return o + 8;
-    }
-    unsigned n = digits32((uint32_t)v);
-    put_digits32(o + n, (uint32_t)v, n);
-    return o + n;
-}
-
-static char *put_i64(char *o, int64_t v)
-{
-    if (v < 0) {
-        *o++ = '-';
-        return put_u64(o, (uint64_t)0 - (uint64_t)v);
-    }
-    return put_u64(o, (uint64_t)v);
-}
-
-/* Writes s as a JSON string body (no quotes) into dst; always terminates. */
-size_t wta_json_escape(char *dst, size_t cap, const char *s)
-{
-    size_t n = 0;
-    for (; s != NULL && *s != '\0' && n + 7 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            dst[n++] = '\\';
-            dst[n++] = (char)c;
-        } else if (c < 0x20) {
-            n += (size_t)snprintf(dst + n, cap - n, "\\u%04x", c);
-        } else {
-            dst[n++] = (char)c;
-        }
-    }
-    if (cap > 0)
-        dst[n < cap ? n : cap - 1] = '\0';
-    return n;
-}
-
-/* One event as one line. o has room for at least MAX_LINE bytes. */
-#define MAX_LINE 12288
-static char *format_rec(char *o, const char *th, size_t th_len, const struct wta_trace_rec *r,
-                        uint64_t dropped)
-{
-    const struct ev_spec *s = &specs[r->ev];
-    memcpy(o, "{\"t\":", 5);
-    o += 5;
-    o = put_u64(o, r->t);
-    o = put_mem(o, th, th_len);          // ,"th":"w0","seq":
-    o = put_u64(o, r->seq);
-    o = put_mem(o, s->head, s->head_len);
-    for (int i = 0; i < s->nfields; i++) {
-        uint64_t v = r->a[i];
-        if (r->ev == WTA_EV_TRACE_END)   // the writer knows the final count
-            v = i == 0 ? dropped : dropped == 0;
-        o = put_mem(o, s->key[i], s->key_len[i]);
-        switch (s->ftype[i]) {
-        case 'u': o = put_u64(o, v); break;
-        case 'i': o = put_i64(o, (int64_t)v); break;
-        case 'b': o = put_str(o, v ? "true" : "false"); break;
-        case 's':
-            *o++ = '"';
-            o += wta_json_escape(o, 4096 + 8, v ? (const char *)(uintptr_t)v : "");
-            *o++ = '"';
-            break;
-        default: wta_panic("event spec: unknown type");
-        }
-    }
-    return put_str(o, "}\n");
-}
-
 /* ---------------------------------------------------------------- writing */
 
 static int write_all(int fd, const char *p, size_t n)
@@ -286,7 +113,7 @@ static void format_and_write(struct wta_trace_writer *w, struct wta_trace_batch 
     char *o = w->out;
     bool has_end = false;
     for (uint32_t i = 0; i < b->n; i++) {
-        o = format_rec(o, th, th_len, &b->recs[i], dropped);
+        o = wta_format_rec(o, th, th_len, &b->recs[i], dropped);
         has_end |= b->recs[i].ev == WTA_EV_TRACE_END;
     }
     size_t len = (size_t)(o - w->out);
@@ -303,7 +130,7 @@ static void format_and_write(struct wta_trace_writer *w, struct wta_trace_batch 
     off_t cut = w->prev_good;
     wta_mutex_unlock(&w->lock);
     if (ftruncate(w->fd, cut) == 0 && lseek(w->fd, cut, SEEK_SET) == cut) {
-        o = format_rec(w->out, th, th_len, &b->recs[b->n - 1], dropped);
+        o = wta_format_rec(w->out, th, th_len, &b->recs[b->n - 1], dropped);
         if (write_all(w->fd, w->out, (size_t)(o - w->out)) == 0)
             return;
     }
@@ -344,7 +171,7 @@ static void *writer_main(void *arg)
 
 struct wta_trace_writer *wta_writer_new(const char *path, const char *header, int *err)
 {
-    pthread_once(&specs_once, parse_specs);
+    wta_format_init();
     signal(SIGXFSZ, SIG_IGN);   // a file-size limit is a write error, not death
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -354,7 +181,7 @@ struct wta_trace_writer *wta_writer_new(const char *path, const char *header, in
     struct wta_trace_writer *w = wta_xcalloc(1, sizeof *w);
     w->fd = fd;
     w->path = strdup(path);
-    w->out = wta_xmalloc((size_t)BATCH_RECS * MAX_LINE);
+    w->out = wta_xmalloc((size_t)BATCH_RECS * WTA_FORMAT_MAX_LINE);
     wta_mutex_init(&w->lock);
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->progress, NULL);
