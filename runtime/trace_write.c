@@ -2,9 +2,9 @@
  * trace_write.c - the writer thread: formats full batches as JSON Lines.
  *
  * Recording threads hand over batches of binary records (trace.c); this
- * thread turns each into lines, using the field names and types of
- * wta_events.h, and writes them with write(2), one batch per call, so a
- * crash of the program loses only what was never handed over.
+ * thread turns each into lines (trace_format.c) and writes them with
+ * write(2), one batch per call, so a crash of the program loses only what
+ * was never handed over.
  *
  * Write errors (a full disk, a file-size limit) never stop the runtime:
  * the batch is dropped and counted, the file is cut back to the end of the
