@@ -197,7 +197,10 @@ int main(int argc, char **argv)
     }
     printf("%d tasks on %d workers: sum of squares + blocking sum = %ld\n", tasks, workers,
            (long)sum);
-    if (traced)
+    if (traced) {
         summarize(trace);
+        printf("next: build/debug/viz/wta-trace cat %s   (one line per event; also stats, lint, why)\n",
+               trace);
+    }
     return 0;
 }
