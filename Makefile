@@ -136,7 +136,7 @@ test: deps
 	WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
 
 run: deps
-	@$(MAKE) --no-print-directory $(DEMO_BIN)
+	@$(MAKE) --no-print-directory all
 	$(DEMO_BIN) --trace demo.trace.jsonl
 
 clean:
