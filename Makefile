@@ -50,6 +50,7 @@ RUNTIME_SRCS := \
 	runtime/runq.c \
 	runtime/steal.c \
 	runtime/block_on.c \
+	runtime/hang.c \
 	runtime/oneshot.c \
 	runtime/blocking.c \
 	runtime/future.c \

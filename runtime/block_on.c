@@ -4,7 +4,7 @@
  * block_on polls the main future itself, with a MainWaker: a `ready` flag
  * that any thread may set. Between polls the thread does book_keeping():
  * here, sleep until the flag is set, because an idle worker turns the
- * reactor (executor.c). The original turned the reactor here, every
+ * reactor (park.c). The original turned the reactor here, every
  * 100 us, and nowhere else: bug W5, kept below as book_keeping_w5().
  *
  * The order of "clear the flag" and "poll" is the whole lesson (W1):
@@ -14,10 +14,9 @@
  *     poll(); ready = false;     a wake during the poll is erased, and
  *                                nobody will wake us again: a hang.
  *
- * Hang check: if the flag is clear, every worker is asleep, no blocking
- * job runs and nothing else is pending, no thread the runtime knows can
- * ever set the flag. Rather than sleep forever, block_on reports -EDEADLK
- * and the trace records `hang` at the moment it became certain.
+ * Hang check (not in the original; hang.c): if the flag is clear and no
+ * thread the runtime knows can ever set it, block_on reports -EDEADLK
+ * rather than sleep forever.
  *
  * The MainWaker is reference counted (a task may keep a clone past its
  * poll); the runtime keeps one spare and reuses it when nobody else holds
@@ -122,24 +121,6 @@ void wta_main_waker_free_spare(struct wta_runtime *rt)
     free(atomic_exchange(&rt->spare_main_waker, NULL));
 }
 
-/* Wakes every block_on so it re-checks whether it can still be woken. */
-void wta_main_poke(struct wta_runtime *rt)
-{
-    // Nobody in book_keeping: a block_on that starts waiting later checks
-    // for itself before it sleeps (it counts itself first, then looks).
-    if (atomic_load(&rt->main_waiters) == 0)
-        return;
-    wta_mutex_lock(&rt->main_lock);
-    pthread_cond_broadcast(&rt->main_cond);
-    wta_mutex_unlock(&rt->main_lock);
-}
-
-/* True when no thread the runtime knows can set a MainWaker's flag. */
-static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
-{
-    return wta_executor_stuck(rt->exec, queued);
-}
-
 /*
  * W5 on: the original's book_keeping. Only this thread turns the reactor,
  * and it never sleeps longer than 100 us: a spin while idle, and nobody
@@ -149,12 +130,9 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
 
 static int book_keeping_w5(struct wta_runtime *rt, struct main_waker *mw)
 {
-    uint64_t queued = 0;
     WTA_TRACE(rt, MAIN_WAIT, 0);
     while (!atomic_load(&mw->ready)) {
-        if (!rt->cfg.no_hang_check && nothing_can_wake(rt, &queued) &&
-            !atomic_load(&mw->ready)) {
-            WTA_TRACE(rt, HANG, rt->nworkers, queued);
+        if (wta_hang_certain(rt, &mw->ready)) {
             WTA_TRACE(rt, MAIN_RESUME, WTA_S("hang"));
             return -EDEADLK;
         }
@@ -168,17 +146,12 @@ static int book_keeping_w5(struct wta_runtime *rt, struct main_waker *mw)
 static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
 {
     int rc = 0;
-    uint64_t queued = 0;
     wta_mutex_lock(&rt->main_lock);
     atomic_store(&mw->waiting, true);
     atomic_fetch_add(&rt->main_waiters, 1);
     WTA_TRACE(rt, MAIN_WAIT, 0);
     while (!atomic_load(&mw->ready)) {
-        // Read `ready` again after the check: a worker may have set it and
-        // gone back to sleep while we looked.
-        if (!rt->cfg.no_hang_check && nothing_can_wake(rt, &queued) &&
-            !atomic_load(&mw->ready)) {
-            WTA_TRACE(rt, HANG, rt->nworkers, queued);
+        if (wta_hang_certain(rt, &mw->ready)) {   // hang.c
             rc = -EDEADLK;
             break;
         }

@@ -74,9 +74,9 @@ static void *blocking_main(void *p)
         WTA_TRACE(b->rt, BLOCKING_DONE, j->id, v);
         wta_join_send(j->tx, 0, v);
         free(j);
-        // After the send's wake: block_on may now re-check for a hang.
+        // Hang check hook (hang.c): after the send's wake, block_on may look again.
         atomic_fetch_sub(&b->active, 1);
-        wta_main_poke(b->rt);
+        wta_hang_poke(b->rt);
 
         wta_mutex_lock(&b->lock);
     }
@@ -149,6 +149,7 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
     return handle;
 }
 
+/* Hang check hook (hang.c): no job queued or running? Any thread. */
 bool wta_blocking_idle(struct wta_blocking *b)
 {
     return atomic_load(&b->active) == 0;

@@ -44,22 +44,28 @@ static struct wta_task *next_global(struct wta_worker *w)
     return t;
 }
 
+/* Parks w unless the runtime is shutting down. false: shutdown. */
+static bool park_unless_shutdown(struct wta_worker *w, bool recheck)
+{
+    struct wta_executor *ex = w->ex;
+    wta_mutex_lock(&ex->lock);
+    if (!ex->shutdown)
+        wta_park(w, recheck);
+    bool stop = ex->shutdown;
+    wta_mutex_unlock(&ex->lock);
+    return !stop;
+}
+
 /* Per-worker scheduler: the same, looking in every queue (steal.c). */
 static struct wta_task *next_local(struct wta_worker *w)
 {
-    struct wta_executor *ex = w->ex;
     for (;;) {
-        struct wta_task *t = wta_steal_find(w);
+        struct wta_task *t = wta_find_task(w);
         if (t != NULL) {
             wta_found_work(w);
             return t;
         }
-        wta_mutex_lock(&ex->lock);
-        if (!ex->shutdown)
-            wta_park(w, true);
-        bool stop = ex->shutdown;
-        wta_mutex_unlock(&ex->lock);
-        if (stop)
+        if (!park_unless_shutdown(w, true))
             return NULL;
     }
 }
@@ -72,7 +78,7 @@ static struct wta_task *next_task_w3(struct wta_worker *w)
     for (;;) {
         struct wta_task *t = NULL;
         if (ex->per_worker) {
-            t = wta_steal_find(w);
+            t = wta_find_task(w);
         } else {
             wta_mutex_lock(&ex->lock);
             t = runq_pop(rt, &ex->global);
@@ -85,12 +91,7 @@ static struct wta_task *next_task_w3(struct wta_worker *w)
             WTA_TRACE(rt, BUG_WINDOW, WTA_S("W3"), WTA_S("between queue check and sleep"));
             rt->cfg.hooks.w3_before_sleep(rt->cfg.hooks.arg, w->index);
         }
-        wta_mutex_lock(&ex->lock);
-        if (!ex->shutdown)
-            wta_park(w, false);   // no second look: the bug
-        bool stop = ex->shutdown;
-        wta_mutex_unlock(&ex->lock);
-        if (stop)
+        if (!park_unless_shutdown(w, false))   // no second look: the bug
             return NULL;
     }
 }
@@ -229,11 +230,6 @@ void wta_executor_free(struct wta_executor *ex)
     free(ex);
 }
 
-/*
- * For the hang check: every worker asleep? (*queued: tasks left in the
- * global queue.) Takes ex->lock: a parking worker counts itself before its
- * last look at the queues, and must not be caught in between.
- */
 /* ---------------------------------------------------------------- spawn */
 
 struct wta_future *wta_spawn_at(struct wta_runtime *rt, struct wta_future *f,
@@ -262,4 +258,50 @@ struct wta_future *wta_spawn_at(struct wta_runtime *rt, struct wta_future *f,
     wta_join_set_task(tx, wta_task_id(t));
     wta_executor_push(rt->exec, t, false);
     return handle;
+}
+
+/*
+ * The original's Executor::wake: queue t and, if needed, wake (unpark) a
+ * sleeping worker. Any thread; no locks held.
+ * woken: t was woken (not spawned or re-queued after a yield); under the
+ * per-worker scheduler a worker runs what it woke next, in its slot.
+ */
+void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
+{
+    struct wta_worker *me = wta_self.worker;
+    if (ex->per_worker && me != NULL && me->ex == ex) {
+        if (woken) {
+            // LESSON 08: the task we just woke (the other end of a channel, a
+            // socket's reader) runs next, here: its data is still in our cache.
+            struct wta_task *displaced = me->next;
+            wta_next_put(me, t);
+            if (displaced == NULL)
+                return;
+            t = displaced;   // the one it replaces waits in the queue, stealable
+        }
+        wta_mutex_lock(&me->qlock);
+        runq_push(ex->rt, &me->local, t);   // LESSON 07: keep it close: our own queue
+        bool more = atomic_load(&me->local.len) + (me->next != NULL) > 1;
+        wta_mutex_unlock(&me->qlock);
+        // One task in our queue is the one we run next ourselves: waking a
+        // sleeper for it would only make two threads race for it. From the
+        // second on, another worker could help. (Read after the push: pairs
+        // with park()'s register-then-look.)
+        if (more && atomic_load(&ex->nsearching) == 0 && atomic_load(&ex->nparked) > 0)
+            wta_executor_wake_searcher(ex);
+        return;
+    }
+    struct wta_worker *w = NULL;
+    bool interrupt = false;
+    wta_mutex_lock(&ex->lock);
+    if (ex->shutdown) {
+        // Nobody will poll it; shutdown's drop_all finds it in rt->task_lists.
+        wta_mutex_unlock(&ex->lock);
+        return;
+    }
+    runq_push(ex->rt, &ex->global, t);
+    if (!ex->per_worker || atomic_load(&ex->nsearching) == 0)
+        wta_pick_sleeper(ex, "push", &w, &interrupt);   // LESSON 01: push + wake one sleeper
+    wta_mutex_unlock(&ex->lock);
+    wta_finish_wake(ex, w, interrupt);
 }

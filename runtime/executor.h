@@ -71,7 +71,7 @@ struct wta_task *runq_pop(struct wta_runtime *rt, struct wta_runq *q);
 void runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *to, uint64_t n);
 
 // steal.c
-struct wta_task *wta_steal_find(struct wta_worker *w);   /* per-worker scheduler */
+struct wta_task *wta_find_task(struct wta_worker *w);   /* any queue; per-worker scheduler */
 void wta_next_put(struct wta_worker *w, struct wta_task *t);  /* owner only */
 
 // park.c

@@ -144,7 +144,6 @@ int  wta_executor_start(struct wta_executor *ex);     /* starts the workers */
 void wta_executor_stop(struct wta_executor *ex);      /* joins the workers */
 void wta_executor_free(struct wta_executor *ex);
 void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);
-bool wta_executor_stuck(struct wta_executor *ex, uint64_t *queued);  /* hang check */
 int  wta_worker_index(const struct wta_worker *w);
 const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
 
@@ -190,8 +189,12 @@ int  wta_timer_heap_fire(struct wta_timer_heap *h, struct wta_runtime *rt,
                          struct wta_waker *out, int max);
 
 // block_on.c
-void wta_main_poke(struct wta_runtime *rt);           /* recheck hangs */
 void wta_main_waker_free_spare(struct wta_runtime *rt);
+
+// hang.c (block_on's hang check; not in the original)
+void wta_hang_poke(struct wta_runtime *rt);           /* block_on: look again */
+void wta_hang_last_asleep(struct wta_executor *ex, int parked);  /* hold ex->lock */
+bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready);
 
 // oneshot.c
 /* The JoinHandle side: completes with -ECANCELED if dropped unsent. */

@@ -51,7 +51,7 @@ struct wta_reactor {
     struct wta_timer_heap timers;    /* timer.c */
     int nsources;
     bool turning;                    /* a thread is inside a turn */
-    int dispatching;                 /* wakes collected but not yet delivered */
+    int dispatching;                 /* wakes collected, not yet delivered (hang check hook) */
     struct wta_io_source *pending_free;
 };
 
@@ -104,7 +104,7 @@ void wta_reactor_unpark(struct wta_reactor *r)
         ;   // EAGAIN: the counter is already non-zero, the wake is pending
 }
 
-/* Could the reactor still wake a task? (block_on's hang check) */
+/* Hang check hook (hang.c): could the reactor still wake a task? Any thread. */
 bool wta_reactor_busy(struct wta_reactor *r)
 {
     wta_mutex_lock(&r->lock);
@@ -286,7 +286,7 @@ static int fire_due(struct wta_reactor *r)
     do {
         wta_mutex_lock(&r->lock);
         n = wta_timer_heap_fire(&r->timers, r->rt, wakers, MAX_EVENTS);
-        // Until the wakes are delivered, block_on's hang check must not see "idle".
+        // Hang check hook: until the wakes are delivered, the reactor is not idle.
         r->dispatching += n > 0;
         wta_mutex_unlock(&r->lock);
         wake_all(wakers, n, WTA_SRC_TIMER);   // collected first, woken after

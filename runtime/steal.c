@@ -122,7 +122,7 @@ static struct wta_task *steal(struct wta_worker *w)
 }
 
 /* The next task for w, or NULL if every queue looked empty. Never sleeps. */
-struct wta_task *wta_steal_find(struct wta_worker *w)
+struct wta_task *wta_find_task(struct wta_worker *w)
 {
     struct wta_task *t = NULL;
     bool global_first = w->polls % GLOBAL_FIRST_TICK == 0;
