@@ -70,6 +70,7 @@ TEST_SRCS := \
 	tests/test_util.c \
 	tests/test_task.c \
 	tests/test_block_on.c \
+	tests/test_blocking.c \
 	tests/test_join.c \
 	tests/test_bugs.c \
 	tests/test_trace.c \

@@ -5,12 +5,19 @@
  * every task queued behind it. spawn_blocking hands such a function to a
  * separate pool of threads instead and gives back a JoinHandle.
  *
- * The pool: a FIFO of jobs under one lock. A job goes to an idle blocking
- * thread if there is one; otherwise a new thread is started, up to
- * cfg.max_blocking; past that, jobs wait their turn. Threads are kept for
- * later jobs and joined at shutdown, which waits for running jobs (a
- * blocking function cannot be interrupted). `active` counts jobs queued or
- * running, so block_on's hang check knows a job may still wake someone.
+ * The pool: a FIFO of jobs under one lock. Every queued job needs a thread
+ * of its own that is idle now: while there are more queued jobs than idle
+ * threads, a submit starts a new thread, up to cfg.max_blocking; past
+ * that, jobs wait their turn. Counting queued jobs, not signals sent,
+ * matters: a job may wait for the job submitted after it, and an idle
+ * thread that was signalled but has not woken yet can take only one.
+ *
+ * Threads are kept for later jobs and joined at shutdown, which waits for
+ * queued and running jobs (a blocking function cannot be interrupted).
+ * Once shutdown has begun the pool takes no new job: a submit gets a
+ * JoinHandle that reports -ECANCELED, so no thread is started that
+ * shutdown would not join. `active` counts jobs queued or running, so
+ * block_on's hang check knows a job may still wake someone.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,8 +39,9 @@ struct wta_blocking {
     struct wta_mutex lock;        /* guards all but `active` */
     pthread_cond_t cond;          /* idle threads wait here for a job */
     struct job *head, *tail;
+    int nqueued;                  /* jobs in head..tail */
     pthread_t *threads;
-    int nthreads, idle, max;
+    int nthreads, idle, max;      /* idle: threads waiting on cond */
     bool shutdown;
     uint64_t next_job;
     _Atomic int active;           /* jobs queued or running */
@@ -67,6 +75,7 @@ static void *blocking_main(void *p)
         b->head = j->next;
         if (b->head == NULL)
             b->tail = NULL;
+        b->nqueued--;
         wta_mutex_unlock(&b->lock);
 
         WTA_TRACE(b->rt, BLOCKING_START, j->id, WTA_S(j->name));
@@ -122,9 +131,16 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
     j->fn = fn;
     j->arg = arg;
     j->name = name != NULL ? name : "blocking";
-    atomic_fetch_add(&b->active, 1);
 
     wta_mutex_lock(&b->lock);
+    if (b->shutdown) {
+        // Too late: shutdown joins only the threads it has counted.
+        wta_mutex_unlock(&b->lock);
+        wta_join_cancel(j->tx);
+        free(j);
+        return handle;
+    }
+    atomic_fetch_add(&b->active, 1);
     j->id = b->next_job++;
     wta_join_set_task(j->tx, 0);
     if (b->tail != NULL)
@@ -132,19 +148,19 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
     else
         b->head = j;
     b->tail = j;
-    bool start = b->idle == 0 && b->nthreads < b->max;
-    int index = b->nthreads;
-    if (start) {
+    b->nqueued++;
+    // An idle thread takes one job; more jobs than idle threads need a new one.
+    if (b->nqueued > b->idle && b->nthreads < b->max) {
         struct thread_arg *ta = wta_xmalloc(sizeof *ta);
         ta->b = b;
-        ta->index = index;
-        if (pthread_create(&b->threads[index], NULL, blocking_main, ta) == 0)
+        ta->index = b->nthreads;
+        if (pthread_create(&b->threads[ta->index], NULL, blocking_main, ta) == 0)
             b->nthreads++;
         else
             free(ta);   // the job waits for a thread that exists
-    } else {
-        pthread_cond_signal(&b->cond);
     }
+    if (b->idle > 0)
+        pthread_cond_signal(&b->cond);
     wta_mutex_unlock(&b->lock);
     return handle;
 }

@@ -191,8 +191,12 @@ int wta_join_try(struct wta_future *handle, intptr_t *out);
 /*
  * Runs fn(arg) on a blocking thread, off the workers. Blocking threads are
  * started on demand, up to cfg.max_blocking, reused for later jobs, and
- * joined at shutdown (which waits for running jobs: a job cannot be
- * cancelled). Returns a JoinHandle whose output is fn's return value.
+ * joined at shutdown (which waits for queued and running jobs: a job
+ * cannot be cancelled). A job never waits for a thread while fewer than
+ * cfg.max_blocking exist, so a job may wait for a job submitted after it.
+ * Returns a JoinHandle whose output is fn's return value; once shutdown
+ * has begun (a job submitting from inside wta_runtime_free), the job is
+ * not run and the handle reports -ECANCELED.
  */
 typedef intptr_t (*wta_blocking_fn)(void *arg);
 struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn fn,

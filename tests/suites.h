@@ -9,6 +9,7 @@
 #define WTA_TEST_SUITES(X) \
     X(task)                \
     X(block_on)            \
+    X(blocking)            \
     X(join)                \
     X(bugs)                \
     X(trace)               \

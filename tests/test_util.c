@@ -2,9 +2,12 @@
  * test_util.c - see test_util.h.
  */
 #include <CUnit/CUnit.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -85,6 +88,40 @@ struct wta_runtime *test_runtime(int workers, unsigned bugs, const char *trace_p
         abort();
     }
     return rt;
+}
+
+int run_limited(const char *name, int (*scenario)(void *arg), void *arg, unsigned limit_s)
+{
+    fflush(stdout);   // or the child would print the parent's buffered output again
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("run_limited: fork");
+        CU_FAIL("fork failed");
+        return -1;
+    }
+    if (pid == 0) {
+        alarm(limit_s);   // SIGALRM's default action ends the child: the hang report
+        exit(scenario(arg) == 0 ? 0 : 1);   // exit, not _exit: leak checkers run
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            perror("run_limited: waitpid");
+            CU_FAIL("waitpid failed");
+            return -1;
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+        fprintf(stderr, "\n%s: hang: still running after %u s, killed\n", name, limit_s);
+    else if (WIFSIGNALED(status))
+        fprintf(stderr, "\n%s: killed by signal %d\n", name, WTERMSIG(status));
+    else
+        fprintf(stderr, "\n%s: failed (exit status %d)\n", name, WEXITSTATUS(status));
+    CU_FAIL("scenario hung, crashed or failed in its child process (see stderr)");
+    return -1;
 }
 
 char *test_trace_path(const char *name)

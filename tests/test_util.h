@@ -26,6 +26,15 @@ int run_one_task(struct wta_runtime *rt, struct wta_future *task, intptr_t *out)
 /* A runtime for a test; CU_FAIL-safe: aborts the test binary if it cannot start. */
 struct wta_runtime *test_runtime(int workers, unsigned bugs, const char *trace_path);
 
+/*
+ * Runs scenario(arg) in a child process killed after limit_s seconds, so a
+ * scenario that hangs is reported as a hang instead of hanging the test
+ * run. The scenario returns 0 if it passed, else prints why and returns
+ * non-zero (CUnit assertions in the child would be lost). Returns 0, or -1
+ * after a CUnit failure that names the scenario and what happened.
+ */
+int run_limited(const char *name, int (*scenario)(void *arg), void *arg, unsigned limit_s);
+
 /* A fresh temporary trace path (in $TMPDIR or /tmp); caller frees. */
 char *test_trace_path(const char *name);
 
