@@ -43,6 +43,7 @@ DEPS_VIZ   := libcjson-dev
 RUNTIME_SRCS := \
 	runtime/sync.c \
 	runtime/runtime.c \
+	runtime/env.c \
 	runtime/task.c \
 	runtime/waker.c \
 	runtime/executor.c \
@@ -77,7 +78,8 @@ TEST_SRCS := \
 	tests/test_reactor.c \
 	tests/test_net.c \
 	tests/test_chan.c \
-	tests/test_combinators.c
+	tests/test_combinators.c \
+	tests/test_env.c
 
 DEMO_SRCS := demo/demo.c
 TEST_LIBS :=
@@ -132,10 +134,12 @@ deps:
 RUN_PREFIX := $(if $(filter tsan,$(MODE)),sh scripts/norandom.sh,)
 
 # Every suite runs under both schedulers: the per-worker default and wta's global queue.
+# The environment knobs a user may have set (README) would change what the tests run.
+TEST_ENV := env -u WTA_WORKERS -u WTA_SCHEDULER -u WTA_BUGS -u WTA_TRACE
 test: deps
 	@$(MAKE) --no-print-directory all
-	$(RUN_PREFIX) $(TEST_BIN)
-	WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
+	$(TEST_ENV) $(RUN_PREFIX) $(TEST_BIN)
+	$(TEST_ENV) WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
 
 run: deps
 	@$(MAKE) --no-print-directory all

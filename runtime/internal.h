@@ -103,6 +103,10 @@ struct wta_runtime {
 };
 _Static_assert(offsetof(struct wta_runtime, trace) == 0, "wta_trace_mark reads rt->trace first");
 bool wta_bug(const struct wta_runtime *rt, enum wta_bug b);
+#define WTA_MAX_WORKERS 256
+
+// env.c
+int wta_env_apply(struct wta_config *cfg, char *msg, size_t cap);
 
 // task.c
 enum wta_task_state {

@@ -26,7 +26,6 @@
 _Thread_local struct wta_thread wta_self;
 
 #define WTA_BUG_ALL (WTA_BUG_W1 | WTA_BUG_W2 | WTA_BUG_W3 | WTA_BUG_W4 | WTA_BUG_W5)
-#define WTA_MAX_WORKERS 256
 
 bool wta_bug(const struct wta_runtime *rt, enum wta_bug b)
 {
@@ -56,7 +55,8 @@ static int check_config(const struct wta_config *cfg)
         return -EINVAL;
     if ((cfg->bugs & ~(unsigned)WTA_BUG_ALL) != 0)
         return -EINVAL;
-    if (cfg->scheduler != WTA_SCHED_LOCAL && cfg->scheduler != WTA_SCHED_GLOBAL)
+    if (cfg->scheduler != WTA_SCHED_DEFAULT && cfg->scheduler != WTA_SCHED_LOCAL &&
+        cfg->scheduler != WTA_SCHED_GLOBAL)
         return -EINVAL;
     if (cfg->max_blocking < 0)
         return -EINVAL;
@@ -73,20 +73,27 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
         errno = -err;
         return NULL;
     }
+    struct wta_config c = *cfg;
+    char msg[256];
+    if (wta_env_apply(&c, msg, sizeof msg) != 0) {   // $WTA_WORKERS, ... (env.c)
+        fprintf(stderr, "wta: %s\n", msg);
+        errno = EINVAL;
+        return NULL;
+    }
     struct wta_runtime *rt = calloc(1, sizeof *rt);
     if (rt == NULL)
         return NULL;
-    rt->cfg = *cfg;
+    rt->cfg = c;
     if (rt->cfg.workers == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         rt->cfg.workers = n < 1 ? 1 : n > WTA_MAX_WORKERS ? WTA_MAX_WORKERS : (int)n;
     }
     if (rt->cfg.max_blocking == 0)
         rt->cfg.max_blocking = 64;
+    if (rt->cfg.scheduler == WTA_SCHED_DEFAULT)
+        rt->cfg.scheduler = WTA_SCHED_LOCAL;
     if (rt->cfg.program == NULL)
         rt->cfg.program = "wta";
-    if (rt->cfg.trace_path == NULL)
-        rt->cfg.trace_path = getenv("WTA_TRACE");
     rt->nworkers = rt->cfg.workers;
     atomic_init(&rt->next_task_id, 1);
     atomic_init(&rt->live_tasks, 0);

@@ -23,6 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {   /* C++ programs link the C names */
+#endif
+
 #define WTA_VERSION "0.1.0"
 
 /* ---------------------------------------------------------------- polling */
@@ -127,8 +131,9 @@ enum wta_bug {
 };
 
 enum wta_scheduler {
-    WTA_SCHED_LOCAL = 0,  /* default: per-worker queues + a shared queue */
-    WTA_SCHED_GLOBAL,     /* wta's original: one FIFO under one lock */
+    WTA_SCHED_DEFAULT = 0,  /* $WTA_SCHEDULER if set, else local */
+    WTA_SCHED_LOCAL,        /* per-worker queues + a shared queue */
+    WTA_SCHED_GLOBAL,       /* wta's original: one FIFO under one lock */
 };
 
 /*
@@ -142,9 +147,23 @@ struct wta_hooks {
     void *arg;
 };
 
+/*
+ * Environment knobs: a field the program leaves unset (0, NULL) is taken
+ * from the environment, so a run can be changed without recompiling:
+ *
+ *     WTA_WORKERS=4        workers      1..256 (unset: one per online CPU)
+ *     WTA_SCHEDULER=global scheduler    local | global (unset: local)
+ *     WTA_BUGS=W2,W5       bugs         W1..W5 separated by commas, or none
+ *     WTA_TRACE=run.jsonl  trace_path   write the trace there (unset: no trace)
+ *
+ * What the program sets wins; an empty variable counts as unset. A bad
+ * value makes wta_runtime_new print one line naming the variable and what
+ * it accepts, and return NULL with errno = EINVAL. The trace header records
+ * the values in effect.
+ */
 struct wta_config {
-    int workers;                 /* 0: one per online CPU */
-    unsigned bugs;               /* enum wta_bug flags; 0 = correct */
+    int workers;                 /* 0: $WTA_WORKERS, else one per online CPU */
+    unsigned bugs;               /* enum wta_bug flags; 0: $WTA_BUGS, else none (correct) */
     enum wta_scheduler scheduler;
     const char *trace_path;      /* NULL: $WTA_TRACE, else no trace */
     const char *program;         /* name in the trace header; NULL: "wta" */
@@ -155,8 +174,9 @@ struct wta_config {
 
 struct wta_runtime;
 
-/* Starts cfg->workers worker threads at once. NULL cfg: defaults.
- * Returns NULL and sets errno on failure. */
+/* Starts cfg->workers worker threads at once. NULL cfg: defaults (and
+ * the environment knobs above). Returns NULL and sets errno on failure
+ * (EINVAL: a bad field, or a bad knob, reported on stderr). */
 struct wta_runtime *wta_runtime_new(const struct wta_config *cfg);
 
 /* Shuts down: workers stop, every task not finished is dropped (its
@@ -411,5 +431,9 @@ void wta_trace_flush(struct wta_runtime *rt);
 /* ---------------------------------------------------------------- errors */
 
 const char *wta_strerror(int err);  /* err: a negative errno */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WTA_H */

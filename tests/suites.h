@@ -17,6 +17,7 @@
     X(net)                 \
     X(chan)                \
     X(combinators)         \
+    X(env)                 \
     X(load)                \
     X(model)               \
     X(lint)                \
