@@ -94,12 +94,16 @@ LIBWTA       := $(BUILD)/libwta.a
 TEST_BIN     := $(BUILD)/tests/run_tests
 DEMO_BIN     := $(BUILD)/demo/demo
 
+# The lessons need LIBWTA and WTA_TRACE_BIN above.
+include lessons/lessons.mk
+
 .PHONY: all run test bench clean install deps help
 bench: $(BENCH_RUNS)
 all: $(LIBWTA) $(DEMO_BIN) $(TEST_BIN)
 
 help:
-	@echo "make run        build and run the demo (installs missing Debian packages)"
+	@echo "make run        the guided tour: lesson 01 in the viewer (LESSON=07 for another)"
+	@echo "                (installs missing Debian packages first)"
 	@echo "make test       build and run every test suite"
 	@echo "make SAN=address test | SAN=thread test   the same under ASan+UBSan / TSan"
 	@echo "make bench      run the benchmarks (QUICK=1 for a short smoke run)"
@@ -140,10 +144,13 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	$(TEST_ENV) $(RUN_PREFIX) $(TEST_BIN)
 	$(TEST_ENV) WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
+	@$(MAKE) --no-print-directory lessons-check
 
+# The guided tour: run a lesson, open the viewer on its trace (or, without a
+# display, print its notes and render its contact sheet). LESSON=NN picks one.
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(DEMO_BIN) --trace demo.trace.jsonl
+	@sh scripts/run-lesson.sh $(BUILD) $(LESSON)
 
 clean:
 	rm -rf build

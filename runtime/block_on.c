@@ -136,7 +136,7 @@ static int book_keeping_w5(struct wta_runtime *rt, struct main_waker *mw)
             WTA_TRACE(rt, MAIN_RESUME, WTA_S("hang"));
             return -EDEADLK;
         }
-        wta_reactor_turn(rt->reactor, W5_SPIN_NS);
+        wta_reactor_turn(rt->reactor, W5_SPIN_NS);   // LESSON 14: W5: only here, every 100 us
     }
     WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_RESUME, WTA_S("woken"));
     return 0;
@@ -189,14 +189,14 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
     WTA_TRACE(rt, BLOCK_ON_BEGIN, WTA_S(f->vt->name));
     for (uint64_t poll = 1;; poll++) {
         if (!w1) {
-            bool was = atomic_exchange(&mw->ready, false);   // LESSON 04: clear *before* polling
+            bool was = atomic_exchange(&mw->ready, false);   // LESSON 01: clear *before* polling
             WTA_TRACE(rt, MAIN_FLAG, was, WTA_S("before-poll"));
         }
         WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_POLL_BEGIN, poll);
         rc = f->vt->poll(f, &cx, &value);
         WTA_TRACE(rt, MAIN_POLL_END, poll, WTA_S(rc == WTA_PENDING ? "pending" : "ready"));
         if (w1) {
-            bool was = atomic_exchange(&mw->ready, false);   // W1: erases a wake that came during the poll
+            bool was = atomic_exchange(&mw->ready, false);   // LESSON 10: W1 erases a wake from the poll
             WTA_TRACE(rt, MAIN_FLAG, was, WTA_S("after-poll"));
         }
         if (rc != WTA_PENDING)

@@ -271,7 +271,7 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
     struct wta_worker *me = wta_self.worker;
     if (ex->per_worker && me != NULL && me->ex == ex) {
         if (woken) {
-            // LESSON 08: the task we just woke (the other end of a channel, a
+            // LESSON 16: the task we just woke (the other end of a channel, a
             // socket's reader) runs next, here: its data is still in our cache.
             struct wta_task *displaced = me->next;
             wta_next_put(me, t);
@@ -280,7 +280,7 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
             t = displaced;   // the one it replaces waits in the queue, stealable
         }
         wta_mutex_lock(&me->qlock);
-        runq_push(ex->rt, &me->local, t);   // LESSON 07: keep it close: our own queue
+        runq_push(ex->rt, &me->local, t);   // LESSON 16: keep it close: our own queue
         bool more = atomic_load(&me->local.len) + (me->next != NULL) > 1;
         wta_mutex_unlock(&me->qlock);
         // One task in our queue is the one we run next ourselves: waking a
@@ -301,7 +301,7 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
     }
     runq_push(ex->rt, &ex->global, t);
     if (!ex->per_worker || atomic_load(&ex->nsearching) == 0)
-        wta_pick_sleeper(ex, "push", &w, &interrupt);   // LESSON 01: push + wake one sleeper
+        wta_pick_sleeper(ex, "push", &w, &interrupt);   // LESSON 03: push + wake one sleeper
     wta_mutex_unlock(&ex->lock);
     wta_finish_wake(ex, w, interrupt);
 }

@@ -103,7 +103,7 @@ static int close_tx(struct wta_oneshot_tx *os, bool sent, int result, intptr_t v
     os->rx_waker = (struct wta_waker){0};
     wta_mutex_unlock(&os->lock);
     if (wta_waker_is_set(&w)) {
-        wta_waker_wake_from(&w, os->src);   // the receiver's poll will see it
+        wta_waker_wake_from(&w, os->src);   // LESSON 02: the receiver's poll will see it
         wta_waker_drop(&w);
     }
     release(os);
@@ -146,7 +146,7 @@ static int rx_poll(struct wta_future *self, struct wta_context *cx, intptr_t *ou
     } else if (!os->tx_alive) {
         rc = os->closed_err;
     } else {
-        // Pending: the sender's send or drop will wake this waker.
+        // LESSON 02: Pending: the sender's send or drop will wake this waker.
         if (!wta_waker_will_wake(&os->rx_waker, cx->waker)) {
             old = os->rx_waker;
             os->rx_waker = wta_waker_clone(cx->waker);

@@ -174,7 +174,7 @@ void wta_park(struct wta_worker *w, bool recheck)
     struct wta_executor *ex = w->ex;
     bool drive = !ex->driving && !wta_bug(ex->rt, WTA_BUG_W5);
     int parked = register_sleeper(w, drive);
-    if (recheck && (work_left(ex) || w->next != NULL)) {   // LESSON 03: registered, then look again
+    if (recheck && (work_left(ex) || w->next != NULL)) {   // LESSON 12: registered, then look again
         unregister_sleeper(w, drive);
         return;
     }

@@ -190,12 +190,12 @@ void wta_wake_task(struct wta_task *t, bool by_ref)
         break;
     case WTA_TASK_RUNNING:
         if (t->running_on == wta_thread_id() && wta_bug(rt, WTA_BUG_W4)) {
-            outcome = "lost";       // W4: the original drops a self-wake...
+            outcome = "lost";       // LESSON 13: W4: the original drops a self-wake...
             t->lost_self_wake = true;   // ...and then frees the task
         } else if (t->running_on != wta_thread_id() && wta_bug(rt, WTA_BUG_W2)) {
-            outcome = "lost";       // W2: the original's slot is empty during the poll
+            outcome = "lost";       // LESSON 11: W2: the original's slot is empty during the poll
         } else {
-            // LESSON 02: woken while running: remember it, and the worker
+            // LESSON 05: woken while running: remember it, and the worker
             // re-queues the task when this poll returns.
             t->state = WTA_TASK_NOTIFIED;
             outcome = "notified-while-running";
@@ -273,7 +273,7 @@ void wta_task_run(struct wta_task *t)
     uint32_t polls = t->polls;   // once IDLE, another worker may poll t again (and count)
     wta_mutex_lock(&t->lock);
     if (t->state == WTA_TASK_NOTIFIED) {
-        t->state = WTA_TASK_SCHEDULED;   // LESSON 02: the wake that came during the poll
+        t->state = WTA_TASK_SCHEDULED;   // LESSON 05: the wake that came during the poll
         requeue = true;
     } else if (wta_bug(rt, WTA_BUG_W4) && w4_frees(t)) {
         t->state = WTA_TASK_DONE;        // W4: nobody holds a waker, so the original frees it
