@@ -57,7 +57,7 @@ static int io_poll(struct wta_future *self, struct wta_context *cx, intptr_t *ou
     while (!whole || f->done < f->len) {
         uint64_t tick;
         if (!wta_io_poll_ready(f->s->src, dir, cx, &tick))
-            return WTA_PENDING;   // the reactor wakes us when the socket is ready for dir
+            return WTA_PENDING;   // LESSON 07: the reactor wakes us when the socket is ready for dir
         ssize_t n = io_once(f);
         if (n == -EAGAIN || n == -EWOULDBLOCK) {
             wta_io_clear_ready(f->s->src, dir, tick);   // next round stores the waker

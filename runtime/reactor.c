@@ -315,7 +315,7 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
     wta_mutex_unlock(&r->lock);
     int fired = fire_due(r);
     wta_mutex_lock(&r->lock);
-    int64_t wait = fired > 0 ? 0 : wta_timer_heap_wait_ns(&r->timers);
+    int64_t wait = fired > 0 ? 0 : wta_timer_heap_wait_ns(&r->timers);   // LESSON 06: until the next deadline
     wta_mutex_unlock(&r->lock);
     if (max_wait_ns >= 0 && (wait < 0 || wait > max_wait_ns))
         wait = max_wait_ns;
@@ -336,7 +336,7 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
         if (!s->closed)
             WTA_TRACE(rt, IO_EVENT, s->fd, WTA_S(ready_name(evs[i].events)));
         nio++;
-        nwake += take_ready(s, evs[i].events, wakers + nwake);
+        nwake += take_ready(s, evs[i].events, wakers + nwake);   // LESSON 07: the waiting task's waker
     }
     r->turning = false;
     r->dispatching++;

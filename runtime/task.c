@@ -203,7 +203,7 @@ void wta_wake_task(struct wta_task *t, bool by_ref)
         break;
     case WTA_TASK_DONE:
     default:
-        outcome = "stale";
+        outcome = "stale";   // LESSON 04: a wake after DONE changes nothing
         break;
     }
     // Stamped under the lock, so it sorts before the poll it causes.

@@ -134,7 +134,7 @@ int wta_timer_heap_fire(struct wta_timer_heap *h, struct wta_runtime *rt,
 {
     int n = 0;
     uint64_t now = wta_clock_ns();
-    while (h->len > 0 && h->v[0]->deadline_ns <= now && n < max) {
+    while (h->len > 0 && h->v[0]->deadline_ns <= now && n < max) {   // LESSON 06: earliest first
         struct wta_timer *t = h->v[0];
         wta_timer_heap_remove(h, t);
         t->fired = true;

@@ -38,7 +38,7 @@ struct wta_waker wta_task_waker_borrowed(struct wta_task *t)
 static struct wta_waker task_clone(const struct wta_waker *w)
 {
     struct wta_task *t = w->data;
-    wta_task_hold(t);
+    wta_task_hold(t);   // LESSON 04: a clone keeps the task alive
     int n = wta_task_wakers_delta(t, +1);
     WTA_TRACE(wta_task_runtime(t), WAKER_CLONE, wta_task_id(t), n);
     return (struct wta_waker){.vt = &task_waker_vt, .data = t};
