@@ -223,7 +223,7 @@ static int send_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     wta_mutex_unlock(&c->lock);
     wta_waker_drop(&old);
     if (rc == WTA_PENDING)
-        return WTA_PENDING;   // full: a recv that frees a slot (or the receiver's drop) wakes us
+        return WTA_PENDING;   // LESSON 08: full: a recv that frees a slot (or the receiver's drop) wakes us
     WTA_TRACE(wta_self.rt, CHAN_SEND, c->id, rc, len);
     wake_and_drop(&rx);
     return rc;
@@ -276,7 +276,7 @@ static int recv_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
         *out = c->ring[c->head];
         c->head = (c->head + 1) % c->cap;
         c->len--;
-        sender = pop_waiter(c);   // one slot freed: one waiting sender may use it
+        sender = pop_waiter(c);   // LESSON 08: one slot freed: one waiting sender may use it
         rc = 0;
     } else if (c->senders == 0) {
         rc = -EPIPE;              // drained, and nobody can send any more

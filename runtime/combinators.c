@@ -97,7 +97,7 @@ static int join_all_poll(struct wta_future *self, struct wta_context *cx, intptr
             j->first_err = rc;     // children finish out of order: keep the lowest index
     }
     if (j->left > 0)
-        return WTA_PENDING;        // each unfinished child has our waker
+        return WTA_PENDING;        // LESSON 09: each unfinished child has our waker
     *out = (intptr_t)j->n;
     return j->first_err;
 }
@@ -141,7 +141,7 @@ static int select_poll(struct wta_future *self, struct wta_context *cx, intptr_t
         int rc = wta_poll(s->v[i], cx, out);
         if (rc == WTA_PENDING)
             continue;              // child i stored our waker
-        // The winner. Drop everyone now, winner included: it is finished.
+        // LESSON 09: the winner. Drop everyone now, winner included: it is finished.
         WTA_TRACE(wta_self.rt, SELECT_WINNER, i, s->n);
         for (size_t k = 0; k < s->n; k++)
             wta_future_drop(s->v[k]);
