@@ -86,7 +86,7 @@ static struct wta_task *next_task_w3(struct wta_worker *w)
         }
         if (t != NULL)
             return t;
-        // The window: a push now sees no sleeper and wakes nobody.
+        // LESSON 12: the window: a push now sees no sleeper and wakes nobody.
         if (rt->cfg.hooks.w3_before_sleep != NULL) {
             WTA_TRACE(rt, BUG_WINDOW, WTA_S("W3"), WTA_S("between queue check and sleep"));
             rt->cfg.hooks.w3_before_sleep(rt->cfg.hooks.arg, w->index);
