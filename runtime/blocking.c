@@ -79,9 +79,9 @@ static void *blocking_main(void *p)
         wta_mutex_unlock(&b->lock);
 
         WTA_TRACE(b->rt, BLOCKING_START, j->id, WTA_S(j->name));
-        intptr_t v = j->fn(j->arg);
+        intptr_t v = j->fn(j->arg);   // LESSON 15: the job blocks this thread, not a worker
         WTA_TRACE(b->rt, BLOCKING_DONE, j->id, v);
-        wta_join_send(j->tx, 0, v);
+        wta_join_send(j->tx, 0, v);   // LESSON 15: its JoinHandle wakes the awaiting task
         free(j);
         // Hang check hook (hang.c): after the send's wake, block_on may look again.
         atomic_fetch_sub(&b->active, 1);

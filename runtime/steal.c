@@ -101,7 +101,7 @@ static struct wta_task *steal_from(struct wta_worker *w, struct wta_worker *v)
     struct wta_worker *second = first == w ? v : w;
     wta_mutex_lock(&first->qlock);
     wta_mutex_lock(&second->qlock);
-    uint64_t half = (atomic_load(&v->local.len) + 1) / 2;
+    uint64_t half = (atomic_load(&v->local.len) + 1) / 2;   // LESSON 16: the older half
     struct wta_task *t = runq_pop(w->ex->rt, &v->local);
     if (t != NULL && half > 1)
         runq_move(w->ex->rt, &v->local, &w->local, half - 1);
