@@ -1,0 +1,105 @@
+/*
+ * Lesson 17 - fairness: a CPU-bound task on a cooperative scheduler.
+ *
+ * One worker, two tasks spawned together: "hog" does 20 units of work
+ * (1 ms of CPU each), "ping" only wants to say it is alive. A worker can
+ * take a task off the CPU only when its poll returns: there is no
+ * preemption. In the default run the hog does all its work in one poll and
+ * ping waits for the whole of it; with --yielding the hog yields after each
+ * unit, and ping runs after the first. Read main() first.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "lesson.h"
+
+static const struct lesson lesson = {
+    .name = "17-fairness",
+    .title = "fairness: a CPU-bound task, with and without yielding",
+    .seed = 0,
+    .workers = 1,
+    .alt = "yielding",
+};
+
+#define UNITS 20
+
+static bool yielding;        /* --yielding: the hog yields after each unit */
+static atomic_int units;     /* units of work the hog has done so far */
+
+struct hog {
+    struct wta_future base;
+    int step;
+    struct wta_future *yield;
+};
+
+static int hog_poll(struct wta_future *base, struct wta_context *cx, intptr_t *out)
+{
+    struct hog *self = (struct hog *)base;
+    for (;;) {
+        switch (self->step) {
+        case 0:   // one unit of work, or done
+            if (atomic_load(&units) == UNITS) {
+                *out = UNITS;
+                return WTA_READY;
+            }
+            lesson_spin_ms(1);
+            atomic_fetch_add(&units, 1);
+            if (!yielding)
+                break;   // straight on to the next unit, in this same poll
+            self->yield = wta_yield_now();
+            self->step = 1;
+            /* fall through */
+        case 1:   // give the worker back: Pending once, to the back of the queue
+            if (wta_poll(self->yield, cx, NULL) == WTA_PENDING)
+                return WTA_PENDING;   // we woke ourselves: the worker re-queues us
+            wta_future_drop(self->yield);
+            self->yield = NULL;
+            self->step = 0;
+            break;
+        }
+    }
+}
+
+static void hog_drop(struct wta_future *base)
+{
+    wta_future_drop(((struct hog *)base)->yield);
+    free(base);
+}
+
+static int ping_poll(struct wta_future *base, struct wta_context *cx, intptr_t *out)
+{
+    (void)base, (void)cx;
+    *out = atomic_load(&units);
+    wta_note("ping finally runs: the hog has done %ld of its %d units", (long)*out, UNITS);
+    return WTA_READY;
+}
+
+static void ping_drop(struct wta_future *base) { free(base); }
+
+static const struct wta_future_vt hog_vt = {"hog", hog_poll, hog_drop};
+static const struct wta_future_vt ping_vt = {"ping", ping_poll, ping_drop};
+
+int main(int argc, char **argv)
+{
+    struct wta_config cfg;
+    yielding = lesson_start(&lesson, argc, argv, &cfg);
+    struct wta_runtime *rt = lesson_runtime(&lesson, &cfg);
+
+    // Both queued before the worker looks: the hog first, ping right behind it.
+    wta_runtime_note(rt, "? hog (20 ms of work) and ping are queued, hog first. After how "
+                         "much of the hog's work does ping run?");
+    struct wta_future *hog = wta_runtime_spawn(rt, lesson_future(sizeof(struct hog), &hog_vt));
+    struct wta_future *ping = wta_runtime_spawn(rt, lesson_future(sizeof(struct wta_future),
+                                                                  &ping_vt));
+    intptr_t seen = -1;
+    int rc = wta_block_on(rt, ping, &seen);
+    if (rc == 0)
+        rc = wta_block_on(rt, hog, NULL);
+    else
+        wta_future_drop(hog);
+
+    wta_runtime_free(rt);
+    return lesson_expect(&lesson, "units of hog work done before ping ran",
+                         rc == 0 ? (long)seen : rc, yielding ? 1 : UNITS);
+}
