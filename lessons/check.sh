@@ -13,6 +13,7 @@
 #   - `make run` without a display exits 0 (and writes its PNG with wta-viz).
 # --regen copies each deterministic trace over its reference in traces/.
 set -u
+unset WTA_SEED WTA_TRACE   # each lesson runs its own pinned configuration
 BUILD=$1
 REGEN=${2:-}
 TRACE=$BUILD/viz/wta-trace

@@ -5,8 +5,11 @@
  *
  * Seeds: the deterministic mode is switched on by the environment variable
  * WTA_SEED (as WTA_TRACE switches tracing on), so the harness pins a seed by
- * setting it before the runtime starts. A lesson whose `seed` is 0 runs in
- * real mode (real threads, real clock) unless --seed asks for one.
+ * setting it before the runtime starts. The seed is --seed N if given, else
+ * $WTA_SEED if set (so `wta-trace explore` can drive any lesson), else the
+ * lesson's pinned seed. A lesson whose pinned `seed` is 0 runs in real mode
+ * (real threads, real clock): its point is time spent computing or
+ * blocking, which a virtual clock does not count.
  *
  * A lesson is a controlled experiment: the environment knobs that fill
  * what a configuration leaves unset (WTA_WORKERS, WTA_SCHEDULER, WTA_BUGS)
@@ -27,8 +30,8 @@ static void usage(const struct lesson *l, FILE *to)
     fprintf(to, "  lesson %s\n"
                 "  Runs the lesson and writes its trace (default %s.trace.jsonl).\n"
                 "  --trace FILE   write the trace to FILE\n"
-                "  --seed N       deterministic mode with seed N (default: the lesson's pinned\n"
-                "                 seed%s)\n",
+                "  --seed N       deterministic mode with seed N (default: $WTA_SEED, else\n"
+                "                 the lesson's pinned seed%s)\n",
             l->title, l->name, l->seed ? "" : "; this lesson runs in real mode by default");
     if (l->alt != NULL)
         fprintf(to, "  --%-12s the lesson's second run (see its README)\n", l->alt);
@@ -52,6 +55,12 @@ bool lesson_start(const struct lesson *l, int argc, char **argv, struct wta_conf
     static char trace[512];
     const char *path = NULL;
     uint64_t seed = l->seed;
+    const char *env_seed = getenv("WTA_SEED");
+    if (env_seed != NULL && env_seed[0] != '\0' && !parse_seed(env_seed, &seed)) {
+        fprintf(stderr, "%s: WTA_SEED must be an unsigned integer, not '%s'\n", l->name,
+                env_seed);
+        exit(2);
+    }
     bool alt = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
