@@ -4,12 +4,14 @@
 # SAN      sanitizer build: address (ASan+UBSan, no recovery) | thread (TSan) | empty
 # RELEASE  1: optimised build without assertions' cost (bench always uses it)
 # QUICK    1: `make bench QUICK=1` runs the shortened benchmark (CI smoke run)
-# PREFIX   where `make install` puts the library, header and tools
+# PREFIX   where `make install` puts the libraries, headers, tools, man pages, docs
+# DESTDIR  staging root prepended to PREFIX by install/uninstall (packaging); empty
 # CC       the C compiler (gcc by default; the fuzzer needs clang)
 SAN     ?=
 RELEASE ?=
 QUICK   ?=
 PREFIX  ?= /usr/local
+DESTDIR ?=
 CC      ?= cc
 .DEFAULT_GOAL := all
 
@@ -97,18 +99,42 @@ DEMO_BIN     := $(BUILD)/demo/demo
 # The lessons need LIBWTA and WTA_TRACE_BIN above.
 include lessons/lessons.mk
 
-.PHONY: all run test bench clean install deps help
+# install / uninstall: read last, as it lists files every part builds.
+include dist/dist.mk
+
+.PHONY: all run test bench clean deps help
 bench: $(BENCH_RUNS)
 all: $(LIBWTA) $(DEMO_BIN) $(TEST_BIN)
 
+# Every target and setting; tests/test_install.sh checks that each .PHONY
+# target is listed here.
 help:
-	@echo "make run        the guided tour: lesson 01 in the viewer (LESSON=07 for another)"
-	@echo "                (installs missing Debian packages first)"
-	@echo "make test       build and run every test suite"
-	@echo "make SAN=address test | SAN=thread test   the same under ASan+UBSan / TSan"
-	@echo "make bench      run the benchmarks (QUICK=1 for a short smoke run)"
-	@echo "make install    install into PREFIX=$(PREFIX)"
-	@echo "make clean      remove build/"
+	@echo "targets:"
+	@echo "  make all          build the library, tools, demo, tests, benchmark (the default)"
+	@echo "  make run          the guided tour: lesson LESSON in the viewer (installs missing"
+	@echo "                   Debian packages first)"
+	@echo "  make test         build and run every test suite (CUnit, install, examples)"
+	@echo "  make bench        run the benchmarks: bench-runtime and bench-model"
+	@echo "  make bench-runtime | bench-model   one benchmark part alone"
+	@echo "  make fuzz         fuzz the trace loader (clang); FUZZ_SECONDS=$(FUZZ_SECONDS)"
+	@echo "  make lessons      build every lesson (build/<mode>/lessons/NN-slug)"
+	@echo "  make lessons-check    re-run every lesson and check its trace (make test runs it)"
+	@echo "  make lessons-regen    re-record the lessons' reference traces in traces/"
+	@echo "  make install      install an optimised build into DESTDIR+PREFIX (no CUnit needed)"
+	@echo "  make install-release   the same, in the current build mode (install calls it)"
+	@echo "  make uninstall    remove exactly what install put there"
+	@echo "  make deps         install the Debian packages the build needs"
+	@echo "  make clean        remove build/"
+	@echo "  make help         this text"
+	@echo "settings (make VAR=value ...):"
+	@echo "  SAN=address|thread   ASan+UBSan / TSan build (build/asan, build/tsan)"
+	@echo "  RELEASE=1            optimised build (build/release); bench always uses it"
+	@echo "  QUICK=1              short benchmark run (make bench QUICK=1)"
+	@echo "  LESSON=NN            the lesson make run shows (now $(LESSON))"
+	@echo "  PREFIX=DIR           where install puts things (now $(PREFIX))"
+	@echo "  DESTDIR=DIR          staging root for install/uninstall (packaging); empty"
+	@echo "  CC=COMPILER          the C compiler (now $(CC))"
+	@echo "  FUZZ_SECONDS=N       how long make fuzz runs (now $(FUZZ_SECONDS))"
 
 # ---------------------------------------------------------------- rules
 $(BUILD)/%.o: %.c
@@ -145,6 +171,7 @@ test: deps
 	$(TEST_ENV) $(RUN_PREFIX) $(TEST_BIN)
 	$(TEST_ENV) WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
 	@$(MAKE) --no-print-directory lessons-check
+	+$(TEST_ENV) MAKE='$(MAKE)' sh tests/test_install.sh
 
 # The guided tour: run a lesson, open the viewer on its trace (or, without a
 # display, print its notes and render its contact sheet). LESSON=NN picks one.
@@ -154,11 +181,5 @@ run: deps
 
 clean:
 	rm -rf build
-
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(LIBWTA) $(LIBWTAVIZ) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 runtime/wta.h runtime/wta_events.h viz/wta_model.h $(DESTDIR)$(PREFIX)/include/
-	install -m 755 $(WTA_TRACE_BIN) $(DESTDIR)$(PREFIX)/bin/
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -29,6 +29,10 @@
 
 #include "wta_events.h"
 
+#ifdef __cplusplus
+extern "C" {   /* C++ programs link the C names */
+#endif
+
 #define WTA_VIZ_VERSION "0.1.0"
 
 /* ---------------------------------------------------------------- limits
@@ -313,5 +317,9 @@ int wta_perfetto_write(const struct wta_model *m, FILE *f);
  * the first divergent scheduling decision and a summary to f. Returns 0
  * if the schedules agree, 1 if they differ, or -errno. */
 int wta_diff(const struct wta_model *a, const struct wta_model *b, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WTA_MODEL_H */

@@ -21,6 +21,11 @@
 
 #include "wta_model.h"
 
+/* Where `make install` puts the docs; the Makefile passes PREFIX/share/doc/wta. */
+#ifndef WTA_DOCDIR
+#define WTA_DOCDIR "/usr/local/share/doc/wta"
+#endif
+
 static const char usage[] =
     "usage: wta-trace COMMAND [ARGS]\n"
     "\n"
@@ -37,7 +42,8 @@ static const char usage[] =
     "  --help     this text      --version   the version\n"
     "\n"
     "Exit status: 0 ok, 1 the trace has errors / lints fired / traces differ, 2 usage.\n"
-    "See viz/README.md for what each lint means.\n";
+    "What each lint means: man wta-trace, or " WTA_DOCDIR "/viz/README.md\n"
+    "(viz/README.md in the source tree).\n";
 
 struct opts {
     const char *files[2];
