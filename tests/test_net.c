@@ -241,17 +241,20 @@ static void make_pair(struct wta_runtime *rt, struct wta_tcp_stream **a, struct 
     CU_ASSERT_EQUAL(wta_tcp_set_nodelay(*b, true), 0);
 }
 
-/* Does write_all finish a 4 MiB write that the socket takes in pieces? */
+/* Does write_all finish a 48 MiB write that the socket takes in pieces? */
 static void net_write_all_partial(void)
 {
-    enum { LEN = 4 << 20 };
+    // More than the kernel's largest send plus receive buffers (Linux
+    // defaults: 4 MiB + 32 MiB), so the socket is full at least once
+    // however fast the reader is; 4 MiB sometimes went through whole.
+    enum { LEN = 48 << 20 };
     char *path = test_trace_path("write_all");
     struct wta_runtime *rt = test_runtime(2, 0, path);
     struct wta_tcp_stream *a, *b;
     make_pair(rt, &a, &b);
     char *src = malloc(LEN), *dst = calloc(1, LEN);
     for (int i = 0; i < LEN; i++)
-        src[i] = (char)(i * 131 + (i >> 13));
+        src[i] = (char)((unsigned)i * 131u + ((unsigned)i >> 13));
     struct wta_future *v[2] = {wta_tcp_write_all(a, src, LEN), wta_tcp_read_exact(b, dst, LEN)};
     intptr_t outs[2];
     CU_ASSERT_EQUAL(wta_block_on(rt, wta_join_all(v, 2, NULL, outs), NULL), 0);
