@@ -9,7 +9,8 @@
  * promises (exit 0) or not (exit 1, with what was expected).
  *
  * Command line, the same for every lesson (`--help` prints it):
- *     (nothing)      the pinned seed, trace to NN-slug.trace.jsonl
+ *     (nothing)      the pinned seed ($WTA_SEED if set), trace to NN-slug.trace.jsonl
+ *                    ($WTA_TRACE if set)
  *     --trace FILE   where the trace goes
  *     --seed N       try another interleaving (deterministic mode)
  *     --fixed        bug lessons: the fixed run instead of the bug run
@@ -51,8 +52,9 @@ void *lesson_future(size_t size, const struct wta_future_vt *vt);
 
 /*
  * The run's verdict: prints "what: got X" and returns the exit status, 0 if
- * got == want, else 1 with what was expected. Call it last, after
- * wta_runtime_free() (so the trace is complete).
+ * got == want, else 1 with what was expected. With a seed other than the
+ * pinned one a mismatch is reported but not failed (another interleaving).
+ * Call it last, after wta_runtime_free() (so the trace is complete).
  */
 int lesson_expect(const struct lesson *l, const char *what, long got, long want);
 
