@@ -83,11 +83,15 @@ INSTALL_FILES += \
 	644:traces/SCHEMA.md:share/doc/wta/traces/SCHEMA.md \
 	$(foreach e,$(EXAMPLES),644:$(e):share/doc/wta/$(e))
 
-# The viewer, once viz/viz.mk defines it.
+# The viewer, once viz/viz.mk defines it, and the sample trace it opens by
+# default (it looks for PREFIX/share/wta/sample.jsonl, so it is rebuilt when
+# PREFIX changes).
 ifdef WTA_VIZ_BIN
 INSTALL_FILES += \
 	755:$(WTA_VIZ_BIN):bin/wta-viz \
-	644:$(BUILD)/man/wta-viz.1:share/man/man1/wta-viz.1
+	644:$(BUILD)/man/wta-viz.1:share/man/man1/wta-viz.1 \
+	644:traces/sample.jsonl:share/wta/sample.jsonl
+$(BUILD)/viz/wta_viz_main.o: $(PREFIX_STAMP)
 endif
 
 # What must be built first: every SOURCE that is not a link's target name.

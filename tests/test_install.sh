@@ -69,6 +69,12 @@ has "$root/include/wta_model.h" 'extern "C"'
 has "$root/share/man/man1/wta-trace.1" "$prefix/share/doc/wta/viz/README.md"
 "$root/bin/wta-trace" --help >"$tmp/trace-help"
 has "$tmp/trace-help" "$prefix/share/doc/wta/viz/README.md"
+if [ -f viz/wta_viz_main.c ]; then   # the viewer is part of the tree: it is installed too
+    for f in bin/wta-viz share/man/man1/wta-viz.1 share/wta/sample.jsonl; do
+        [ -e "$root/$f" ] || fail "make install did not install $f"
+    done
+    "$root/bin/wta-viz" --version >/dev/null || fail "the installed wta-viz --version failed"
+fi
 ok "installed: libraries (soname libwta.so.0, optimised), headers, tools, man pages, docs"
 
 # ---- build against it with pkg-config, as the README shows
