@@ -98,6 +98,7 @@ DEMO_BIN     := $(BUILD)/demo/demo
 
 # The lessons need LIBWTA and WTA_TRACE_BIN above.
 include lessons/lessons.mk
+include lessons/labs/labs.mk
 
 # install / uninstall: read last, as it lists files every part builds.
 include dist/dist.mk
@@ -120,6 +121,10 @@ help:
 	@echo "  make lessons      build every lesson (build/<mode>/lessons/NN-slug)"
 	@echo "  make lessons-check    re-run every lesson and check its trace (make test runs it)"
 	@echo "  make lessons-regen    re-record the lessons' reference traces in traces/"
+	@echo "  make lab-start LAB=n   your copy of lab n in labs-work/ (lessons/labs/README.md)"
+	@echo "  make grade LAB=n  grade your lab n: one line per test, then score: X/Y"
+	@echo "                   (REFERENCE=1: grade the runtime's own code)"
+	@echo "  make labs-check   every lab's grader proved both ways (make test runs it)"
 	@echo "  make install      install an optimised build into DESTDIR+PREFIX (no CUnit needed)"
 	@echo "  make install-release   the same, in the current build mode (install calls it)"
 	@echo "  make uninstall    remove exactly what install put there"
@@ -131,6 +136,7 @@ help:
 	@echo "  RELEASE=1            optimised build (build/release); bench always uses it"
 	@echo "  QUICK=1              short benchmark run (make bench QUICK=1)"
 	@echo "  LESSON=NN            the lesson make run shows (now $(LESSON))"
+	@echo "  LAB=n, REFERENCE=1   the lab make lab-start / make grade work on"
 	@echo "  PREFIX=DIR           where install puts things (now $(PREFIX))"
 	@echo "  DESTDIR=DIR          staging root for install/uninstall (packaging); empty"
 	@echo "  CC=COMPILER          the C compiler (now $(CC))"
@@ -171,6 +177,7 @@ test: deps
 	$(TEST_ENV) $(RUN_PREFIX) $(TEST_BIN)
 	$(TEST_ENV) WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
 	@$(MAKE) --no-print-directory lessons-check
+	$(if $(filter debug,$(MODE)),@$(TEST_ENV) $(MAKE) --no-print-directory labs-check)
 	+$(TEST_ENV) MAKE='$(MAKE)' sh tests/test_install.sh
 
 # The guided tour: run a lesson, open the viewer on its trace (or, without a

@@ -44,7 +44,7 @@ if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -O1 -g -Wall -I"$work/runtime" -Ilessons/l
     while read -r t pts runs; do
         case $t in '#'*|'') continue ;; esac
         total=$((total + pts))
-        printf '  FAIL  %-22s 0/%s  does not compile: %s\n' "$t" "$pts" "$why"
+        printf '  FAIL  %-26s 0/%s  does not compile: %s\n' "$t" "$pts" "$why"
     done <"$dir/tests.txt"
     echo "score: 0/$total"
     exit 1
@@ -82,9 +82,9 @@ while read -r t pts runs; do
     done
     if [ -z "$why" ]; then
         score=$((score + pts))
-        printf '  PASS  %-22s %s/%s\n' "$t" "$pts" "$pts"
+        printf '  PASS  %-26s %s/%s\n' "$t" "$pts" "$pts"
     else
-        printf '  FAIL  %-22s 0/%s  %s\n' "$t" "$pts" "$why"
+        printf '  FAIL  %-26s 0/%s  %s\n' "$t" "$pts" "$why"
     fi
 done <"$dir/tests.txt"
 echo "score: $score/$total"
