@@ -26,7 +26,7 @@
 #include <wta.h>
 
 #define IDLE_MS   200   /* a session closes a connection quiet for this long */
-#define ACCEPT_MS 500   /* the server stops when no client comes for this long */
+#define ACCEPT_MS 1000  /* the server stops when no client comes for this long */
 #define MS        1000000ull
 
 /* ---- a session: echo one connection until it ends or goes quiet */

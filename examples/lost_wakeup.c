@@ -8,13 +8,16 @@
  *     $ WTA_TRACE=lost.jsonl ./lost_wakeup
  *     $ wta-trace lint lost.jsonl
  *
- * A "waiter" task waits for a flag that a "setter" task raises after 10 ms.
- * The waiter's poll checks the flag and returns PENDING - but forgets to
- * leave its waker where the setter can find it. So the setter raises the
- * flag and has no one to wake; the waiter is never polled again, and main,
- * which awaits the waiter, waits forever. wta notices that nothing can
- * ever wake main (every worker asleep, no timer, no socket, no blocking
- * job) and block_on returns -EDEADLK instead of hanging.
+ * A "waiter" task waits for a flag. On its first poll it finds the flag
+ * down, starts a "setter" task that raises it 10 ms later, and returns
+ * PENDING - but forgets to leave its waker where the setter can find it.
+ * So the setter raises the flag and has no one to wake; the waiter is never
+ * polled again, and main, which awaits the waiter, waits forever. wta
+ * notices that nothing can ever wake main (every worker asleep, no timer,
+ * no socket, no blocking job) and block_on returns -EDEADLK instead of
+ * hanging. (The waiter starts the setter itself so that the flag is always
+ * still down at its first look, however busy the machine: the bug shows
+ * every time.)
  *
  * `./lost_wakeup --fixed` runs the corrected waiter (look for FIX below);
  * `wta-trace diff lost.jsonl fixed.jsonl` shows where the two runs part.
@@ -36,31 +39,6 @@ static struct {
     bool raised;
     struct wta_waker waiter;   /* zeroed: nobody to wake */
 } flag = {PTHREAD_MUTEX_INITIALIZER, false, {0}};
-
-/* ---- the waiter: ready once the flag is raised */
-
-static int waiter_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
-{
-    (void)self;
-    pthread_mutex_lock(&flag.lock);
-    bool raised = flag.raised;
-    if (!raised && fixed) {   // FIX: leave a waker for the setter
-        wta_waker_drop(&flag.waiter);
-        flag.waiter = wta_waker_clone(cx->waker);
-    }
-    pthread_mutex_unlock(&flag.lock);
-    if (!raised)
-        return WTA_PENDING;   // BUG (without --fixed): nobody holds our waker
-    *out = 1;
-    return 0;
-}
-
-static void waiter_drop(struct wta_future *self)
-{
-    free(self);
-}
-
-static const struct wta_future_vt waiter_vt = {"waiter", waiter_poll, waiter_drop};
 
 /* ---- the setter: sleep 10 ms, raise the flag, wake the waiter if it left a waker */
 
@@ -95,33 +73,68 @@ static void setter_drop(struct wta_future *self)
 
 static const struct wta_future_vt setter_vt = {"setter", setter_poll, setter_drop};
 
-/* ---- main: spawn both, await both */
+/* ---- the waiter: start the setter, then wait for the flag */
+
+struct waiter {
+    struct wta_future base;
+    struct wta_future *setter;   /* its JoinHandle, once started */
+};
+
+static int waiter_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
+{
+    struct waiter *w = (struct waiter *)self;
+    pthread_mutex_lock(&flag.lock);
+    bool raised = flag.raised;
+    if (!raised && fixed) {   // FIX: leave a waker for the setter
+        wta_waker_drop(&flag.waiter);
+        flag.waiter = wta_waker_clone(cx->waker);
+    }
+    pthread_mutex_unlock(&flag.lock);
+    if (w->setter == NULL) {
+        struct setter *setter = calloc(1, sizeof *setter);
+        setter->base.vt = &setter_vt;
+        setter->sleep = wta_sleep(10 * 1000 * 1000);
+        w->setter = wta_spawn(&setter->base);
+    }
+    if (!raised)
+        return WTA_PENDING;   // BUG (without --fixed): nobody holds our waker
+    int rc;
+    WTA_AWAIT(rc, w->setter, cx, NULL);   // the setter's end wakes us (join)
+    *out = 1;
+    return rc;
+}
+
+static void waiter_drop(struct wta_future *self)
+{
+    wta_future_drop(((struct waiter *)self)->setter);
+    free(self);
+}
+
+static const struct wta_future_vt waiter_vt = {"waiter", waiter_poll, waiter_drop};
+
+/* ---- main: spawn the waiter, await it */
 
 struct lw_main {
     struct wta_future base;
-    struct wta_future *both;
+    struct wta_future *waiter;   /* its JoinHandle */
 };
 
 static int main_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
 {
     struct lw_main *m = (struct lw_main *)self;
     int rc;
-    if (m->both == NULL) {
-        struct wta_future *waiter = malloc(sizeof *waiter);
-        struct setter *setter = calloc(1, sizeof *setter);
-        waiter->vt = &waiter_vt;
-        setter->base.vt = &setter_vt;
-        setter->sleep = wta_sleep(10 * 1000 * 1000);
-        struct wta_future *tasks[2] = {wta_spawn(waiter), wta_spawn(&setter->base)};
-        m->both = wta_join_all(tasks, 2, NULL, NULL);
+    if (m->waiter == NULL) {
+        struct waiter *w = calloc(1, sizeof *w);
+        w->base.vt = &waiter_vt;
+        m->waiter = wta_spawn(&w->base);
     }
-    WTA_AWAIT(rc, m->both, cx, out);   // the waiter's and the setter's ends wake us
+    WTA_AWAIT(rc, m->waiter, cx, out);   // the waiter's end wakes us (join)
     return rc;
 }
 
 static void main_drop(struct wta_future *self)
 {
-    wta_future_drop(((struct lw_main *)self)->both);
+    wta_future_drop(((struct lw_main *)self)->waiter);
     free(self);
 }
 
