@@ -80,6 +80,26 @@ static void ping_drop(struct wta_future *base) { free(base); }
 static const struct wta_future_vt hog_vt = {"hog", hog_poll, hog_drop};
 static const struct wta_future_vt ping_vt = {"ping", ping_poll, ping_drop};
 
+/*
+ * The starter runs on the worker and spawns the hog, then ping: both wait in
+ * that worker's own queue, hog first, before it looks for work again. (Had
+ * main spawned them, the worker could start the hog before ping was queued,
+ * and then the hog's yields, kept in the worker's own queue, would run
+ * before ping, waiting in the shared one.)
+ */
+static struct wta_future *hog, *ping;   /* their JoinHandles, for main */
+
+static int starter_poll(struct wta_future *base, struct wta_context *cx, intptr_t *out)
+{
+    (void)base, (void)cx;
+    hog = wta_spawn(lesson_future(sizeof(struct hog), &hog_vt));
+    ping = wta_spawn(lesson_future(sizeof(struct wta_future), &ping_vt));
+    *out = 0;
+    return WTA_READY;
+}
+
+static const struct wta_future_vt starter_vt = {"starter", starter_poll, ping_drop};
+
 int main(int argc, char **argv)
 {
     struct wta_config cfg;
@@ -89,11 +109,14 @@ int main(int argc, char **argv)
     // Both queued before the worker looks: the hog first, ping right behind it.
     wta_runtime_note(rt, "? hog (20 ms of work) and ping are queued, hog first. After how "
                          "much of the hog's work does ping run?");
-    struct wta_future *hog = wta_runtime_spawn(rt, lesson_future(sizeof(struct hog), &hog_vt));
-    struct wta_future *ping = wta_runtime_spawn(rt, lesson_future(sizeof(struct wta_future),
-                                                                  &ping_vt));
+    struct wta_future *starter = wta_runtime_spawn(rt, lesson_future(sizeof(struct wta_future),
+                                                                     &starter_vt));
+    int rc = wta_block_on(rt, starter, NULL);
     intptr_t seen = -1;
-    int rc = wta_block_on(rt, ping, &seen);
+    if (rc == 0)
+        rc = wta_block_on(rt, ping, &seen);
+    else
+        wta_future_drop(ping);
     if (rc == 0)
         rc = wta_block_on(rt, hog, NULL);
     else
