@@ -72,6 +72,7 @@ TEST_SRCS := \
 	tests/main.c \
 	tests/test_util.c \
 	tests/test_task.c \
+	tests/test_runtime.c \
 	tests/test_block_on.c \
 	tests/test_blocking.c \
 	tests/test_join.c \

@@ -128,6 +128,11 @@ static void maintenance(struct wta_worker *w)
 static bool poll_once(struct wta_worker *w)
 {
     struct wta_executor *ex = w->ex;
+    // A worker that always finds work never reaches the shutdown checks
+    // where it would sleep: look before every poll, so shutdown stops each
+    // worker within one poll whatever the load (tasks left stay listed).
+    if (atomic_load_explicit(&ex->shutdown, memory_order_relaxed))
+        return false;
     struct wta_task *t = wta_bug(ex->rt, WTA_BUG_W3) ? next_task_w3(w)
                          : ex->per_worker            ? next_local(w)
                                                      : next_global(w);
@@ -166,6 +171,7 @@ struct wta_executor *wta_executor_new(struct wta_runtime *rt)
     runq_init(&ex->global, "global");
     atomic_init(&ex->nparked, 0);
     atomic_init(&ex->nsearching, 0);
+    atomic_init(&ex->shutdown, false);
     ex->nworkers = rt->nworkers;
     ex->workers = wta_xcalloc((size_t)ex->nworkers, sizeof *ex->workers);
     for (int i = 0; i < ex->nworkers; i++) {
@@ -201,7 +207,7 @@ void wta_executor_stop(struct wta_executor *ex)
     struct wta_worker *w;
     bool interrupt, any_interrupt = false;
     wta_mutex_lock(&ex->lock);
-    ex->shutdown = true;
+    atomic_store(&ex->shutdown, true);
     do {
         wta_pick_sleeper(ex, "shutdown", &w, &interrupt);
         any_interrupt |= interrupt;

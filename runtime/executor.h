@@ -58,7 +58,7 @@ struct wta_executor {
     struct wta_runq global;          /* spawns and wakes from outside the workers */
     struct wta_worker *sleepers;     /* a stack of workers parked on their condvar */
     _Atomic int nparked;             /* sleepers + the driver while it waits */
-    bool shutdown;
+    _Atomic bool shutdown;           /* written under lock; a busy worker reads it without */
     bool driving;                    /* a worker has the reactor */
     bool driver_waiting;             /* ...and is (about to be) in epoll_wait */
     struct wta_worker *driver;

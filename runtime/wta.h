@@ -179,9 +179,10 @@ struct wta_runtime;
  * (EINVAL: a bad field, or a bad knob, reported on stderr). */
 struct wta_runtime *wta_runtime_new(const struct wta_config *cfg);
 
-/* Shuts down: workers stop, every task not finished is dropped (its
- * future's drop runs, its JoinHandle reports -ECANCELED), the trace is
- * flushed and closed, everything is freed. Call from outside any task. */
+/* Shuts down: each worker stops after the poll it is in, however much
+ * work is queued; blocking jobs finish; every task not finished is dropped
+ * (its future's drop runs, its JoinHandle reports -ECANCELED); the trace
+ * is flushed and closed; everything is freed. Call from outside any task. */
 void wta_runtime_free(struct wta_runtime *rt);
 
 int wta_runtime_workers(const struct wta_runtime *rt);

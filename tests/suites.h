@@ -8,6 +8,7 @@
 
 #define WTA_TEST_SUITES(X) \
     X(task)                \
+    X(runtime)             \
     X(block_on)            \
     X(blocking)            \
     X(join)                \
