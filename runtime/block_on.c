@@ -20,7 +20,9 @@
  *
  * The MainWaker is reference counted (a task may keep a clone past its
  * poll); the runtime keeps one spare and reuses it when nobody else holds
- * it, so a block_on costs no allocation.
+ * it, so a block_on costs no allocation. Each MainWaker holds a reference
+ * on the runtime's struct, so a clone kept past wta_runtime_free can still
+ * be woken (a no-op: nobody waits) and dropped.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,10 +46,20 @@ static const struct wta_waker_vt main_waker_vt = {
     .clone = mw_clone, .wake = mw_wake, .wake_by_ref = mw_wake_by_ref, .drop = mw_drop,
 };
 
+/* Frees mw (NULL allowed) and lets go of its runtime. */
+static void mw_free(struct main_waker *mw)
+{
+    if (mw == NULL)
+        return;
+    struct wta_runtime *rt = mw->rt;
+    free(mw);
+    wta_runtime_release(rt);
+}
+
 static void mw_release(struct main_waker *mw)
 {
     if (atomic_fetch_sub(&mw->refs, 1) == 1)
-        free(mw);
+        mw_free(mw);
 }
 
 static struct wta_waker mw_clone(const struct wta_waker *w)
@@ -94,8 +106,10 @@ static void mw_wake(struct wta_waker *w)
 static struct main_waker *main_waker_get(struct wta_runtime *rt)
 {
     struct main_waker *mw = atomic_exchange(&rt->spare_main_waker, NULL);
-    if (mw == NULL)
+    if (mw == NULL) {
         mw = wta_xmalloc(sizeof *mw);
+        wta_runtime_hold(rt);   // the spare keeps it
+    }
     atomic_init(&mw->refs, 1);
     atomic_store(&mw->ready, true);
     atomic_store(&mw->waiting, false);
@@ -109,7 +123,7 @@ static void main_waker_put(struct wta_runtime *rt, struct main_waker *mw)
 {
     if (atomic_load(&mw->refs) == 1) {
         struct main_waker *old = atomic_exchange(&rt->spare_main_waker, mw);
-        free(old);
+        mw_free(old);
     } else {
         mw_release(mw);   // the last clone frees it
     }
@@ -118,7 +132,7 @@ static void main_waker_put(struct wta_runtime *rt, struct main_waker *mw)
 /* Frees the spare at shutdown. */
 void wta_main_waker_free_spare(struct wta_runtime *rt)
 {
-    free(atomic_exchange(&rt->spare_main_waker, NULL));
+    mw_free(atomic_exchange(&rt->spare_main_waker, NULL));
 }
 
 /*
@@ -166,15 +180,16 @@ static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
 
 int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
 {
-    if (rt == NULL || f == NULL)
+    if (rt == NULL || f == NULL) {
+        wta_future_drop(f);   // consumed on every path
         return -EINVAL;
+    }
     if (wta_self.worker != NULL) {
         wta_future_drop(f);
         return -EDEADLK;   // a worker waiting on itself could never finish
     }
-    struct wta_runtime *saved_rt = wta_self.rt;
-    struct wta_task *saved_current = wta_self.current;
-    enum wta_wake_source saved_src = wta_self.src;
+    struct wta_thread saved = wta_self;   // block_on may nest (inside a blocking job, ...)
+    saved.rt = wta_thread_rt();
     wta_thread_enter(rt, NULL);
     wta_self.src = WTA_SRC_MAIN;
     wta_self.current = NULL;
@@ -208,9 +223,11 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
     wta_future_drop(f);
     WTA_TRACE(rt, BLOCK_ON_END, rc);
     main_waker_put(rt, mw);
-    wta_self.rt = saved_rt;
-    wta_self.current = saved_current;
-    wta_self.src = saved_src;
+    wta_self.rt = saved.rt;
+    wta_self.rt_unpinned = saved.rt != NULL && saved.rt_unpinned;
+    wta_self.rt_serial = saved.rt_serial;
+    wta_self.current = saved.current;
+    wta_self.src = saved.src;
     if (out != NULL)
         *out = value;
     return rc;

@@ -115,7 +115,7 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
     (void)file;
     (void)line;
     if (rt == NULL)
-        rt = wta_self.rt;
+        rt = wta_thread_rt();
     if (rt == NULL || fn == NULL) {
         errno = rt == NULL ? ESRCH : EINVAL;
         return NULL;

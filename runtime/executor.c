@@ -246,7 +246,7 @@ struct wta_future *wta_spawn_at(struct wta_runtime *rt, struct wta_future *f,
         return NULL;
     }
     if (rt == NULL)
-        rt = wta_self.rt;
+        rt = wta_thread_rt();
     if (rt == NULL) {
         wta_future_drop(f);   // consumed either way
         errno = ESRCH;

@@ -73,10 +73,26 @@ struct wta_thread {
     enum wta_wake_source src;    /* who wakes, when this thread calls wake */
     struct wta_trace_buf *tb;    /* this thread's trace buffer, if tracing */
     char name[24];               /* "main", "w0", "blocking-2", "ext-1" */
+    /* rt was set by wta_runtime_new on the creating thread, which is not
+     * inside the runtime: another thread may free it, so it is looked up
+     * by serial number before each use (wta_thread_rt). */
+    bool rt_unpinned;
+    uint64_t rt_serial;
 };
 extern _Thread_local struct wta_thread wta_self;
 void wta_thread_enter(struct wta_runtime *rt, const char *name);
 void wta_thread_leave(void);
+struct wta_runtime *wta_thread_rt_checked(void);
+void wta_runtime_hold(struct wta_runtime *rt);        /* the struct outlives free while held */
+void wta_runtime_release(struct wta_runtime *rt);
+
+/* The calling thread's runtime, or NULL: read wta_self.rt only through this. */
+static inline struct wta_runtime *wta_thread_rt(void)
+{
+    if (__builtin_expect(wta_self.rt_unpinned, 0))
+        return wta_thread_rt_checked();   // the creating thread: is it still live?
+    return wta_self.rt;
+}
 
 struct wta_runtime {
     struct wta_trace *trace;          /* NULL: tracing off. First: wta.h's inline mark reads it */
@@ -99,6 +115,14 @@ struct wta_runtime {
     pthread_cond_t main_cond;
     _Atomic int main_waiters;         /* threads in book_keeping: who a poke is for */
     unsigned long creator;            /* wta_thread_id() of the creating thread: "main" */
+
+    /* The struct itself outlives wta_runtime_free while anything that a
+     * waker reaches still points here: one reference for the owner (until
+     * free), one per task's memory, one per MainWaker. After free only
+     * `trace` (NULL) and `cfg` are read. */
+    _Atomic int refs;
+    uint64_t serial;                  /* unique per runtime: a reused address is not it */
+    struct wta_runtime *live_next;    /* runtime.c's list of live runtimes */
     struct main_waker *_Atomic spare_main_waker;  /* block_on.c reuses it */
 };
 _Static_assert(offsetof(struct wta_runtime, trace) == 0, "wta_trace_mark reads rt->trace first");

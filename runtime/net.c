@@ -112,7 +112,7 @@ int wta_tcp_listen(const char *host, uint16_t port, struct wta_tcp_listener **ou
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    struct wta_runtime *rt = wta_self.rt;
+    struct wta_runtime *rt = wta_thread_rt();
     if (out == NULL || parse_addr(host, port, &ss, &len) != 0)
         return -EINVAL;
     if (rt == NULL)
@@ -216,7 +216,7 @@ struct connect_fut {
 /* First poll: a socket, and the handshake started. 0, or -errno. */
 static int connect_start(struct connect_fut *c)
 {
-    struct wta_runtime *rt = wta_self.rt;
+    struct wta_runtime *rt = wta_thread_rt();
     if (rt == NULL)
         return -ESRCH;
     int fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -156,7 +156,7 @@ static int rx_poll(struct wta_future *self, struct wta_context *cx, intptr_t *ou
     wta_mutex_unlock(&os->lock);
     wta_waker_drop(&old);
     if (rc != WTA_PENDING && self->vt == &join_rx_vt)
-        WTA_TRACE(wta_self.rt, JOIN_COMPLETE, os->task, rc);
+        WTA_TRACE(wta_thread_rt(), JOIN_COMPLETE, os->task, rc);
     return rc;
 }
 
@@ -171,7 +171,7 @@ static void rx_drop(struct wta_future *self)
     wta_mutex_unlock(&os->lock);
     wta_waker_drop(&w);
     if (detached && self->vt == &join_rx_vt)
-        WTA_TRACE(wta_self.rt, JOIN_DETACH, os->task);
+        WTA_TRACE(wta_thread_rt(), JOIN_DETACH, os->task);
     release(os);
 }
 

@@ -32,10 +32,69 @@ bool wta_bug(const struct wta_runtime *rt, enum wta_bug b)
     return (rt->cfg.bugs & (unsigned)b) != 0;
 }
 
+/*
+ * Live runtimes. The creating thread keeps its runtime in wta_self without
+ * being inside it, and another thread may free that runtime: the pointer
+ * is then checked against this list, by serial number, before each use.
+ * (Workers, blocking threads and block_on are inside the runtime, which
+ * cannot be freed under them: theirs is never checked.)
+ */
+static struct wta_mutex live_lock = {PTHREAD_MUTEX_INITIALIZER, 0};
+static struct wta_runtime *live_head;    /* guarded by live_lock */
+static uint64_t next_serial = 1;         /* guarded by live_lock */
+
+static void live_add(struct wta_runtime *rt)
+{
+    wta_mutex_lock(&live_lock);
+    rt->serial = next_serial++;
+    rt->live_next = live_head;
+    live_head = rt;
+    wta_mutex_unlock(&live_lock);
+}
+
+static void live_remove(struct wta_runtime *rt)
+{
+    wta_mutex_lock(&live_lock);
+    struct wta_runtime **p = &live_head;
+    while (*p != NULL && *p != rt)
+        p = &(*p)->live_next;
+    if (*p == rt)
+        *p = rt->live_next;
+    wta_mutex_unlock(&live_lock);
+}
+
+/* wta_thread_rt() on the creating thread: its runtime if still live, else NULL (forgotten). */
+struct wta_runtime *wta_thread_rt_checked(void)
+{
+    bool live = false;
+    wta_mutex_lock(&live_lock);
+    for (struct wta_runtime *r = live_head; r != NULL && !live; r = r->live_next)
+        live = r == wta_self.rt && r->serial == wta_self.rt_serial;
+    wta_mutex_unlock(&live_lock);
+    if (!live) {
+        wta_self.rt = NULL;   // freed by another thread
+        wta_self.rt_unpinned = false;
+    }
+    return wta_self.rt;
+}
+
+void wta_runtime_hold(struct wta_runtime *rt)
+{
+    atomic_fetch_add_explicit(&rt->refs, 1, memory_order_relaxed);
+}
+
+/* The last reference frees the struct (wta_runtime_free has freed the rest). */
+void wta_runtime_release(struct wta_runtime *rt)
+{
+    if (atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1)
+        free(rt);
+}
+
 /* Marks the calling thread as belonging to rt, under `name` in the trace. */
 void wta_thread_enter(struct wta_runtime *rt, const char *name)
 {
     wta_self.rt = rt;
+    wta_self.rt_unpinned = false;
     wta_self.src = WTA_SRC_TASK;
     if (name != NULL)
         snprintf(wta_self.name, sizeof wta_self.name, "%s", name);
@@ -45,6 +104,7 @@ void wta_thread_enter(struct wta_runtime *rt, const char *name)
 void wta_thread_leave(void)
 {
     wta_self.rt = NULL;
+    wta_self.rt_unpinned = false;
     wta_self.worker = NULL;
     wta_self.current = NULL;
 }
@@ -98,11 +158,15 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
     atomic_init(&rt->next_task_id, 1);
     atomic_init(&rt->live_tasks, 0);
     atomic_init(&rt->main_waiters, 0);
+    atomic_init(&rt->refs, 1);   // the owner's, until wta_runtime_free
     wta_task_lists_init(rt);
     wta_mutex_init(&rt->main_lock);
     pthread_cond_init(&rt->main_cond, NULL);
     rt->creator = wta_thread_id();
+    live_add(rt);
     wta_thread_enter(rt, NULL);   // the creating thread may spawn (like tokio's rt.enter())
+    wta_self.rt_unpinned = true;  // ...but any thread may free it
+    wta_self.rt_serial = rt->serial;
     wta_self.src = WTA_SRC_MAIN;
 
     if (rt->cfg.trace_path != NULL && rt->cfg.trace_path[0] != '\0') {
@@ -139,6 +203,8 @@ fail:
     pthread_cond_destroy(&rt->main_cond);
     wta_mutex_destroy(&rt->main_lock);
     wta_task_lists_destroy(rt);
+    live_remove(rt);
+    wta_thread_leave();
     free(rt);
     errno = err;
     return NULL;
@@ -150,6 +216,7 @@ void wta_runtime_free(struct wta_runtime *rt)
         return;
     if (wta_self.worker != NULL)
         wta_panic("wta_runtime_free called from a worker");
+    live_remove(rt);                  // the creating thread forgets it, whichever thread frees
     wta_executor_stop(rt->exec);      // no worker polls after this
     wta_blocking_free(rt->blocking);  // waits for running jobs
     rt->blocking = NULL;
@@ -165,7 +232,7 @@ void wta_runtime_free(struct wta_runtime *rt)
     wta_task_lists_destroy(rt);
     if (wta_self.rt == rt)
         wta_thread_leave();
-    free(rt);
+    wta_runtime_release(rt);          // wakers still alive keep the struct (a no-op to wake)
 }
 
 int wta_runtime_workers(const struct wta_runtime *rt)
@@ -175,5 +242,5 @@ int wta_runtime_workers(const struct wta_runtime *rt)
 
 struct wta_runtime *wta_runtime_current(void)
 {
-    return wta_self.rt;
+    return wta_thread_rt();
 }

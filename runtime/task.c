@@ -18,7 +18,9 @@
  *
  * References: the runtime holds one while the task is not DONE (it sits in
  * one of rt->task_lists so that shutdown can find it); every waker clone
- * holds one.
+ * holds one. The task's memory holds one on the runtime's struct, so a
+ * waker kept after wta_runtime_free finds its task DONE (a stale wake, a
+ * no-op) and a runtime whose trace is closed.
  * The future itself is touched only by the worker that set RUNNING, so
  * polling needs no lock.
  */
@@ -100,6 +102,7 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
     t->join = join;
     atomic_init(&t->refs, 1);
     atomic_init(&t->wakers, 0);
+    wta_runtime_hold(rt);   // a waker kept past wta_runtime_free still reaches t->rt
 
     struct wta_worker *w = wta_self.worker;
     t->list = &rt->task_lists[w != NULL && wta_self.rt == rt ? wta_worker_index(w) + 1 : 0];
@@ -126,8 +129,10 @@ void wta_task_release(struct wta_task *t)
 {
     if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
         return;
+    struct wta_runtime *rt = t->rt;
     wta_mutex_destroy(&t->lock);
     free(t);
+    wta_runtime_release(rt);
 }
 
 int wta_task_wakers_delta(struct wta_task *t, int delta)

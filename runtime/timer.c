@@ -162,7 +162,7 @@ static int sleep_poll(struct wta_future *self, struct wta_context *cx, intptr_t 
     if (s->r == NULL) {
         if (wta_clock_ns() >= s->timer.deadline_ns)
             return WTA_READY;   // already due: no timer needed
-        struct wta_runtime *rt = wta_self.rt;
+        struct wta_runtime *rt = wta_thread_rt();
         if (rt == NULL)
             return -ESRCH;
         s->r = rt->reactor;

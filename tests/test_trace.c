@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "suites.h"
 #include "test_util.h"
@@ -281,6 +282,54 @@ static void trace_schema_documents_every_kind(void)
     }
 }
 
+/* ---- one thread, two traced runtimes */
+
+/* Are a trace's seq numbers 0, 1, 2... on every thread, in time order? */
+static void check_thread_seqs(const char *path)
+{
+    struct trace tr;
+    if (trace_load(path, &tr) != 0)
+        return;
+    const char *names[32];
+    int64_t next[32];
+    int nthreads = 0, bad = 0;
+    for (int i = 0; i < tr.n; i++) {
+        const char *th = ev_str(tr.ev[i], "th");
+        int k = 0;
+        while (k < nthreads && strcmp(names[k], th) != 0)
+            k++;
+        if (k == nthreads && nthreads < 32) {
+            names[nthreads] = th;
+            next[nthreads++] = 0;
+        }
+        if (k < nthreads && ev_int(tr.ev[i], "seq") != next[k]++)
+            bad++;
+    }
+    if (bad != 0)
+        fprintf(stderr, "\n%s: %d events out of their thread's seq order\n", path, bad);
+    CU_ASSERT_EQUAL(bad, 0);
+    trace_free(&tr);
+}
+
+/* What if one thread alternates block_on between two traced runtimes? */
+static void trace_two_runtimes_one_thread(void)
+{
+    char *pa = test_trace_path("two_a"), *pb = test_trace_path("two_b");
+    struct wta_runtime *a = test_runtime(1, 0, pa), *b = test_runtime(1, 0, pb);
+    for (int i = 0; i < 50; i++) {
+        CU_ASSERT_EQUAL(wta_block_on(a, wta_ready(i), NULL), 0);
+        CU_ASSERT_EQUAL(wta_block_on(b, wta_ready(i), NULL), 0);
+    }
+    wta_runtime_free(a);
+    wta_runtime_free(b);
+    check_thread_seqs(pa);
+    check_thread_seqs(pb);
+    unlink(pa);
+    unlink(pb);
+    free(pa);
+    free(pb);
+}
+
 void suite_trace(void)
 {
     CU_pSuite s = CU_add_suite("trace", NULL, NULL);
@@ -293,4 +342,5 @@ void suite_trace(void)
     CU_add_test(s, "trace_env_variable", trace_env_variable);
     CU_add_test(s, "trace_numbers_exact", trace_numbers_exact);
     CU_add_test(s, "trace_schema_documents_every_kind", trace_schema_documents_every_kind);
+    CU_add_test(s, "trace_two_runtimes_one_thread", trace_two_runtimes_one_thread);
 }
