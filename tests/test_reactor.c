@@ -46,7 +46,9 @@ static void reactor_timer_order(void)
     struct wta_runtime *rt = test_runtime(1, 0, path);
     struct wta_future **v = malloc(N * sizeof *v);
     // 50 distinct deadlines for 10,000 timers: many ties to break.
-    uint64_t base = wta_now() + 300 * MS;
+    // Far enough out that the first poll of all 10,000 (slow under TSan on
+    // a loaded machine: 300 ms was not always enough) ends before any is due.
+    uint64_t base = wta_now() + 2000 * MS;
     srand(7);
     for (int i = 0; i < N; i++)
         v[i] = wta_sleep_until(base + (uint64_t)(rand() % 50) * MS);
