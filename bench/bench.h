@@ -42,7 +42,8 @@ struct bench {
     uint64_t ops;             /* ops in one rep */
     struct wta_runtime *rt;
     bool traced;              /* this runtime records a trace */
-    char trace_path[64];      /* temp file, deleted by bench_finish */
+    bool keep_trace;          /* WTA_TRACE named the file: bench_finish keeps it */
+    char trace_path[4096];    /* temp file, deleted by bench_finish unless kept */
     int rep;                  /* 0: the warm-up; 1..reps: timed */
     uint64_t *ns;             /* [reps] timed wall times */
     char extra[256];          /* EXTRA fields, space separated */

@@ -11,7 +11,9 @@
  * file's lines: one event a line, less the header and trace.end. Events of
  * the warm-up count too, so rec_per_op = events / (ops * (reps + 1)); the
  * few events of starting and stopping the runtime are inside that
- * (well under 0.01 per op for every workload). The file is then deleted.
+ * (well under 0.01 per op for every workload). The file is then deleted,
+ * unless WTA_TRACE names a file: then the trace is written there and kept
+ * (each workload overwrites it, so name one with --only), for wta-trace.
  *
  * The `+global` tag must say what really ran, not what was asked for: a
  * probe runtime at start-up records a trace header, whose "scheduler"
@@ -68,7 +70,11 @@ static struct wta_runtime *vstart(struct bench *b, const struct bench_opts *opt,
     b->ops = ops;
     vsnprintf(b->params, sizeof b->params, params_fmt, ap);
     b->traced = trace < 0 ? opt->trace : trace;
-    if (b->traced)
+    const char *keep = getenv("WTA_TRACE");
+    b->keep_trace = b->traced && keep != NULL && keep[0] != '\0';
+    if (b->keep_trace)
+        snprintf(b->trace_path, sizeof b->trace_path, "%s", keep);
+    else if (b->traced)
         temp_trace_path(b->trace_path, sizeof b->trace_path);
     b->ns = calloc((size_t)opt->reps, sizeof *b->ns);
 
@@ -180,7 +186,8 @@ void bench_finish(struct bench *b)
     if (b->traced) {
         uint64_t lines = count_lines(b, b->trace_path);
         uint64_t events = lines > 2 ? lines - 2 : 0;   // header, trace.end
-        unlink(b->trace_path);
+        if (!b->keep_trace)
+            unlink(b->trace_path);
         bench_extra(b, "rec_per_op=%.1f",
                     (double)events / ((double)b->ops * (opt->reps + 1)));
         if (dropped != 0)
@@ -237,7 +244,8 @@ static void usage(FILE *to)
             "  --only a,b      run only these workloads (names below)\n"
             "  --quick         smaller counts, for a CI smoke run\n"
             "  --trace         trace recorder on (impl gets +trace, lines get rec_per_op);\n"
-            "                  trace_record/trace_disabled then run only if named in --only\n"
+            "                  trace_record/trace_disabled then run only if named in --only;\n"
+            "                  with WTA_TRACE=FILE the last workload's trace is kept there\n"
             "  --scheduler S   local (default: per-worker queues) or global (one queue)\n"
             "workloads:");
     for (int i = 0; i < NWORKLOADS; i++)

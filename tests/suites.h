@@ -22,11 +22,16 @@
     X(load)                \
     X(model)               \
     X(lint)                \
+    X(lint_runs)           \
     X(export)              \
     X(cli)
 
 #define WTA_SUITE_DECL(name) void suite_##name(void);
 WTA_TEST_SUITES(WTA_SUITE_DECL)
 #undef WTA_SUITE_DECL
+
+/* test_lint_runs.c: load the trace at path and fail the test on any lint
+ * but the two that measure the machine (long-poll, late-timer). */
+void lint_trace_clean(const char *path);
 
 #endif

@@ -102,16 +102,28 @@ static void cli_validate(void)
     check_cases(cases, sizeof cases / sizeof cases[0]);
 }
 
-/* Does lint exit 1 with the finding and its explanation, and 0 on a near miss? */
+/* Does lint exit 1 on an error with the finding and its explanation, 0 on a
+ * near miss or on warnings alone (unless --warnings-fail), and leave out --allow? */
 static void cli_lint(void)
 {
     static const struct cli_case cases[] = {
         {"lint tests/data/lint/parked-with-work.jsonl", 1,
          "parked-with-work.jsonl:5: error: worker 0 parked"},
         {"lint tests/data/lint/parked-with-work.jsonl", 1, "register as a sleeper first"},
+        {"lint tests/data/lint/parked-with-work.jsonl", 1,
+         "1 lint(s): 1 error(s), 0 warning(s) [parked-with-work 1]"},
         {"lint tests/data/lint/parked-with-work-near.jsonl --json", 0, "\"lints\":[]"},
-        /* a 9 ms poll is long against a 5 ms threshold */
-        {"lint tests/data/lint/long-poll-near.jsonl --long-poll-ms 5", 1, "[long-poll]"},
+        /* a 9 ms poll is long against a 5 ms threshold: a warning, exit 0 */
+        {"lint tests/data/lint/long-poll-near.jsonl --long-poll-ms 5", 0, "[long-poll]"},
+        {"lint tests/data/lint/long-poll-near.jsonl --long-poll-ms 5 --warnings-fail", 1,
+         "0 error(s), 1 warning(s) [long-poll 1]"},
+        {"lint tests/data/lint/hang.jsonl --allow lost-wakeup --allow hang", 0,
+         "0 lint(s): 0 error(s), 0 warning(s); allowed: lost-wakeup 1, hang 1"},
+        {"lint tests/data/lint/hang.jsonl --allow hang --json", 1,
+         "\"summary\":{\"errors\":1,\"warnings\":0,\"by_lint\":{\"lost-wakeup\":1},"
+         "\"allowed\":{\"hang\":1}}"},
+        {"lint tests/data/lint/hang.jsonl --allow useless-unpark", 2, "unknown lint 'useless-unpark'"},
+        {"lint tests/data/lint/hang.jsonl --allow", 2, "--allow needs a lint name"},
     };
     check_cases(cases, sizeof cases / sizeof cases[0]);
 }

@@ -139,7 +139,7 @@ static void export_small(void)
 static void export_busier(void)
 {
     check_file("tests/data/lint/self-wake-loop.jsonl", 4);
-    check_file("tests/data/lint/useless-unpark.jsonl", 1);
+    check_file("tests/data/unpark-no-work.jsonl", 1);
     check_file("tests/data/diff_b.jsonl", 2);
 }
 

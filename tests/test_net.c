@@ -168,10 +168,12 @@ static void client_drop(void *st)
     free(c);
 }
 
-/* Do 100 concurrent clients x 100 messages all come back, every byte intact? */
+/* Do 100 concurrent clients x 100 messages all come back, every byte intact?
+ * And does its trace, a correct program's, lint clean? */
 static void net_echo_100_clients(void)
 {
-    struct wta_runtime *rt = test_runtime(4, 0, NULL);
+    char *path = test_trace_path("echo");
+    struct wta_runtime *rt = test_runtime(4, 0, path);
     struct wta_tcp_listener *l;
     CU_ASSERT_FATAL(wta_tcp_listen("127.0.0.1", 0, &l) == 0);
     CU_ASSERT(wta_tcp_listener_port(l) != 0);
@@ -202,6 +204,9 @@ static void net_echo_100_clients(void)
     CU_ASSERT_EQUAL(total, CLIENTS * MSGS * MSG_LEN);
     wta_tcp_listener_close(l);
     wta_runtime_free(rt);
+    lint_trace_clean(path);
+    unlink(path);
+    free(path);
 }
 
 /* What does a connect to a port nobody listens on give? (-ECONNREFUSED, traced) */

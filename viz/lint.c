@@ -43,6 +43,13 @@ static const char *explanations[WTA_LINT_COUNT] = {
         "unpark was on its way. The push happened between the worker's last look at the "
         "queue and its park, so the push's unpark found no sleeper (W3). The fix is to "
         "register as a sleeper first, look at the queue again, and only then park.",
+    [WTA_LINT_HANG] =
+        "block_on returned -EDEADLK: the main future was Pending and nothing left in the "
+        "runtime could wake it - every worker parked, no task queued, no timer, socket or "
+        "blocking job pending. Look at what the main future waits for, and at the tasks "
+        "named here: a task that returned Pending with no live waker is the usual cause "
+        "('wta-trace why FILE --task T --at I' says what each one waits on; --task 0 is "
+        "the main future).",
     [WTA_LINT_LONG_POLL] =
         "One poll ran longer than the threshold. While a task is being polled its worker "
         "can do nothing else, so a long poll delays every task queued behind it. Blocking "
@@ -52,18 +59,14 @@ static const char *explanations[WTA_LINT_COUNT] = {
         "anything else waking it. That is a busy loop spelled as a future: it burns a "
         "worker and never sleeps. Either it is waiting for something that should have its "
         "own waker, or it should not be a loop.",
-    [WTA_LINT_USELESS_UNPARK] =
-        "A worker was woken to run work, found none, and parked again without polling a "
-        "task: another worker took the task first. Each such wake costs two context "
-        "switches. A few are normal; many mean the runtime unparks too eagerly.",
     [WTA_LINT_LATE_TIMER] =
         "A timer fired later than the threshold after its deadline. Either the reactor "
         "did not run in time (with W5 only block_on drives it, on a fixed spin, so timers "
         "stall while the main future is busy) or the process was starved of CPU.",
     [WTA_LINT_NEVER_JOINED] =
         "A task finished and sent its output into its JoinHandle, but nobody ever "
-        "received it. If the handle was dropped (detached) that may be intended; if not, "
-        "whoever held the handle never awaited it, and the result was lost.",
+        "received it, and the handle was not dropped (detaching is a choice, and does "
+        "not count): whoever held the handle never awaited it, and the result was lost.",
     [WTA_LINT_DROPPED] =
         "The recorder lost events (a write error, or the program stopped before the last "
         "batch was written). Everything after this point may be missing pieces, so other "
@@ -85,11 +88,20 @@ const char *wta_lint_explain(enum wta_lint_kind k)
     return (unsigned)k < WTA_LINT_COUNT ? explanations[k] : "";
 }
 
+int wta_lint_by_name(const char *name)
+{
+    for (int k = 0; k < WTA_LINT_COUNT; k++)
+        if (strcmp(lints[k].name, name) == 0)
+            return k;
+    return -1;
+}
+
 void wta_lint_config_default(struct wta_lint_config *c)
 {
     c->long_poll_ns = 10 * 1000 * 1000;
     c->late_timer_ns = 1000 * 1000;
     c->self_wake_polls = 50;
+    c->allow = 0;
 }
 
 void wta_lints_free(struct wta_lints *l)
@@ -111,7 +123,33 @@ void wta_lints_write_text(const struct wta_model *m, const struct wta_lints *l, 
     for (int k = 0; k < WTA_LINT_COUNT; k++)
         if (seen[k])
             fprintf(f, "\n[%s] %s\n", wta_lint_name(k), wta_lint_explain(k));
-    fprintf(f, "%s%zu lint(s)\n", l->n ? "\n" : "", l->n);
+    fprintf(f, "%s%zu lint(s): %zu error(s), %zu warning(s)", l->n ? "\n" : "", l->n,
+            l->nerrors, l->nwarnings);
+    const char *pre = " [";
+    for (int k = 0; k < WTA_LINT_COUNT; k++)
+        if (l->count[k]) {
+            fprintf(f, "%s%s %zu", pre, wta_lint_name(k), l->count[k]);
+            pre = ", ";
+        }
+    fputs(pre[0] == ',' ? "]" : "", f);
+    pre = "; allowed: ";
+    for (int k = 0; k < WTA_LINT_COUNT; k++)
+        if (l->allowed[k]) {
+            fprintf(f, "%s%s %zu", pre, wta_lint_name(k), l->allowed[k]);
+            pre = ", ";
+        }
+    fputc('\n', f);
+}
+
+/* "name":n for each lint with a nonzero n. */
+static void write_counts(FILE *f, const size_t *n)
+{
+    const char *pre = "";
+    for (int k = 0; k < WTA_LINT_COUNT; k++)
+        if (n[k]) {
+            fprintf(f, "%s\"%s\":%zu", pre, wta_lint_name(k), n[k]);
+            pre = ",";
+        }
 }
 
 void wta_lints_write_json(const struct wta_model *m, const struct wta_lints *l, FILE *f)
@@ -129,5 +167,10 @@ void wta_lints_write_json(const struct wta_model *m, const struct wta_lints *l, 
         wta_json_string(f, x->msg);
         fprintf(f, "}");
     }
-    fprintf(f, "]}\n");
+    fprintf(f, "],\n\"summary\":{\"errors\":%zu,\"warnings\":%zu,\"by_lint\":{",
+            l->nerrors, l->nwarnings);
+    write_counts(f, l->count);
+    fprintf(f, "},\"allowed\":{");
+    write_counts(f, l->allowed);
+    fprintf(f, "}}}\n");
 }

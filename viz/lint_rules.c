@@ -4,13 +4,24 @@
  * The replay keeps the model's state (wta_state_apply) and, beside it, what
  * the rules need to remember: per task its live waker count, its last
  * Pending poll, whether it woke itself in the current poll and how many
- * polls in a row it did; per thread when its unpark came and whether it has
- * polled since. A rule looks at the state *before* the event it judges, so
- * "the queue was not empty when the worker parked" means what it says.
+ * polls in a row it did; per thread the late timers of its reactor turn.
+ * A rule looks at the state *before* the event it judges, so "the queue
+ * was not empty when the worker parked" means what it says.
  *
  * Each rule is exact, not a guess: it fires on one event kind under one
  * condition, named in its comment, and the near-miss traces in tests/data/
- * check the line between firing and not.
+ * check the line between firing and not. A rule must not fire on a correct
+ * program: tests/test_lint_runs.c records correct programs under contention
+ * and checks it. (A rule that did - "a worker unparked for nothing", which
+ * every work-stealing runtime does now and then - became a count in stats.)
+ *
+ * Live waker clones are counted by replaying +1 per waker.clone and -1 per
+ * waker.drop, not read from their `wakers` field: that field is the count
+ * the atomic returned, and two threads may stamp their events in the other
+ * order. Even the replay can dip to 0 for a moment when a clone is stamped
+ * after a drop that came later, so a task found with no waker is only a
+ * suspect; it becomes a lost-wakeup at the end if no later event of the
+ * task (a clone, a wake, a push, a poll) proves someone could still wake it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,16 +30,19 @@
 #include "viz_int.h"
 
 struct task_track {
-    uint32_t wakers;            /* live waker clones */
+    int64_t wakers;             /* live waker clones: clones - drops so far */
     uint32_t pending_at;        /* event + 1 of its last Pending poll.end */
+    uint32_t suspect;           /* event + 1 where it was found with no waker */
     uint32_t join_send;         /* event + 1 of join.send, 0: none */
     uint8_t completed, detached, self_woke, state;
     uint32_t streak;            /* polls in a row that woke themselves */
 };
 
 struct thread_track {
-    uint32_t unpark_at;         /* event + 1 of a non-shutdown unpark not yet used */
-    uint32_t resumed_at;        /* event + 1 of the resume it caused, until a poll */
+    uint32_t late_at;           /* event + 1 of the first late timer.fire of this turn */
+    uint32_t late_n;            /* late fires in this reactor turn */
+    int64_t late_max_ns;
+    int64_t late_timer;         /* the id of the latest of them */
 };
 
 struct run {
@@ -49,6 +63,10 @@ static void fire(struct run *r, enum wta_lint_kind k, size_t ev, uint32_t task,
                  const char *fmt, ...)
 {
     struct wta_lints *l = r->out;
+    if (r->c->allow & (1u << k)) {
+        l->allowed[k]++;
+        return;
+    }
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         struct wta_lint *items = realloc(l->items, cap * sizeof items[0]);
@@ -60,6 +78,11 @@ static void fire(struct run *r, enum wta_lint_kind k, size_t ev, uint32_t task,
         l->cap = cap;
     }
     struct wta_lint *x = &l->items[l->n++];
+    l->count[k]++;
+    if (wta_lint_severity(k) == WTA_ERROR)
+        l->nerrors++;
+    else
+        l->nwarnings++;
     x->kind = k;
     x->ev = (uint32_t)ev;
     x->task = task;
@@ -89,18 +112,33 @@ static int has_timer(const struct wta_state *s, uint32_t task)
  * waker clone and no timer of its own: nothing can ever wake it. Judged at
  * the two events that can make it so - the poll.end that leaves it IDLE and
  * the waker.drop of its last clone - and not once shutdown has begun, when
- * the runtime drops every future (and so every clone) on purpose. */
+ * the runtime drops every future (and so every clone) on purpose. Only a
+ * suspect until the end: see the opening comment. */
 static void check_lost(struct run *r, size_t i)
 {
     const struct wta_ev *e = &r->m->events[i];
-    const struct task_track *t = &r->tasks[e->task];
+    struct task_track *t = &r->tasks[e->task];
     if (r->shutdown || e->tstate != WTA_TS_IDLE || t->wakers > 0 || t->pending_at == 0 ||
         has_timer(&r->s, e->task))
         return;
-    fire(r, WTA_LINT_LOST_WAKEUP, i, e->task, "task %llu '%s' is Pending (since event %u) "
-         "and %s: nothing can wake it", tid(r, e->task),
-         wta_model_str(r->m, r->m->tasks[e->task - 1].name), t->pending_at - 1,
-         e->kind == WTA_EV_POLL_END ? "holds no waker clone" : "its last waker clone was dropped");
+    if (t->suspect == 0)
+        t->suspect = (uint32_t)i + 1;
+}
+
+/* The suspects nothing cleared are lost. */
+static void judge_lost(struct run *r)
+{
+    for (uint32_t k = 1; k <= r->m->ntasks; k++) {
+        const struct task_track *t = &r->tasks[k];
+        if (t->suspect == 0)
+            continue;
+        const struct wta_ev *e = &r->m->events[t->suspect - 1];
+        fire(r, WTA_LINT_LOST_WAKEUP, t->suspect - 1, k, "task %llu '%s' is Pending (since "
+             "event %u) and %s: nothing can wake it", tid(r, k),
+             wta_model_str(r->m, r->m->tasks[k - 1].name), t->pending_at - 1,
+             e->kind == WTA_EV_POLL_END ? "holds no waker clone"
+                                        : "its last waker clone was dropped");
+    }
 }
 
 /* parked-with-work: a worker parks while its queues hold tasks and no
@@ -156,22 +194,78 @@ static void on_wake(struct run *r, const struct wta_ev *e, size_t i)
         t->self_woke = 1;
 }
 
+/* hang: block_on gave up on the main future (-EDEADLK). Names the tasks
+ * left Pending with no waker, which are usually why. */
+static void on_hang(struct run *r, const struct wta_ev *e, size_t i)
+{
+    char who[120] = "";
+    size_t len = 0, n = 0;
+    for (uint32_t k = 1; k <= r->m->ntasks; k++) {
+        const struct task_track *t = &r->tasks[k];
+        if (t->state != WTA_TS_IDLE || t->wakers > 0 || t->pending_at == 0 ||
+            has_timer(&r->s, k))
+            continue;
+        if (n++ < 3 && len < sizeof who)
+            len += (size_t)snprintf(who + len, sizeof who - len, "%s%llu '%s'", n > 1 ? ", " : "",
+                                    tid(r, k), wta_model_str(r->m, r->m->tasks[k - 1].name));
+    }
+    fire(r, WTA_LINT_HANG, i, 0, "block_on gave up: nothing can wake the main future "
+         "(%lld worker(s) parked, %lld task(s) queued); %zu task(s) wait with no waker%s%s%s",
+         (long long)e->f[0], (long long)e->f[1], n, n ? ": " : "", who, n > 3 ? ", ..." : "");
+}
+
+/* late-timer: one finding per reactor turn (a turn that fires 2,000 timers
+ * late is one slow turn, not 2,000 problems), or per fire outside a turn. */
+static void late_flush(struct run *r, struct thread_track *th)
+{
+    if (th->late_n == 1)
+        fire(r, WTA_LINT_LATE_TIMER, th->late_at - 1, 0, "timer %lld fired %.3f ms after its "
+             "deadline (threshold %.3f ms)", (long long)th->late_timer, th->late_max_ns / 1e6,
+             r->c->late_timer_ns / 1e6);
+    else if (th->late_n > 1)
+        fire(r, WTA_LINT_LATE_TIMER, th->late_at - 1, 0, "%u timers fired late in one "
+             "reactor turn, the latest %.3f ms after its deadline (threshold %.3f ms)",
+             th->late_n, th->late_max_ns / 1e6, r->c->late_timer_ns / 1e6);
+    th->late_n = 0;
+    th->late_max_ns = 0;
+}
+
+static void on_timer_fire(struct run *r, const struct wta_ev *e, size_t i)
+{
+    struct thread_track *th = &r->threads[e->th];
+    if (e->f[S_TIMER_LATE] <= r->c->late_timer_ns)
+        return;
+    if (th->late_n++ == 0)
+        th->late_at = (uint32_t)i + 1;
+    if (e->f[S_TIMER_LATE] > th->late_max_ns)
+        th->late_max_ns = e->f[S_TIMER_LATE];
+    th->late_timer = e->f[S_TIMER_ID];
+    if (r->s.threads[e->th].activity != WTA_ACT_REACTOR)
+        late_flush(r, th);
+}
+
 /* Judge event i against the state before it, then remember what the rules need. */
 static void on_event(struct run *r, size_t i)
 {
     const struct wta_ev *e = &r->m->events[i];
     struct task_track *t = &r->tasks[e->task];
     struct thread_track *th = &r->threads[e->th];
-    int w;
     switch (e->kind) {
     case WTA_EV_WAKER_CLONE:
+        t->wakers++;
+        t->suspect = 0;         /* someone held a waker after all */
+        break;
     case WTA_EV_WAKER_DROP:
-        t->wakers = (uint32_t)e->f[S_WAKERS];
-        if (e->kind == WTA_EV_WAKER_DROP && t->wakers == 0)
+        if (--t->wakers <= 0)
             check_lost(r, i);
         break;
-    case WTA_EV_WAKER_WAKE: on_wake(r, e, i); break;
-    case WTA_EV_POLL_BEGIN: th->resumed_at = 0; break;
+    case WTA_EV_WAKER_WAKE:
+        if (!wta_model_str_is(r->m, e->f[S_WAKE_OUTCOME], "lost"))
+            t->suspect = 0;
+        on_wake(r, e, i);
+        break;
+    case WTA_EV_QUEUE_PUSH: t->suspect = 0; break;
+    case WTA_EV_POLL_BEGIN: t->suspect = 0; break;
     case WTA_EV_POLL_END: on_poll_end(r, e, i); break;
     case WTA_EV_JOIN_SEND: t->join_send = (uint32_t)i + 1; break;
     case WTA_EV_JOIN_COMPLETE: t->completed = 1; break;
@@ -183,40 +277,18 @@ static void on_event(struct run *r, size_t i)
             fire(r, WTA_LINT_MAIN_FLAG, i, 0, "block_on cleared the MainWaker's flag after "
                  "the poll, erasing the wake at event %u", r->s.main_ready_by);
         break;
+    case WTA_EV_HANG: on_hang(r, e, i); break;
     case WTA_EV_WORKER_UNPARK:
         if (wta_model_str_is(r->m, e->f[S_UNPARK_WHY], "shutdown"))
             r->shutdown = 1;
-        else if ((w = wta_model_worker_thread(r->m, (uint64_t)e->f[S_UNPARK_WORKER])) >= 0)
-            r->threads[w].unpark_at = (uint32_t)i + 1;
         break;
     case WTA_EV_RUNTIME_STOP:
-        r->shutdown = 1;
-        break;
-    case WTA_EV_WORKER_RESUME:
-        th->resumed_at = th->unpark_at;
-        th->unpark_at = 0;
-        break;
     case WTA_EV_WORKER_STOP:
         r->shutdown = 1;
-        th->resumed_at = 0;
         break;
-    case WTA_EV_REACTOR_TURN_BEGIN:
-        th->resumed_at = 0;
-        break;
-    case WTA_EV_WORKER_PARK:
-        check_park(r, e, i);
-        if (th->resumed_at != 0)
-            fire(r, WTA_LINT_USELESS_UNPARK, th->resumed_at - 1, 0, "worker %lld was "
-                 "unparked but parked again at event %zu without polling a task",
-                 (long long)e->f[S_PARK_WORKER], i);
-        th->resumed_at = 0;
-        break;
-    case WTA_EV_TIMER_FIRE:
-        if (e->f[S_TIMER_LATE] > r->c->late_timer_ns)
-            fire(r, WTA_LINT_LATE_TIMER, i, 0, "timer %lld fired %.3f ms after its deadline "
-                 "(threshold %.3f ms)", (long long)e->f[S_TIMER_ID],
-                 e->f[S_TIMER_LATE] / 1e6, r->c->late_timer_ns / 1e6);
-        break;
+    case WTA_EV_REACTOR_TURN_END: late_flush(r, th); break;
+    case WTA_EV_WORKER_PARK: check_park(r, e, i); break;
+    case WTA_EV_TIMER_FIRE: on_timer_fire(r, e, i); break;
     case WTA_EV_DROPPED:
         fire(r, WTA_LINT_DROPPED, i, 0, "the recorder lost %lld event(s) here",
              (long long)e->f[S_DROPPED_N]);
@@ -233,17 +305,21 @@ static void on_event(struct run *r, size_t i)
         t->state = e->tstate;
 }
 
-/* never-joined and a cut-short trace can only be judged at the end. */
+/* lost-wakeup, never-joined and a cut-short trace are judged at the end.
+ * never-joined: a detached task's output is dropped by choice, so only a
+ * handle that was kept and never awaited counts. */
 static void at_end(struct run *r)
 {
     const struct wta_model *m = r->m;
+    judge_lost(r);
+    for (size_t k = 0; k < m->nthreads; k++)
+        late_flush(r, &r->threads[k]);
     for (uint32_t k = 1; k <= m->ntasks; k++) {
         struct task_track *t = &r->tasks[k];
-        if (t->join_send && !t->completed)
+        if (t->join_send && !t->completed && !t->detached)
             fire(r, WTA_LINT_NEVER_JOINED, t->join_send - 1, k, "task %llu '%s' sent its "
-                 "output but nobody received it (%s)", tid(r, k),
-                 wta_model_str(m, m->tasks[k - 1].name),
-                 t->detached ? "its JoinHandle was detached" : "its JoinHandle was never awaited");
+                 "output but nobody received it: its JoinHandle was kept but never awaited",
+                 tid(r, k), wta_model_str(m, m->tasks[k - 1].name));
     }
     if (m->truncated && m->nevents > 0)
         fire(r, WTA_LINT_DROPPED, m->nevents - 1, 0, "the trace has no trace.end: it was "

@@ -6,7 +6,13 @@
  * (SCHEDULED or NOTIFIED outside a poll: waiting in a queue) and idle
  * (IDLE: waiting for a wake). Time after DONE, or after the trace's last
  * event, is not counted. Per thread, the replayed state's activity is
- * summed the same way. Latencies: each poll's duration, and for each poll
+ * summed the same way over the trace's span (first event to last), and
+ * the time before the thread's first event or after its worker.stop is
+ * "absent", so each thread's columns add up to the span. Unparks count the
+ * wakes a worker got for work (not shutdown), and how many of those found
+ * none: it parked again without a poll or a reactor turn, because another
+ * worker took the task first (normal now and then; many mean the runtime
+ * unparks too eagerly). Latencies: each poll's duration, and for each poll
  * caused by a wake, the time from that wake to the poll (struct wta_link).
  * Percentiles are nearest-rank over the sorted samples.
  */
@@ -72,31 +78,75 @@ static void task_stats(const struct wta_model *m, uint32_t task, struct task_sta
     }
 }
 
-/* Per-thread ns in each activity, into act[nthreads][WTA_ACT_COUNT]. */
-static int thread_stats(const struct wta_model *m, int64_t (*act)[WTA_ACT_COUNT])
+struct thread_stats {
+    int64_t act[WTA_ACT_COUNT];     /* ns in each activity; STOPPED: absent */
+    uint32_t unparks, no_work;
+};
+
+/* Count a worker's unparks for work, and those that found none. woken[th]:
+ * 1 an unpark is on its way, 2 awake and not yet polled. */
+static void count_unpark(const struct wta_model *m, const struct wta_ev *e,
+                         struct thread_stats *st, uint8_t *woken)
+{
+    int w;
+    switch (e->kind) {
+    case WTA_EV_WORKER_UNPARK:
+        if (!wta_model_str_is(m, e->f[S_UNPARK_WHY], "shutdown") &&
+            (w = wta_model_worker_thread(m, (uint64_t)e->f[S_UNPARK_WORKER])) >= 0)
+            woken[w] = 1;
+        break;
+    case WTA_EV_WORKER_RESUME:
+        if (woken[e->th] == 1) {
+            st[e->th].unparks++;
+            woken[e->th] = 2;
+        }
+        break;
+    case WTA_EV_POLL_BEGIN:
+    case WTA_EV_REACTOR_TURN_BEGIN:
+        if (woken[e->th] == 2)
+            woken[e->th] = 0;
+        break;
+    case WTA_EV_WORKER_PARK:
+        st[e->th].no_work += woken[e->th] == 2;
+        woken[e->th] = 0;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Per-thread ns in each activity and unparks, into st[nthreads]. */
+static int thread_stats(const struct wta_model *m, struct thread_stats *st)
 {
     struct wta_state s;
     int64_t *since = calloc(m->nthreads, sizeof since[0]);
+    uint8_t *woken = calloc(m->nthreads, 1);
+    int64_t t0 = m->events[0].t_ns, end = m->events[m->nevents - 1].t_ns;
     wta_state_init(&s);
-    if (since == NULL || wta_state_reset(m, &s) < 0) {
+    if (since == NULL || woken == NULL || wta_state_reset(m, &s) < 0) {
         free(since);
+        free(woken);
         return -ENOMEM;
+    }
+    for (size_t t = 0; t < m->nthreads; t++) {
+        since[t] = m->threads[t].nevents ? m->events[m->threads[t].evs[0]].t_ns : end;
+        st[t].act[WTA_ACT_STOPPED] = since[t] - t0;     /* not started yet */
     }
     for (size_t i = 0; i < m->nevents; i++) {
         const struct wta_ev *e = &m->events[i];
         uint8_t before = s.threads[e->th].activity;
         wta_state_apply(m, &s, i);
+        count_unpark(m, e, st, woken);
         if (s.threads[e->th].activity != before) {
-            act[e->th][before] += e->t_ns - since[e->th];
+            st[e->th].act[before] += e->t_ns - since[e->th];
             since[e->th] = e->t_ns;
         }
     }
-    int64_t end = m->nevents ? m->events[m->nevents - 1].t_ns : 0;
     for (size_t t = 0; t < m->nthreads; t++)
-        if (s.threads[t].activity != WTA_ACT_STOPPED)
-            act[t][s.threads[t].activity] += end - since[t];
+        st[t].act[s.threads[t].activity] += end - since[t];
     wta_state_destroy(&s);
     free(since);
+    free(woken);
     return 0;
 }
 
@@ -177,11 +227,11 @@ static void write_tasks(const struct wta_model *m, FILE *f, int json)
 
 int wta_stats_write(const struct wta_model *m, FILE *f, int json)
 {
-    int64_t (*act)[WTA_ACT_COUNT] = calloc(m->nthreads + 1, sizeof act[0]);
+    struct thread_stats *th = calloc(m->nthreads + 1, sizeof th[0]);
     int64_t *polls = NULL, *lat = NULL;
     size_t np, nl;
     int err = -ENOMEM;
-    if (act == NULL || m->nevents == 0 || thread_stats(m, act) < 0 ||
+    if (th == NULL || m->nevents == 0 || thread_stats(m, th) < 0 ||
         latencies(m, &polls, &np, &lat, &nl) < 0)
         goto out;
     int64_t span = m->events[m->nevents - 1].t_ns - m->events[0].t_ns;
@@ -190,21 +240,26 @@ int wta_stats_write(const struct wta_model *m, FILE *f, int json)
                 m->nevents, m->ntasks, (long long)span);
     else
         fprintf(f, "%s: %zu events, %zu tasks, %zu threads, %.3f ms\n\n%-10s %12s %12s "
-                "%12s %12s\n", m->path, m->nevents, m->ntasks, m->nthreads, span / 1e6,
-                "thread", "busy us", "parked us", "reactor us", "idle us");
+                "%12s %12s %12s %8s %8s\n", m->path, m->nevents, m->ntasks, m->nthreads,
+                span / 1e6, "thread", "busy us", "parked us", "reactor us", "idle us",
+                "absent us", "unparks", "no work");
     for (size_t t = 0; t < m->nthreads; t++) {
-        int64_t busy = act[t][WTA_ACT_RUNNING] + act[t][WTA_ACT_MAIN_POLL] +
-                       act[t][WTA_ACT_BLOCKING];
-        int64_t idle = act[t][WTA_ACT_IDLE] + act[t][WTA_ACT_BLOCK_ON];
+        const int64_t *act = th[t].act;
+        int64_t busy = act[WTA_ACT_RUNNING] + act[WTA_ACT_MAIN_POLL] + act[WTA_ACT_BLOCKING];
+        int64_t idle = act[WTA_ACT_IDLE] + act[WTA_ACT_BLOCK_ON];
         if (json) {
             fprintf(f, "%s\n{\"thread\":", t ? "," : "");
             wta_json_string(f, m->threads[t].name);
             fprintf(f, ",\"busy_ns\":%lld,\"parked_ns\":%lld,\"reactor_ns\":%lld,"
-                    "\"idle_ns\":%lld}", (long long)busy, (long long)act[t][WTA_ACT_PARKED],
-                    (long long)act[t][WTA_ACT_REACTOR], (long long)idle);
+                    "\"idle_ns\":%lld,\"absent_ns\":%lld,\"unparks\":%u,"
+                    "\"unparks_no_work\":%u}", (long long)busy, (long long)act[WTA_ACT_PARKED],
+                    (long long)act[WTA_ACT_REACTOR], (long long)idle,
+                    (long long)act[WTA_ACT_STOPPED], th[t].unparks, th[t].no_work);
         } else {
-            fprintf(f, "%-10s %12.3f %12.3f %12.3f %12.3f\n", m->threads[t].name, busy / 1e3,
-                    act[t][WTA_ACT_PARKED] / 1e3, act[t][WTA_ACT_REACTOR] / 1e3, idle / 1e3);
+            fprintf(f, "%-10s %12.3f %12.3f %12.3f %12.3f %12.3f %8u %8u\n",
+                    m->threads[t].name, busy / 1e3, act[WTA_ACT_PARKED] / 1e3,
+                    act[WTA_ACT_REACTOR] / 1e3, idle / 1e3, act[WTA_ACT_STOPPED] / 1e3,
+                    th[t].unparks, th[t].no_work);
         }
     }
     if (json)
@@ -217,7 +272,7 @@ int wta_stats_write(const struct wta_model *m, FILE *f, int json)
     fprintf(f, json ? "}}\n" : "");
     err = 0;
 out:
-    free(act);
+    free(th);
     free(polls);
     free(lat);
     return err;

@@ -25,6 +25,7 @@ TEST_SRCS += \
 	tests/test_load.c \
 	tests/test_model.c \
 	tests/test_lint.c \
+	tests/test_lint_runs.c \
 	tests/test_export.c \
 	tests/test_cli.c
 

@@ -258,9 +258,9 @@ int wta_why(const struct wta_model *m, uint32_t task, size_t at, struct wta_why 
     X(WAKE_LOST,       "wake-lost-while-running", WTA_ERROR) \
     X(MAIN_FLAG,       "main-flag-overwritten", WTA_ERROR) \
     X(PARKED_WITH_WORK, "parked-with-work", WTA_ERROR) \
+    X(HANG,            "hang",             WTA_ERROR) \
     X(LONG_POLL,       "long-poll",        WTA_WARNING) \
     X(SELF_WAKE_LOOP,  "self-wake-loop",   WTA_WARNING) \
-    X(USELESS_UNPARK,  "useless-unpark",   WTA_WARNING) \
     X(LATE_TIMER,      "late-timer",       WTA_WARNING) \
     X(NEVER_JOINED,    "never-joined",     WTA_WARNING) \
     X(DROPPED,         "events-dropped",   WTA_ERROR)
@@ -276,6 +276,7 @@ struct wta_lint_config {
     int64_t long_poll_ns;       /* default 10 ms */
     int64_t late_timer_ns;      /* default 1 ms */
     uint32_t self_wake_polls;   /* default 50 consecutive self-woken polls */
+    uint32_t allow;             /* bit k set: lint k is counted in allowed[k], not reported */
 };
 
 struct wta_lint {
@@ -288,14 +289,21 @@ struct wta_lint {
 struct wta_lints {
     size_t n, cap;
     struct wta_lint *items;     /* in event order */
+    size_t nerrors, nwarnings;  /* of the items, by severity */
+    size_t count[WTA_LINT_COUNT];   /* items per lint */
+    size_t allowed[WTA_LINT_COUNT]; /* findings left out by config->allow */
 };
 
 void wta_lint_config_default(struct wta_lint_config *c);
+/* The lint named `name` ("lost-wakeup"), or -1. */
+int wta_lint_by_name(const char *name);
 int wta_lint_run(const struct wta_model *m, const struct wta_lint_config *c,
                  struct wta_lints *out);
 void wta_lints_free(struct wta_lints *l);
-/* Print lints: text (one per line, then each kind's explanation once) or
- * one JSON object {"lints":[{"lint","severity","event","line","task","message"}]}. */
+/* Print lints: text (one per line, then each kind's explanation once, then
+ * the summary line "N lint(s): E error(s), W warning(s) [name n, ...]") or
+ * one JSON object {"file","lints":[{"lint","severity","event","line","task",
+ * "message"}],"summary":{"errors","warnings","by_lint":{name:n},"allowed":{name:n}}}. */
 void wta_lints_write_text(const struct wta_model *m, const struct wta_lints *l, FILE *f);
 void wta_lints_write_json(const struct wta_model *m, const struct wta_lints *l, FILE *f);
 const char *wta_lint_name(enum wta_lint_kind k);

@@ -3,7 +3,7 @@
  *
  *     wta-trace validate FILE            every problem as file:line; exit 0/1
  *     wta-trace stats FILE [--json]      time per task and per worker
- *     wta-trace lint FILE [--json]       known bugs, each at an event; exit 1 if any
+ *     wta-trace lint FILE [--json]       known bugs, each at an event; exit 1 on errors
  *     wta-trace why FILE --task T --at I the chain of causes behind a poll
  *     wta-trace cat FILE [--from I] [--to J] [--task T]
  *     wta-trace export --perfetto FILE -o OUT.json
@@ -32,7 +32,11 @@ static const char usage[] =
     "  validate FILE [--strict]           check a trace; print every problem as file:line\n"
     "  stats FILE [--json]                polls, busy/scheduled/idle time, latencies\n"
     "  lint FILE [--json] [--long-poll-ms N] [--late-timer-ms N] [--self-wakes N]\n"
-    "                                     known concurrency bugs, each with its event\n"
+    "       [--allow NAME]... [--warnings-fail]\n"
+    "                                     known concurrency bugs, each with its event,\n"
+    "                                     then a summary per lint; --allow leaves lint\n"
+    "                                     NAME out; exit 1 on an error-severity lint\n"
+    "                                     (--warnings-fail: on any lint)\n"
     "  why FILE --task T --at I           why task T (its id) runs at event I\n"
     "  cat FILE [--from I] [--to J] [--task T]   one readable line per event\n"
     "  export --perfetto FILE -o OUT.json Chrome trace JSON for ui.perfetto.dev\n"
@@ -41,7 +45,8 @@ static const char usage[] =
     "  --strict   an unknown event kind is an error (default: a warning)\n"
     "  --help     this text      --version   the version\n"
     "\n"
-    "Exit status: 0 ok, 1 the trace has errors / lints fired / traces differ, 2 usage.\n"
+    "Exit status: 0 ok, 1 the trace has errors / error lints fired / traces differ,\n"
+    "2 usage.\n"
     "What each lint means: man wta-trace, or " WTA_DOCDIR "/viz/README.md\n"
     "(viz/README.md in the source tree).\n";
 
@@ -53,6 +58,8 @@ struct opts {
     int64_t task, at, from, to;
     double long_poll_ms, late_timer_ms;
     int64_t self_wakes;
+    uint32_t allow;             /* lints left out: bit k for lint k */
+    int warnings_fail;
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -84,6 +91,16 @@ static int parse(int argc, char **argv, struct opts *o)
         if (strcmp(a, "--json") == 0) o->json = 1;
         else if (strcmp(a, "--strict") == 0) o->strict = 1;
         else if (strcmp(a, "--perfetto") == 0) o->perfetto = 1;
+        else if (strcmp(a, "--warnings-fail") == 0) o->warnings_fail = 1;
+        else if (strcmp(a, "--allow") == 0) {
+            int k = v != NULL ? wta_lint_by_name(v) : -1;
+            if (v == NULL)
+                return usage_error("%s needs a lint name", a);
+            if (k < 0)
+                return usage_error("unknown lint '%s' (the lints are listed in viz/README.md)", v);
+            o->allow |= 1u << k;
+            i++;
+        }
         else if (strcmp(a, "-o") == 0) {
             if (v == NULL)
                 return usage_error("%s needs a file name", a);
@@ -207,6 +224,7 @@ static int cmd_lint(const struct opts *o, const struct wta_model *m)
         c.late_timer_ns = (int64_t)(o->late_timer_ms * 1e6);
     if (o->self_wakes > 0)
         c.self_wake_polls = (uint32_t)o->self_wakes;
+    c.allow = o->allow;
     if (wta_lint_run(m, &c, &l) < 0) {
         fprintf(stderr, "wta-trace: out of memory\n");
         return 1;
@@ -215,9 +233,9 @@ static int cmd_lint(const struct opts *o, const struct wta_model *m)
         wta_lints_write_json(m, &l, stdout);
     else
         wta_lints_write_text(m, &l, stdout);
-    int found = l.n > 0;
+    int fail = l.nerrors > 0 || (o->warnings_fail && l.nwarnings > 0);
     wta_lints_free(&l);
-    return found;
+    return fail;
 }
 
 static int cmd_export(const struct opts *o, const struct wta_model *m)

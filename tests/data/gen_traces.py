@@ -67,7 +67,8 @@ def unpark(t, useless):
     t.e("w1","worker.resume",worker=1).pop("w1",1).pb("w1",1,1).pe("w1",1,1,"ready","done").e("w1","worker.park",worker=1,queued=0)
     if useless: t.e("w0","worker.resume",worker=0).e("w0","worker.park",worker=0,queued=0)
     return t
-unpark(T(),True).write("useless-unpark"); unpark(T(),False).write("useless-unpark-near")
+# a worker unparked for work that another took first (a stats count, not a lint)
+OUT=HERE; unpark(T(),True).write("unpark-no-work"); OUT=os.path.join(HERE,'lint')
 # late timer
 for name,late in (("late-timer",5_000_000),("late-timer-near",900_000)):
     t=run1(T()); t.e("w0","timer.insert",timer=1,deadline=1000,task=1).pe("w0",1,1).e("main","timer.fire",timer=1,deadline=1000,late_ns=late).wake("main",1,"timer","scheduled").push("main",1).pop("w0",1).pb("w0",1,2).pe("w0",1,2,"ready","done"); t.write(name)
@@ -81,6 +82,36 @@ t=run1(T()); t.pe("w0",1,1,"ready","done"); t.write("events-dropped-near")
 t=run1(T()); t.pe("w0",1,1); t.write("lost-wakeup-2")
 # near miss: clones dropped by shutdown teardown
 t=run1(T()); t.e("w0","waker.clone",task=1,wakers=1).pe("w0",1,1).e("main","worker.unpark",worker=0,why="shutdown").e("main","waker.drop",task=1,wakers=0).e("main","task.drop",task=1,why="shutdown").e("main","runtime.stop",tasks_dropped=1); t.write("lost-wakeup-near-2")
+# near misses recorded under contention (issue 16): counts stamped out of order.
+# ext-0 holds the only clone and wakes it; its drop (count 1 -> 0 on the atomic)
+# is stamped after the second poll's clone (0 -> 1), so the last `wakers` says 0.
+def foreign(t):
+    run1(t).e("w0","waker.clone",task=1,wakers=1).pe("w0",1,1)
+    t.wake("ext-0",1,"external","scheduled").push("ext-0",1).pop("w0",1).pb("w0",1,2)
+    t.e("w0","waker.clone",task=1,wakers=1).pe("w0",1,2).e("ext-0","waker.drop",task=1,wakers=0)
+    return t
+t=foreign(T()); t.wake("ext-0",1,"external","scheduled").e("ext-0","waker.drop",task=1,wakers=0).push("ext-0",1).pop("w0",1).pb("w0",1,3).pe("w0",1,3,"ready","done"); t.write("lost-wakeup-near-3")
+# ... and a clone (1 -> 2 by ext-0) stamped after the drop it preceded (2 -> 1 by ext-1):
+# replayed in trace order the count dips to 0 for one event, and the clone clears it.
+t=run1(T()); t.e("w0","waker.clone",task=1,wakers=1).pe("w0",1,1)
+t.e("ext-1","waker.drop",task=1,wakers=1).e("ext-0","waker.clone",task=1,wakers=2)
+t.wake("ext-0",1,"external","scheduled").e("ext-0","waker.drop",task=1,wakers=0).push("ext-0",1).pop("w0",1).pb("w0",1,2).pe("w0",1,2,"ready","done"); t.write("lost-wakeup-near-4")
+# hang: the main future waits on a task that returned Pending with no waker
+def hang(t, hung):
+    t.e("main","block_on.begin",name="m").e("main","main.flag",was_ready=False,when="before-poll").e("main","main.poll.begin",poll=1)
+    t.spawn("main",1,"stuck").push("main",1).e("main","main.poll.end",poll=1,result="pending").e("main","main.wait")
+    t.pop("w0",1).pb("w0",1,1)
+    if not hung: t.e("w0","waker.clone",task=1,wakers=1)
+    t.pe("w0",1,1).e("w0","worker.park",worker=0,queued=0)
+    if hung:
+        t.e("main","hang",parked=2,queued=0).e("main","main.resume",why="hang").e("main","block_on.end",result=-35)
+    else:
+        t.e("ext-0","waker.wake",task=1,source="external",outcome="scheduled",by=0,by_ref=False).e("ext-0","waker.drop",task=1,wakers=0)
+        t.push("ext-0",1).e("ext-0","worker.unpark",worker=0,why="push").e("w0","worker.resume",worker=0).pop("w0",1).pb("w0",1,2)
+        t.e("w0","main.wake",source="join",by=1,was_ready=False).pe("w0",1,2,"ready","done")
+        t.e("main","main.resume",why="woken").e("main","main.flag",was_ready=True,when="before-poll").e("main","main.poll.begin",poll=2).e("main","main.poll.end",poll=2,result="ready").e("main","block_on.end",result=0)
+    return t
+hang(T(),True).write("hang"); hang(T(),False).write("hang-near")
 # why: a wake caused by a channel send in another task's poll
 OUT2=HERE
 t=T()
