@@ -106,7 +106,12 @@ static void lint_wake_lost(void) { check(WTA_LINT_WAKE_LOST); }
 /* Is a MainWaker flag cleared after a poll that was woken during it found (W1)? */
 static void lint_main_flag(void) { check(WTA_LINT_MAIN_FLAG); }
 /* Is a worker parking beside queued work found, but not one with an unpark coming (W3)? */
-static void lint_parked_with_work(void) { check(WTA_LINT_PARKED_WITH_WORK); }
+static void lint_parked_with_work(void)
+{
+    check(WTA_LINT_PARKED_WITH_WORK);
+    /* the push's own unpark comes after the park in trace order */
+    CU_ASSERT_EQUAL(count("tests/data/lint/parked-with-work-near-2.jsonl", -1), 0);
+}
 /* Is a 20 ms poll long and a 9 ms poll not? */
 static void lint_long_poll(void) { check(WTA_LINT_LONG_POLL); }
 /* Are three self-woken Pending polls in a row a loop, and two not? */

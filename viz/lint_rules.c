@@ -141,17 +141,50 @@ static void judge_lost(struct run *r)
     }
 }
 
+/* Did the push that queued `task` (its last queue.push before event i) go
+ * on to unpark a worker? The pusher's unpark is its next such event, and a
+ * sleeper that registered before parking may record its worker.park
+ * between the push and that unpark. Looks at most 16 events on. */
+static int push_unparked(const struct wta_model *m, uint32_t task, size_t i)
+{
+    const struct wta_task *t = &m->tasks[task - 1];
+    size_t k = t->nevents;
+    while (k > 0 && t->evs[k - 1] >= i)
+        k--;
+    while (k > 0 && m->events[t->evs[k - 1]].kind != WTA_EV_QUEUE_PUSH)
+        k--;
+    if (k == 0)
+        return 0;
+    uint32_t push = t->evs[k - 1];
+    const struct wta_thread *th = &m->threads[m->events[push].th];
+    size_t end = wta_model_thread_pos(m, push) + 16;
+    for (size_t p = wta_model_thread_pos(m, push) + 1; p < th->nevents && p < end; p++) {
+        const struct wta_ev *e = &m->events[th->evs[p]];
+        if (e->kind == WTA_EV_QUEUE_PUSH)
+            return 0;
+        if (e->kind == WTA_EV_WORKER_UNPARK)
+            return !wta_model_str_is(m, e->f[S_UNPARK_WHY], "shutdown");
+    }
+    return 0;
+}
+
 /* parked-with-work: a worker parks while its queues hold tasks and no
- * unpark is on its way to it. */
+ * unpark is on its way to it, nor will the push of one of those tasks
+ * unpark a worker (W3: the push found no sleeper). */
 static void check_park(struct run *r, const struct wta_ev *e, size_t i)
 {
     char local[32];
     uint32_t queued = 0;
     snprintf(local, sizeof local, "local-%lld", (long long)e->f[S_PARK_WORKER]);
     for (size_t q = 0; q < r->s.nqueues; q++) {
-        const char *name = wta_model_str(r->m, r->s.queues[q].name);
-        if (strcmp(name, "global") == 0 || strcmp(name, local) == 0)
-            queued += r->s.queues[q].len;
+        const struct wta_queue *qu = &r->s.queues[q];
+        const char *name = wta_model_str(r->m, qu->name);
+        if (strcmp(name, "global") != 0 && strcmp(name, local) != 0)
+            continue;
+        for (uint32_t k = 0; k < qu->len; k++)
+            if (push_unparked(r->m, qu->tasks[k], i))
+                return;
+        queued += qu->len;
     }
     if (r->s.threads[e->th].unpark_pending || (queued == 0 && e->f[1] == 0))
         return;

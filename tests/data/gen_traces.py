@@ -45,6 +45,9 @@ mainflag(T(),True).write("main-flag-overwritten"); mainflag(T(),False).write("ma
 # parked with work (W3)
 t=T(); t.e("w0","worker.start",worker=0).spawn("main",1).push("main",1).e("w0","worker.park",worker=0,queued=0); t.write("parked-with-work")
 t=T(); t.e("w0","worker.start",worker=0).spawn("main",1).push("main",1).e("main","worker.unpark",worker=0,why="push").e("w0","worker.park",worker=0,queued=0).e("w0","worker.resume",worker=0).pop("w0",1).pb("w0",1,1).pe("w0",1,1,"ready","done"); t.write("parked-with-work-near")
+# near miss recorded under contention: the sleeper registered, then ext-0 pushed
+# (stamped before the park) and unparked it (stamped after): not stranded
+t=T(); t.e("w0","worker.start",worker=0).spawn("main",1).push("ext-0",1).e("w0","worker.park",worker=0,queued=0).e("ext-0","worker.unpark",worker=0,why="push").e("w0","worker.resume",worker=0).pop("w0",1).pb("w0",1,1).pe("w0",1,1,"ready","done"); t.write("parked-with-work-near-2")
 # long poll
 t=run1(T()); t.pe("w0",1,1,"ready","done",dt=20_000_000); t.write("long-poll")
 t=run1(T()); t.pe("w0",1,1,"ready","done",dt=9_000_000); t.write("long-poll-near")
