@@ -39,7 +39,8 @@ LDLIBS  := -lpthread
 # Debian packages each part needs (the deps script installs missing ones).
 DEPS_BUILD := build-essential pkg-config
 DEPS_TEST  := libcunit1-dev libcjson-dev
-DEPS_VIZ   := libcjson-dev
+DEPS_VIZ   := libcjson-dev libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core \
+              xvfb xauth xdotool imagemagick
 
 # ---------------------------------------------------------------- sources
 RUNTIME_SRCS := \

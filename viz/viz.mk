@@ -76,3 +76,35 @@ fuzz: $(FUZZ_BIN)
 	$(FUZZ_BIN) -artifact_prefix=build/fuzz/ -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=65536 -timeout=10 \
 		-rss_limit_mb=2048 build/fuzz/corpus fuzz/corpus
+
+# ---------------------------------------------------------------- wta-viz
+# The SDL viewer: only these files see SDL's headers; the model above
+# never does. See viz/viewer.h for what each file is.
+VIZ_APP_SRCS := \
+	viz/view.c \
+	viz/spans.c \
+	viz/layout.c \
+	viz/draw.c \
+	viz/timeline.c \
+	viz/diagram.c \
+	viz/panels.c \
+	viz/frame.c \
+	viz/input.c \
+	viz/app.c \
+	viz/headless.c
+
+SDL_PKGS   := sdl2 SDL2_ttf SDL2_image
+SDL_CFLAGS := $(shell pkg-config --cflags $(SDL_PKGS) 2>/dev/null)
+SDL_LIBS   := $(shell pkg-config --libs $(SDL_PKGS) 2>/dev/null || echo -lSDL2_ttf -lSDL2_image -lSDL2)
+VIZ_APP_OBJS := $(VIZ_APP_SRCS:%.c=$(BUILD)/%.o)
+VIZ_SAMPLE_DIR := $(PREFIX)/share/wta
+WTA_VIZ_BIN := $(BUILD)/viz/wta-viz
+
+$(VIZ_APP_OBJS) $(BUILD)/viz/wta_viz_main.o: CFLAGS += $(SDL_CFLAGS)
+$(BUILD)/viz/wta_viz_main.o: CFLAGS += -DWTA_VIZ_SAMPLE='"$(VIZ_SAMPLE_DIR)/sample.jsonl"'
+
+all: $(WTA_VIZ_BIN)
+
+$(WTA_VIZ_BIN): $(BUILD)/viz/wta_viz_main.o $(VIZ_APP_OBJS) $(LIBWTAVIZ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SDL_LIBS) $(CJSON_LIBS) -lm $(LDLIBS)

@@ -1,0 +1,184 @@
+/*
+ * app.c - the window: read input, advance playback, draw, repeat.
+ *
+ * One thread. Each turn of the loop handles every pending event (input.c),
+ * advances playback by the wall time since the last turn (view.c), moves
+ * the token animation on, and draws a frame (frame.c) with SDL's software
+ * renderer, the same code the PNGs come from. When nothing moves the loop
+ * sleeps in SDL_WaitEventTimeout instead of spinning.
+ *
+ * Tweening: when playback applies events, the diagram's tokens glide from
+ * where they were to where they are now over a fraction of a second (less
+ * at high speed), so the eye can follow a task from a queue to a worker.
+ * A step by hand is instant: the student asked for that one state.
+ *
+ * --follow: every half second the trace file's size is checked; when it
+ * grew, the trace is read again and the view keeps its place, or stays at
+ * the live edge if it was there.
+ */
+#include <SDL_image.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "viewer.h"
+
+static void tokens_copy(struct vz_tokens *dst, const struct vz_tokens *src)
+{
+    dst->n = 0;
+    if (src->n > dst->cap) {
+        uint32_t *t = realloc(dst->task, src->n * sizeof *t);
+        if (t)
+            dst->task = t;
+        SDL_Rect *a = t ? realloc(dst->at, src->n * sizeof *a) : NULL;
+        if (a == NULL)
+            return;
+        dst->at = a;
+        dst->cap = src->n;
+    }
+    memcpy(dst->task, src->task, src->n * sizeof *dst->task);
+    memcpy(dst->at, src->at, src->n * sizeof *dst->at);
+    dst->n = src->n;
+}
+
+/* Save what the window shows as wta-viz-N.png (the first free N). */
+static void screenshot(SDL_Renderer *r, struct vz_view *v)
+{
+    int w, h;
+    char path[64];
+    struct stat st;
+    SDL_GetRendererOutputSize(r, &w, &h);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (s == NULL)
+        return;
+    if (SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) == 0) {
+        for (int n = 1; n < 10000; n++) {
+            snprintf(path, sizeof path, "wta-viz-%d.png", n);
+            if (stat(path, &st) < 0)
+                break;
+        }
+        if (vz_png_write(s, path) == 0) {
+            snprintf(v->status, sizeof v->status, "screenshot saved: %s", path);
+            fprintf(stderr, "wta-viz: screenshot saved: %s\n", path);
+        }
+    }
+    SDL_FreeSurface(s);
+}
+
+/* Read the followed trace again if it grew; keep the playhead's place. */
+static void follow(struct vz_view *v, const char *path, off_t *size)
+{
+    struct stat st;
+    struct wta_model *m;
+    if (stat(path, &st) < 0 || st.st_size == *size)
+        return;
+    *size = st.st_size;
+    if (wta_model_load(path, 0, &m) < 0 && (m == NULL || m->nevents == 0)) {
+        wta_model_free(m);
+        return;
+    }
+    int live = v->at >= v->m->nevents;
+    size_t at = v->at;
+    uint32_t sel = v->selected;
+    int big = v->big, lesson = v->lesson;
+    double speed = v->speed;
+    struct vz_view nv;
+    if (vz_view_init(&nv, m, v->path) < 0) {
+        vz_view_destroy(&nv);
+        return;
+    }
+    vz_view_destroy(v);
+    *v = nv;
+    v->big = big;
+    v->lesson = lesson;
+    v->speed = speed;
+    v->selected = sel <= v->m->ntasks ? sel : 0;
+    vz_view_seek(v, live ? v->m->nevents : at);
+    snprintf(v->status, sizeof v->status, "following %s: %zu events%s", path, v->m->nevents,
+             live ? " (at the live edge)" : "");
+}
+
+int vz_app_run(struct vz_view *v, const struct vz_app_opts *o)
+{
+    char err[256], title[300];
+    if (SDL_Init(SDL_INIT_VIDEO) < 0) {
+        fprintf(stderr, "wta-viz: cannot open a window (SDL: %s); render PNGs with --out, "
+                        "--frames or --sheet instead\n", SDL_GetError());
+        return 1;
+    }
+    snprintf(title, sizeof title, "wta-viz — %s", v->path);
+    SDL_Window *win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+                                       o->w, o->h, SDL_WINDOW_RESIZABLE);
+    SDL_Renderer *r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
+    struct vz_gfx g;
+    if (r == NULL || vz_gfx_init(&g, r, o->big, err, sizeof err) < 0) {
+        fprintf(stderr, "wta-viz: %s\n", r ? err : SDL_GetError());
+        if (r)
+            SDL_DestroyRenderer(r);
+        if (win)
+            SDL_DestroyWindow(win);
+        SDL_Quit();
+        return 1;
+    }
+    SDL_SetWindowMinimumSize(win, 640, 480);
+    struct vz_frame fr;
+    struct vz_input in;
+    memset(&fr, 0, sizeof fr);
+    memset(&in, 0, sizeof in);
+    fr.tween = 1;
+    off_t size = -1;
+    Uint64 last = SDL_GetPerformanceCounter(), last_follow = last, freq = SDL_GetPerformanceFrequency();
+    int quit = 0, dirty = 1;
+    while (!quit) {
+        SDL_Event e;
+        int busy = v->playing || fr.tween < 1 || o->follow;
+        if (!busy && !dirty && SDL_WaitEventTimeout(&e, 250)) {
+            if (SDL_PushEvent(&e) < 0)          /* handle it below with the rest */
+                break;
+        }
+        while (SDL_PollEvent(&e)) {
+            enum vz_action a = vz_input_handle(v, &in, &fr, &e);
+            if (a == VZ_QUIT)
+                quit = 1;
+            else if (a == VZ_SCREENSHOT)
+                screenshot(r, v);
+            dirty = 1;
+        }
+        Uint64 now = SDL_GetPerformanceCounter();
+        double dt = (double)(now - last) / (double)freq;
+        last = now;
+        size_t before = v->at;
+        vz_view_tick(v, dt);
+        if (v->at != before) {
+            tokens_copy(&fr.prev, &fr.tok);
+            fr.tween = 0;
+        }
+        if (fr.tween < 1) {
+            fr.tween += dt / (0.4 / (v->speed > 1 ? v->speed : 1));
+            if (fr.tween > 1)
+                fr.tween = 1;
+            dirty = 1;
+        }
+        if (o->follow && (double)(now - last_follow) / (double)freq > 0.5) {
+            last_follow = now;
+            follow(v, o->trace_path, &size);
+            dirty = 1;
+        }
+        if (!dirty && !v->playing)
+            continue;
+        int w, h;
+        SDL_GetRendererOutputSize(r, &w, &h);
+        vz_frame_draw(&g, &fr, v, w, h);
+        SDL_RenderPresent(r);
+        dirty = 0;
+        if (v->playing || fr.tween < 1)
+            SDL_Delay(15);
+    }
+    vz_frame_destroy(&fr);
+    vz_gfx_destroy(&g);
+    SDL_DestroyRenderer(r);
+    SDL_DestroyWindow(win);
+    SDL_Quit();
+    return 0;
+}
