@@ -27,6 +27,8 @@
 static void tokens_copy(struct vz_tokens *dst, const struct vz_tokens *src)
 {
     dst->n = 0;
+    if (src->n == 0)
+        return;
     if (src->n > dst->cap) {
         uint32_t *t = realloc(dst->task, src->n * sizeof *t);
         if (t)

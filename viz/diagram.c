@@ -259,7 +259,8 @@ static void reactor_box(struct vz_gfx *g, const struct vz_layout *L, const struc
     x = r.x + 12 + lab;
     size_t n = v->st.ntimers < 64 ? v->st.ntimers : 64;
     struct wta_timer tm[64];
-    memcpy(tm, v->st.timers, n * sizeof tm[0]);
+    if (n)
+        memcpy(tm, v->st.timers, n * sizeof tm[0]);
     qsort(tm, n, sizeof tm[0], cmp_deadline);
     int64_t now = v->at ? v->m->events[v->at - 1].t_ns : 0;
     for (size_t k = 0; k < n; k++) {
