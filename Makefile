@@ -179,6 +179,7 @@ test: deps
 	$(TEST_ENV) WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
 	@$(MAKE) --no-print-directory lessons-check
 	$(if $(filter debug,$(MODE)),@$(TEST_ENV) $(MAKE) --no-print-directory labs-check)
+	@$(MAKE) --no-print-directory viz-check
 	+$(TEST_ENV) MAKE='$(MAKE)' sh tests/test_install.sh
 
 # The guided tour: run a lesson, open the viewer on its trace (or, without a

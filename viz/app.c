@@ -60,7 +60,9 @@ static void screenshot(SDL_Renderer *r, struct vz_view *v)
             if (stat(path, &st) < 0)
                 break;
         }
-        if (vz_png_write(s, path) == 0) {
+        char tmp[80];                           /* whole or not at all: write, then rename */
+        snprintf(tmp, sizeof tmp, "%s.part", path);
+        if (vz_png_write(s, tmp) == 0 && rename(tmp, path) == 0) {
             snprintf(v->status, sizeof v->status, "screenshot saved: %s", path);
             fprintf(stderr, "wta-viz: screenshot saved: %s\n", path);
         }
@@ -131,7 +133,7 @@ int vz_app_run(struct vz_view *v, const struct vz_app_opts *o)
     fr.tween = 1;
     off_t size = -1;
     Uint64 last = SDL_GetPerformanceCounter(), last_follow = last, freq = SDL_GetPerformanceFrequency();
-    int quit = 0, dirty = 1;
+    int quit = 0, dirty = 1, shot = 0;
     while (!quit) {
         SDL_Event e;
         int busy = v->playing || fr.tween < 1 || o->follow;
@@ -144,7 +146,7 @@ int vz_app_run(struct vz_view *v, const struct vz_app_opts *o)
             if (a == VZ_QUIT)
                 quit = 1;
             else if (a == VZ_SCREENSHOT)
-                screenshot(r, v);
+                shot = 1;                       /* after the next frame is drawn */
             dirty = 1;
         }
         Uint64 now = SDL_GetPerformanceCounter();
@@ -172,8 +174,10 @@ int vz_app_run(struct vz_view *v, const struct vz_app_opts *o)
         int w, h;
         SDL_GetRendererOutputSize(r, &w, &h);
         vz_frame_draw(&g, &fr, v, w, h);
+        if (shot)
+            screenshot(r, v);
         SDL_RenderPresent(r);
-        dirty = 0;
+        shot = dirty = 0;
         if (v->playing || fr.tween < 1)
             SDL_Delay(15);
     }

@@ -188,8 +188,6 @@ static void global_box(struct vz_gfx *g, const struct vz_layout *L, const struct
                        struct vz_tokens *tok)
 {
     SDL_Rect r = L->global_box;
-    char parked[128] = "";
-    size_t np = 0;
     box(g, r, "global queue", NULL);
     const struct wta_queue *q = find_queue(v, "global");
     int y = r.y + 8 + L->line_h + 10, lh = vz_font_h(g, VZ_BOLD) + 10;
@@ -204,16 +202,28 @@ static void global_box(struct vz_gfx *g, const struct vz_layout *L, const struct
         if (strcmp(n, "global") && strncmp(n, "local-", 6) && v->st.queues[k].len)
             y += lh, vz_text(g, VZ_SMALL, r.x + 12, y, VZ_MUTED, 0, "%s: %u", n, v->st.queues[k].len);
     }
-    for (size_t t = 0; t < v->m->nthreads; t++)
-        if (v->m->threads[t].worker >= 0 && (v->st.threads[t].activity == WTA_ACT_PARKED ||
-                                             (v->st.threads[t].activity == WTA_ACT_REACTOR &&
-                                              v->st.threads[t].saved == WTA_ACT_PARKED))) {
-            size_t len = strlen(parked);
-            snprintf(parked + len, sizeof parked - len, "%s%s", np++ ? ", " : "",
-                     v->m->threads[t].name);
-        }
-    vz_text(g, VZ_NORMAL, r.x + 12, r.y + r.h - L->line_h - 8, VZ_INK, r.w - 24,
-            "parked workers: %s", np ? parked : "none");
+    /* The parked list: a grey chip per sleeping worker, in worker order. */
+    int x = r.x + 12, y2 = r.y + r.h - vz_font_h(g, VZ_BOLD) - 10;
+    vz_text(g, VZ_SMALL, x, y2 - L->line_h, VZ_MUTED, 0, "parked workers");
+    tok->nparked = 0;
+    for (size_t t = 0; t < v->m->nthreads; t++) {
+        const struct wta_thread_state *ts = &v->st.threads[t];
+        int w = v->m->threads[t].worker;
+        if (w < 0 || !(ts->activity == WTA_ACT_PARKED ||
+                       (ts->activity == WTA_ACT_REACTOR && ts->saved == WTA_ACT_PARKED)))
+            continue;
+        int cw = vz_text_width(g, VZ_BOLD, v->m->threads[t].name) + 14;
+        if (x + cw > r.x + r.w - 8 || tok->nparked == VZ_MAX_WORKERS)
+            break;
+        SDL_Rect chip = {x, y2, cw, vz_font_h(g, VZ_BOLD) + 4};
+        vz_round(g, chip, 4, VZ_SLEEP_LINE, VZ_SLEEP_LINE, 0);
+        vz_text(g, VZ_BOLD, x + 7, y2 + 2, VZ_INK, 0, "%s", v->m->threads[t].name);
+        tok->parked[tok->nparked] = chip;
+        tok->parked_worker[tok->nparked++] = w;
+        x += cw + 6;
+    }
+    if (tok->nparked == 0)
+        vz_text(g, VZ_NORMAL, x, y2 + 2, VZ_MUTED, 0, "none");
 }
 
 static int cmp_deadline(const void *a, const void *b)
@@ -395,6 +405,7 @@ void vz_diagram_draw(struct vz_gfx *g, const struct vz_layout *L, const struct v
     vz_text(g, VZ_SMALL, L->diagram.x, L->diagram.y, VZ_MUTED, 0, "THE RUNTIME AFTER EVENT %zu",
             v->at);
     main_box(g, L, v, &flag);
+    tok->flag = flag;
     for (int k = 0; k < L->nworkers; k++)
         worker_box(g, L, v, k, tok);
     global_box(g, L, v, tok);

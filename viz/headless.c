@@ -21,15 +21,7 @@
 
 #include "viewer.h"
 
-/* A surface, its software renderer and the fonts drawing into it. */
-struct canvas {
-    SDL_Surface *s;
-    SDL_Renderer *r;
-    struct vz_gfx g;
-    struct vz_frame fr;
-};
-
-static void canvas_close(struct canvas *c)
+void vz_canvas_close(struct vz_canvas *c)
 {
     vz_frame_destroy(&c->fr);
     vz_gfx_destroy(&c->g);
@@ -40,7 +32,7 @@ static void canvas_close(struct canvas *c)
     memset(c, 0, sizeof *c);
 }
 
-static int canvas_open(struct canvas *c, int w, int h, int big, char *err, size_t errlen)
+int vz_canvas_open(struct vz_canvas *c, int w, int h, int big, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     c->fr.tween = 1;
@@ -48,20 +40,20 @@ static int canvas_open(struct canvas *c, int w, int h, int big, char *err, size_
     c->r = c->s ? SDL_CreateSoftwareRenderer(c->s) : NULL;
     if (c->r == NULL) {
         snprintf(err, errlen, "SDL: cannot make a %dx%d software canvas: %s", w, h, SDL_GetError());
-        canvas_close(c);
+        vz_canvas_close(c);
         return -ENOMEM;
     }
     if (vz_gfx_init(&c->g, c->r, big, err, errlen) < 0) {
-        canvas_close(c);
+        vz_canvas_close(c);
         return -ENOENT;
     }
     return 0;
 }
 
-/* Draw v at state i into c; the drawing is in c->s when this returns. */
-static void canvas_draw(struct canvas *c, struct vz_view *v, size_t i)
+void vz_canvas_draw(struct vz_canvas *c, struct vz_view *v, size_t i)
 {
-    vz_view_seek(v, i);
+    if (i != v->at)
+        vz_view_seek(v, i);
     vz_frame_draw(&c->g, &c->fr, v, c->s->w, c->s->h);
     SDL_RenderPresent(c->r);                    /* flush SDL's command queue */
 }
@@ -78,15 +70,15 @@ int vz_png_write(SDL_Surface *s, const char *path)
 SDL_Surface *vz_render_surface(struct vz_view *v, size_t i, int w, int h, int big, char *err,
                                size_t errlen)
 {
-    struct canvas c;
-    if (canvas_open(&c, w, h, big, err, errlen) < 0)
+    struct vz_canvas c;
+    if (vz_canvas_open(&c, w, h, big, err, errlen) < 0)
         return NULL;
-    canvas_draw(&c, v, i);
+    vz_canvas_draw(&c, v, i);
     SDL_Surface *s = c.s;
     c.s = NULL;                                 /* keep it past the close */
     SDL_DestroyRenderer(c.r);
     c.r = NULL;
-    canvas_close(&c);
+    vz_canvas_close(&c);
     return s;
 }
 
@@ -105,13 +97,13 @@ int vz_headless_png(struct vz_view *v, size_t i, int w, int h, int big, const ch
 
 int vz_headless_frames(struct vz_view *v, const char *dir, size_t every, int w, int h, int big)
 {
-    struct canvas c;
+    struct vz_canvas c;
     char err[256], path[4096];
     if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
         fprintf(stderr, "wta-viz: %s: cannot create the folder: %s\n", dir, strerror(errno));
         return -EIO;
     }
-    if (canvas_open(&c, w, h, big, err, sizeof err) < 0) {
+    if (vz_canvas_open(&c, w, h, big, err, sizeof err) < 0) {
         fprintf(stderr, "wta-viz: %s\n", err);
         return -ENOENT;
     }
@@ -120,7 +112,7 @@ int vz_headless_frames(struct vz_view *v, const char *dir, size_t every, int w, 
     for (size_t i = 0; r == 0; i += every) {
         if (i > n)
             i = n;
-        canvas_draw(&c, v, i);
+        vz_canvas_draw(&c, v, i);
         snprintf(path, sizeof path, "%s/frame-%06zu.png", dir, i);
         r = vz_png_write(c.s, path);
         count++;
@@ -131,7 +123,7 @@ int vz_headless_frames(struct vz_view *v, const char *dir, size_t every, int w, 
     }
     if (r == 0)
         fprintf(stderr, "wta-viz: %zu frames in %s/\n", count, dir);
-    canvas_close(&c);
+    vz_canvas_close(&c);
     return r;
 }
 
@@ -149,16 +141,16 @@ static size_t sheet_moments(const struct vz_view *v, size_t *at, size_t max)
 
 int vz_headless_sheet(struct vz_view *v, const char *out, int w, int h, int big)
 {
-    struct canvas frame, sheet;
+    struct vz_canvas frame, sheet;
     char err[256];
     size_t at[24], n = sheet_moments(v, at, 24);
     int cols = n <= 4 ? 2 : n <= 9 ? 3 : 4, rows = (int)((n + (size_t)cols - 1) / (size_t)cols);
     int pw = w / 3, ph = h / 3, gap = 16, label = 40;
     int sw = cols * pw + (cols + 1) * gap, sh = rows * (ph + label) + (rows + 1) * gap + 30;
-    if (canvas_open(&frame, w, h, big, err, sizeof err) < 0 ||
-        canvas_open(&sheet, sw, sh, 0, err, sizeof err) < 0) {
+    if (vz_canvas_open(&frame, w, h, big, err, sizeof err) < 0 ||
+        vz_canvas_open(&sheet, sw, sh, 0, err, sizeof err) < 0) {
         fprintf(stderr, "wta-viz: %s\n", err);
-        canvas_close(&frame);
+        vz_canvas_close(&frame);
         return -ENOENT;
     }
     struct vz_gfx *g = &sheet.g;
@@ -169,7 +161,7 @@ int vz_headless_sheet(struct vz_view *v, const char *out, int w, int h, int big)
     for (size_t k = 0; k < n; k++) {
         int cx = gap + (int)(k % (size_t)cols) * (pw + gap);
         int cy = 30 + gap + (int)(k / (size_t)cols) * (ph + label + gap);
-        canvas_draw(&frame, v, at[k]);
+        vz_canvas_draw(&frame, v, at[k]);
         SDL_Rect dst = {cx, cy + label, pw, ph};
         if (SDL_SoftStretchLinear(frame.s, NULL, sheet.s, &dst) < 0)
             SDL_BlitScaled(frame.s, NULL, sheet.s, &dst);
@@ -182,7 +174,7 @@ int vz_headless_sheet(struct vz_view *v, const char *out, int w, int h, int big)
         SDL_RenderPresent(sheet.r);
     }
     int r = vz_png_write(sheet.s, out);
-    canvas_close(&frame);
-    canvas_close(&sheet);
+    vz_canvas_close(&frame);
+    vz_canvas_close(&sheet);
     return r;
 }

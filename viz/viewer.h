@@ -210,11 +210,16 @@ void vz_timeline_draw(struct vz_gfx *g, const struct vz_layout *L, const struct 
 uint32_t vz_timeline_hit(const struct vz_layout *L, const struct vz_view *v, int x, int y);
 
 /* ---------------------------------------------------------------- diagram.c */
-/* Where each task's token was drawn in the last diagram (for hits and tweens). */
+/* Where the last diagram put things: each task's token (for clicks and
+ * tweens), the MainWaker's flag, the parked workers' chips (for tests). */
 struct vz_tokens {
     size_t n, cap;
     uint32_t *task;
     SDL_Rect *at;
+    SDL_Point flag;
+    int nparked;
+    int parked_worker[VZ_MAX_WORKERS];
+    SDL_Rect parked[VZ_MAX_WORKERS];
 };
 void vz_diagram_draw(struct vz_gfx *g, const struct vz_layout *L, const struct vz_view *v,
                      struct vz_tokens *tok, const struct vz_tokens *from, double tween);
@@ -254,6 +259,18 @@ enum vz_action vz_input_handle(struct vz_view *v, struct vz_input *in, const str
                                const SDL_Event *e);
 
 /* ---------------------------------------------------------------- headless.c */
+/* A surface, its software renderer, the fonts and a frame drawing into it:
+ * what every headless picture (and the tests and the benchmark) draws on. */
+struct vz_canvas {
+    SDL_Surface *s;
+    SDL_Renderer *r;
+    struct vz_gfx g;
+    struct vz_frame fr;
+};
+int vz_canvas_open(struct vz_canvas *c, int w, int h, int big, char *err, size_t errlen);
+/* Draw v at state i (seeking there first); the pixels are in c->s after. */
+void vz_canvas_draw(struct vz_canvas *c, struct vz_view *v, size_t i);
+void vz_canvas_close(struct vz_canvas *c);
 /* Render v at event i into a new ARGB surface of w x h; NULL on failure. */
 SDL_Surface *vz_render_surface(struct vz_view *v, size_t i, int w, int h, int big, char *err,
                                size_t errlen);
