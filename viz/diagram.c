@@ -191,7 +191,8 @@ static void global_box(struct vz_gfx *g, const struct vz_layout *L, const struct
     box(g, r, "global queue", NULL);
     const struct wta_queue *q = find_queue(v, "global");
     int y = r.y + 8 + L->line_h + 10, lh = vz_font_h(g, VZ_BOLD) + 10;
-    int rows = (r.h - (y - r.y) - L->line_h - 8) / lh;
+    /* Leave room below for the parked list: its label and a row of chips. */
+    int rows = (r.y + r.h - y - L->line_h - vz_font_h(g, VZ_BOLD) - 14) / lh;
     if (q && q->len)
         place_row(g, tok, v->m, q->tasks, q->len, r.x + 12, y, r.w - 12, rows > 0 ? rows : 1);
     else
@@ -348,7 +349,19 @@ static SDL_Point wake_source(const struct vz_layout *L, const struct vz_view *v,
         return mid_of(L->worker_box[w]);
     if (strcmp(source, "main") == 0 || e->th == 0)
         return mid_of(L->main_box);
-    return (SDL_Point){L->diagram.x + L->diagram.w / 2, L->diagram.y};
+    return (SDL_Point){-1, -1};                 /* a thread outside the runtime */
+}
+
+/* A chip for a thread outside the runtime (ext-K), after the diagram's title. */
+static SDL_Point outside_chip(struct vz_gfx *g, const struct vz_layout *L, const char *th)
+{
+    char label[96];
+    snprintf(label, sizeof label, "%s (outside the runtime)", th);
+    int x = L->diagram.x + vz_text_width(g, VZ_SMALL, "THE RUNTIME AFTER EVENT 000000") + 16;
+    int w = vz_text_width(g, VZ_SMALL, label) + 12, h = vz_font_h(g, VZ_SMALL) + 2;
+    vz_round(g, (SDL_Rect){x, L->diagram.y - 1, w, h}, 3, VZ_PANEL, VZ_LINE, 1);
+    vz_text(g, VZ_SMALL, x + 6, L->diagram.y, VZ_INK, 0, "%s", label);
+    return (SDL_Point){x + w / 2, L->diagram.y + h};
 }
 
 static void wake_arrow(struct vz_gfx *g, const struct vz_layout *L, const struct vz_view *v,
@@ -367,7 +380,7 @@ static void wake_arrow(struct vz_gfx *g, const struct vz_layout *L, const struct
         if (vz_tokens_find(tok, e->task, &r))
             to = (SDL_Point){r.x + r.w / 2, r.y};
         else
-            to = (SDL_Point){from.x + 60, from.y - 30};
+            to = (SDL_Point){L->diagram.x + L->diagram.w / 2, L->diagram.y + 40};
         snprintf(what, sizeof what, "wake: %s%s → task %llu · %s", src,
                  by ? "" : "", (unsigned long long)v->m->tasks[e->task - 1].id, out);
         if (by)
@@ -384,14 +397,16 @@ static void wake_arrow(struct vz_gfx *g, const struct vz_layout *L, const struct
     } else {
         return;
     }
+    if (from.x < 0)
+        from = outside_chip(g, L, v->m->threads[e->th].name);
     if (from.x == to.x && from.y == to.y)
         from.y -= 30;
     int lost = strstr(what, "lost") != NULL;
     vz_arrow(g, (float)from.x, (float)from.y, (float)to.x, (float)to.y, 40,
              (float)g->thick + 1, VZ_WAKE, 0);
     if (lost)
-        vz_text(g, VZ_TITLE, to.x + 8, to.y - 22, VZ_WAKE, 0, "✗ lost");
-    int w = vz_text_width(g, VZ_BOLD, what) + 16, x = L->diagram.x + L->diagram.w / 2 - w / 2;
+        vz_text(g, VZ_TITLE, to.x + 10, to.y - 20, VZ_WAKE, 0, "✗ lost");
+    int w = vz_text_width(g, VZ_BOLD, what) + 16, x = L->diagram.x + L->diagram.w - w;
     SDL_Rect label = {x, L->diagram.y - 4, w, vz_font_h(g, VZ_BOLD) + 4};
     vz_round(g, label, 4, VZ_NOTE_BG, VZ_WAKE, 1);
     vz_text(g, VZ_BOLD, x + 8, label.y + 2, VZ_WAKE, 0, "%s", what);

@@ -379,3 +379,38 @@ int vz_token(struct vz_gfx *g, int x, int y, uint32_t task, const struct wta_mod
         *out = r;
     return w;
 }
+
+int vz_text_wrap(struct vz_gfx *g, enum vz_font f, int x, int y, SDL_Color c, int max_w,
+                 int max_lines, const char *s)
+{
+    char line[512];
+    int n = 0, lh = vz_font_h(g, f);
+    while (*s && n < max_lines) {
+        size_t len = strlen(s), cut = len;
+        if (len >= sizeof line)
+            len = cut = sizeof line - 1;
+        memcpy(line, s, len);
+        line[len] = '\0';
+        if (n < max_lines - 1 && vz_text_width(g, f, line) > max_w) {
+            /* The longest prefix ending before a space that fits. */
+            cut = 0;
+            for (size_t k = 1; k < len; k++)
+                if (s[k] == ' ') {
+                    line[k] = '\0';
+                    if (vz_text_width(g, f, line) > max_w)
+                        break;
+                    cut = k;
+                    line[k] = ' ';
+                }
+            if (cut == 0)
+                cut = len;
+            line[cut] = '\0';
+        }
+        vz_text(g, f, x, y + n * lh, c, max_w, "%s", line);
+        n++;
+        s += cut;
+        while (*s == ' ')
+            s++;
+    }
+    return n;
+}

@@ -88,25 +88,8 @@ void vz_caption_draw(struct vz_gfx *g, const struct vz_layout *L, const struct v
     vz_text(g, VZ_BOLD, x, y, VZ_NOTE_INK, 0, "NOTE %ld / %zu%s", k + 1, v->nnotes,
             question ? " · QUESTION" : "");
     y += vz_font_h(g, VZ_BOLD) + 6;
-    /* Wrap the note over two lines at a space. */
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", question ? text + 1 : text);
     int maxw = r.w - 2 * x;
-    char *cut = NULL;
-    if (vz_text_width(g, VZ_CAPTION, buf) > maxw)
-        for (char *p = buf; *p; p++)
-            if (*p == ' ') {
-                *p = '\0';
-                if (vz_text_width(g, VZ_CAPTION, buf) <= maxw)
-                    cut = p;
-                *p = ' ';
-            }
-    if (cut)
-        *cut = '\0';
-    vz_text(g, VZ_CAPTION, x, y, VZ_INK, maxw, "%s", buf);
-    y += vz_font_h(g, VZ_CAPTION) + 4;
-    if (cut)
-        vz_text(g, VZ_CAPTION, x, y, VZ_INK, maxw, "%s", cut + 1);
+    vz_text_wrap(g, VZ_CAPTION, x, y, VZ_INK, maxw, 2, question ? text + 1 : text);
     if (question && v->notes[k] + 1 == v->at)
         vz_text(g, VZ_CAPTION_BOLD, x + maxw / 2, r.y + 12, VZ_INK, maxw / 2,
                 "Predict, then press → to see.");
@@ -196,9 +179,13 @@ static void inspector(struct vz_gfx *g, const struct vz_layout *L, const struct 
         vz_text(g, VZ_SMALL, x, y, VZ_MUTED, w, "not polled yet at this point");
         return;
     }
-    for (size_t j = 0; j < why.n && y + lh < r.y + r.h; j++, y += lh - 1)
-        vz_text(g, VZ_SMALL, x + 4, y, j == 0 ? VZ_INK : VZ_LINE, w - 4, "%s%s (event %u)",
-                j ? "← " : "", why.text[j], why.ev[j]);
+    for (size_t j = 0; j < why.n && y + lh < r.y + r.h; j++) {
+        char step[220];
+        snprintf(step, sizeof step, "%s%s (event %u)", j ? "← " : "", why.text[j], why.ev[j]);
+        int lines = (r.y + r.h - y) / vz_font_h(g, VZ_SMALL);
+        y += vz_text_wrap(g, VZ_SMALL, x + 4, y, j == 0 ? VZ_INK : VZ_LINE, w - 4,
+                          lines < 2 ? lines : 2, step) * vz_font_h(g, VZ_SMALL) + 2;
+    }
 }
 
 static int lint_row_h(const struct vz_layout *L)

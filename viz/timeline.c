@@ -288,8 +288,8 @@ void vz_timeline_draw(struct vz_gfx *g, const struct vz_layout *L, const struct 
     char now[32];
     fmt_ns(now, sizeof now, (double)(v->at ? v->m->events[v->at - 1].t_ns : 0));
     vz_text(g, VZ_SMALL, L->timeline.x, axis.y - vz_font_h(g, VZ_SMALL) - 1, VZ_MUTED, 0,
-            "TIMELINE · %s axis · %s", v->axis == VZ_AXIS_LOGICAL ? "logical (one step per event)"
-                                                                  : "wall clock", v->path);
+            "%s%sTIMELINE · %s axis · %s", v->tag ? v->tag : "", v->tag ? " · " : "",
+            v->axis == VZ_AXIS_LOGICAL ? "logical (one step per event)" : "wall clock", v->path);
     draw_axis(g, L, v, axis);
     SDL_RenderSetClipRect(g->r, &(SDL_Rect){L->timeline.x, lanes.y, L->timeline.w, lanes.h});
     for (size_t k = 0; k < v->nlanes && (int)k < L->nlanes; k++) {

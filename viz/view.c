@@ -256,6 +256,8 @@ int vz_view_pair(struct vz_view *a, struct vz_view *b)
     if (r < 0)
         return r;
     a->other = b;
+    a->tag = "A";
+    b->tag = "B";
     b->axis = a->axis;
     vz_view_seek(a, a->at);
     return 0;

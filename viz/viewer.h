@@ -97,6 +97,7 @@ struct vz_view {
     /* diff: the other run, aligned so that event `align_a` here is
      * event `align_b` there (their first divergent decision). */
     struct vz_view *other;
+    const char *tag;                /* "A (top)" / "B (below)" in a diff, else NULL */
     size_t align_a, align_b;
     char diff_text[2][200];
 };
@@ -197,6 +198,10 @@ void vz_circle(struct vz_gfx *g, int cx, int cy, int r, SDL_Color fill, SDL_Colo
 int vz_text(struct vz_gfx *g, enum vz_font f, int x, int y, SDL_Color c, int max_w,
             const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 int vz_text_width(struct vz_gfx *g, enum vz_font f, const char *s);
+/* Draw s over at most max_lines lines of max_w pixels, breaking at spaces;
+ * the last line ends in "…" if cut. Returns the lines used. */
+int vz_text_wrap(struct vz_gfx *g, enum vz_font f, int x, int y, SDL_Color c, int max_w,
+                 int max_lines, const char *s);
 int vz_font_h(struct vz_gfx *g, enum vz_font f);
 /* A task token: rounded pill in the task's colour with "task N ●"; its
  * rectangle in *out. Returns its width. */
