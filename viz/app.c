@@ -103,29 +103,133 @@ static void follow(struct vz_view *v, const char *path, off_t *size)
              live ? " (at the live edge)" : "");
 }
 
-int vz_app_run(struct vz_view *v, const struct vz_app_opts *o)
+struct vz_app *vz_app_open(int w, int h, int big)
 {
-    char err[256], title[300];
+    char err[256];
+    struct vz_app *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return NULL;
     if (SDL_Init(SDL_INIT_VIDEO) < 0) {
         fprintf(stderr, "wta-viz: cannot open a window (SDL: %s); render PNGs with --out, "
                         "--frames or --sheet instead\n", SDL_GetError());
-        return 1;
+        free(a);
+        return NULL;
     }
+    a->win = SDL_CreateWindow("wta-viz", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, w, h,
+                              SDL_WINDOW_RESIZABLE);
+    a->r = a->win ? SDL_CreateRenderer(a->win, -1, SDL_RENDERER_SOFTWARE) : NULL;
+    if (a->r == NULL || vz_gfx_init(&a->g, a->r, big, err, sizeof err) < 0) {
+        fprintf(stderr, "wta-viz: %s\n", a->r ? err : SDL_GetError());
+        vz_app_close(a);
+        return NULL;
+    }
+    SDL_SetWindowMinimumSize(a->win, 640, 480);
+    return a;
+}
+
+void vz_app_close(struct vz_app *a)
+{
+    if (a == NULL)
+        return;
+    vz_gfx_destroy(&a->g);
+    if (a->r)
+        SDL_DestroyRenderer(a->r);
+    if (a->win)
+        SDL_DestroyWindow(a->win);
+    free(a);
+    SDL_Quit();
+}
+
+/* The loader runs on its own thread so the window can show progress. */
+struct load_job {
+    const char *path;
+    struct wta_model *m;
+    int rc;
+    SDL_atomic_t done;
+};
+
+static int load_thread(void *arg)
+{
+    struct load_job *j = arg;
+    j->rc = wta_model_load(j->path, 0, &j->m);
+    SDL_AtomicSet(&j->done, 1);
+    return 0;
+}
+
+/* A full-window message until a key, a click or a close. */
+static void show_until_key(struct vz_app *a, const char *title, const char *body)
+{
+    SDL_Event e;
+    for (;;) {
+        int w, h;
+        SDL_GetRendererOutputSize(a->r, &w, &h);
+        vz_message_draw(&a->g, w, h, title, body, -1);
+        SDL_RenderPresent(a->r);
+        if (!SDL_WaitEvent(&e) || e.type == SDL_QUIT || e.type == SDL_KEYDOWN ||
+            e.type == SDL_MOUSEBUTTONDOWN)
+            return;
+    }
+}
+
+int vz_app_load(struct vz_app *a, const char *path, struct wta_model **out)
+{
+    struct load_job j = {path, NULL, 0, {0}};
+    struct stat st;
+    char title[300], body[128];
+    double mb = stat(path, &st) == 0 ? (double)st.st_size / 1e6 : 0;
+    if (mb > 16)
+        fprintf(stderr, "wta-viz: loading %s (%.0f MB)...\n", path, mb);
+    SDL_Thread *t = SDL_CreateThread(load_thread, "wta-viz-load", &j);
+    if (t == NULL)
+        load_thread(&j);
+    Uint64 t0 = SDL_GetTicks64();
+    snprintf(title, sizeof title, "loading %s", path);
+    while (!SDL_AtomicGet(&j.done)) {
+        SDL_Event e;
+        int w, h;
+        while (SDL_PollEvent(&e))
+            ;                                   /* keep the window responsive */
+        /* The loader reports no progress, so the bar shows time against
+         * what a file this size takes (about 100 MB/s), capped at 95%. */
+        double s = (double)(SDL_GetTicks64() - t0) / 1000, want = mb / 100 + 0.2;
+        snprintf(body, sizeof body, "%.0f MB, %.1f s", mb, s);
+        SDL_GetRendererOutputSize(a->r, &w, &h);
+        vz_message_draw(&a->g, w, h, title, body, s / want < 0.95 ? s / want : 0.95);
+        SDL_RenderPresent(a->r);
+        SDL_Delay(30);
+    }
+    if (t)
+        SDL_WaitThread(t, NULL);
+    *out = j.m;
+    if (j.rc == 0)
+        return 0;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        if (j.m)
+            wta_model_print_diags(j.m, f);
+        else
+            fprintf(f, "%s: %s\n", path, strerror(-j.rc));
+        fclose(f);
+        fputs(text, stderr);
+        fprintf(stderr, "wta-viz: %s: the trace did not load\n", path);
+        snprintf(title, sizeof title, "%s did not load (any key closes this window)", path);
+        show_until_key(a, title, text);
+        free(text);
+    }
+    wta_model_free(j.m);
+    *out = NULL;
+    return j.rc;
+}
+
+int vz_app_run(struct vz_app *a, struct vz_view *v, const struct vz_app_opts *o)
+{
+    char title[300];
+    SDL_Renderer *r = a->r;
+    struct vz_gfx *g = &a->g;
     snprintf(title, sizeof title, "wta-viz — %s", v->path);
-    SDL_Window *win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
-                                       o->w, o->h, SDL_WINDOW_RESIZABLE);
-    SDL_Renderer *r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
-    struct vz_gfx g;
-    if (r == NULL || vz_gfx_init(&g, r, o->big, err, sizeof err) < 0) {
-        fprintf(stderr, "wta-viz: %s\n", r ? err : SDL_GetError());
-        if (r)
-            SDL_DestroyRenderer(r);
-        if (win)
-            SDL_DestroyWindow(win);
-        SDL_Quit();
-        return 1;
-    }
-    SDL_SetWindowMinimumSize(win, 640, 480);
+    SDL_SetWindowTitle(a->win, title);
     struct vz_frame fr;
     struct vz_input in;
     memset(&fr, 0, sizeof fr);
@@ -142,10 +246,10 @@ int vz_app_run(struct vz_view *v, const struct vz_app_opts *o)
                 break;
         }
         while (SDL_PollEvent(&e)) {
-            enum vz_action a = vz_input_handle(v, &in, &fr, &e);
-            if (a == VZ_QUIT)
+            enum vz_action act = vz_input_handle(v, &in, &fr, &e);
+            if (act == VZ_QUIT)
                 quit = 1;
-            else if (a == VZ_SCREENSHOT)
+            else if (act == VZ_SCREENSHOT)
                 shot = 1;                       /* after the next frame is drawn */
             dirty = 1;
         }
@@ -173,7 +277,7 @@ int vz_app_run(struct vz_view *v, const struct vz_app_opts *o)
             continue;
         int w, h;
         SDL_GetRendererOutputSize(r, &w, &h);
-        vz_frame_draw(&g, &fr, v, w, h);
+        vz_frame_draw(g, &fr, v, w, h);
         if (shot)
             screenshot(r, v);
         SDL_RenderPresent(r);
@@ -182,9 +286,5 @@ int vz_app_run(struct vz_view *v, const struct vz_app_opts *o)
             SDL_Delay(15);
     }
     vz_frame_destroy(&fr);
-    vz_gfx_destroy(&g);
-    SDL_DestroyRenderer(r);
-    SDL_DestroyWindow(win);
-    SDL_Quit();
     return 0;
 }

@@ -290,7 +290,20 @@ struct vz_app_opts {
     int w, h, big, follow;
     const char *trace_path;
 };
+struct vz_app {
+    SDL_Window *win;
+    SDL_Renderer *r;
+    struct vz_gfx g;
+};
+/* Open the window (w x h); NULL after a one-line message on stderr naming
+ * what is missing (no display, SDL, a font and its package). */
+struct vz_app *vz_app_open(int w, int h, int big);
+/* Load a trace while the window shows a progress bar (and stderr says so
+ * for a big file). On errors the loader's file:line messages go to stderr
+ * and fill the window until a key is pressed. 0, or -errno. */
+int vz_app_load(struct vz_app *a, const char *path, struct wta_model **out);
 /* Run the window until the user quits; returns the exit status. */
-int vz_app_run(struct vz_view *v, const struct vz_app_opts *o);
+int vz_app_run(struct vz_app *a, struct vz_view *v, const struct vz_app_opts *o);
+void vz_app_close(struct vz_app *a);
 
 #endif /* WTA_VIEWER_H */

@@ -202,9 +202,18 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *path = o.trace ? o.trace : sample_path();
-    if (load(path, &m))
+    struct vz_app *app = NULL;
+    if (!headless) {                /* the window first: it shows loading and errors */
+        if ((app = vz_app_open(o.w, o.h, o.big)) == NULL)
+            return 1;
+        if (vz_app_load(app, path, &m) < 0 || (o.diff && vz_app_load(app, o.diff, &mb) < 0)) {
+            wta_model_free(m);
+            vz_app_close(app);
+            return 1;
+        }
+    } else if (load(path, &m)) {
         return 1;
-    if (o.diff && load(o.diff, &mb)) {
+    } else if (o.diff && load(o.diff, &mb)) {
         wta_model_free(m);
         return 1;
     }
@@ -236,11 +245,12 @@ int main(int argc, char **argv)
         r = vz_headless_sheet(&v, o.sheet, o.w, o.h, o.big) < 0;
     } else {
         struct vz_app_opts ao = {o.w, o.h, o.big, o.follow, path};
-        r = vz_app_run(&v, &ao);
+        r = vz_app_run(app, &v, &ao);
     }
 out:
     if (mb)
         vz_view_destroy(&vb);
     vz_view_destroy(&v);
+    vz_app_close(app);
     return r;
 }
