@@ -179,9 +179,10 @@ static void worker_box(struct vz_gfx *g, const struct vz_layout *L, const struct
     const struct wta_queue *q = find_queue(v, qname);
     int lw = vz_text(g, VZ_SMALL, r.x + 12, y + 3, VZ_MUTED, 0, "%s%s", qname,
                      q && q->len ? "" : ": empty");
+    int lines = (r.y + r.h - y) / (vz_font_h(g, VZ_BOLD) + 10);
     if (q && q->len)
         place_row(g, tok, v->m, q->tasks, q->len, r.x + 18 + lw, y, r.w - 30 - lw,
-                  (r.y + r.h - y) / (vz_font_h(g, VZ_BOLD) + 10));
+                  lines > 0 ? lines : 1);
 }
 
 static void global_box(struct vz_gfx *g, const struct vz_layout *L, const struct vz_view *v,
@@ -195,7 +196,7 @@ static void global_box(struct vz_gfx *g, const struct vz_layout *L, const struct
     int rows = (r.y + r.h - y - L->line_h - vz_font_h(g, VZ_BOLD) - 14) / lh;
     if (q && q->len)
         place_row(g, tok, v->m, q->tasks, q->len, r.x + 12, y, r.w - 12, rows > 0 ? rows : 1);
-    else
+    else if (y + L->line_h < r.y + r.h - L->line_h - vz_font_h(g, VZ_BOLD) - 10)
         vz_text(g, VZ_SMALL, r.x + 12, y + 3, VZ_MUTED, 0, "empty");
     /* Other named queues (none in today's runtime) are listed by length. */
     for (size_t k = 0; k < v->st.nqueues; k++) {
@@ -205,7 +206,8 @@ static void global_box(struct vz_gfx *g, const struct vz_layout *L, const struct
     }
     /* The parked list: a grey chip per sleeping worker, in worker order. */
     int x = r.x + 12, y2 = r.y + r.h - vz_font_h(g, VZ_BOLD) - 10;
-    vz_text(g, VZ_SMALL, x, y2 - L->line_h, VZ_MUTED, 0, "parked workers");
+    if (rows > 0)                               /* else the queue's row needs the room */
+        vz_text(g, VZ_SMALL, x, y2 - L->line_h, VZ_MUTED, 0, "parked workers");
     tok->nparked = 0;
     for (size_t t = 0; t < v->m->nthreads; t++) {
         const struct wta_thread_state *ts = &v->st.threads[t];
@@ -292,8 +294,9 @@ static void reactor_box(struct vz_gfx *g, const struct vz_layout *L, const struc
     }
     if (v->st.ntimers == 0)
         vz_text(g, VZ_SMALL, x, y + 3, VZ_MUTED, 0, "none pending");
-    vz_text(g, VZ_SMALL, r.x + 12, r.y + r.h - L->line_h - 4, VZ_MUTED, r.w - 24,
-            "timers in deadline order: the first one bounds the epoll wait");
+    if (y + lh + L->line_h + 4 <= r.y + r.h)   /* the footnote, where there is room */
+        vz_text(g, VZ_SMALL, r.x + 12, r.y + r.h - L->line_h - 4, VZ_MUTED, r.w - 24,
+                "timers in deadline order: the first one bounds the epoll wait");
 }
 
 /* Tasks waiting for a wake (IDLE), and the blocking threads. */

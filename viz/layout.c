@@ -110,7 +110,7 @@ void vz_layout_compute(struct vz_layout *L, int w, int h, const struct vz_view *
     L->keys = rect(0, h - keys_h, w, keys_h);
     L->caption = rect(0, L->keys.y - cap_h, w, cap_h);
     int body_y = top_h + sc(L, 8), body_h = L->caption.y - body_y - sc(L, 4);
-    int diag_h = L->diff ? 0 : body_h * 44 / 100;
+    int diag_h = L->diff ? 0 : body_h * (L->big ? 52 : 44) / 100;
     L->side = rect(w - side_w - p, body_y, side_w, diag_h ? diag_h : body_h);
     L->diagram = rect(p, body_y, w - 2 * p - (side_w ? side_w + p : 0), diag_h);
     if (side_w) {

@@ -264,12 +264,13 @@ void vz_help_draw(struct vz_gfx *g, const struct vz_layout *L)
     vz_fill(g, (SDL_Rect){0, 0, L->w, L->h}, (SDL_Color){0, 0, 0, 120});
     vz_round(g, r, 10, VZ_PANEL, VZ_LINE, 2);
     int x = r.x + 20, y = r.y + 14, lh = L->line_h + 3, col = r.w / 2;
+    int kw = L->big ? 140 : 90, sw = L->big ? 160 : 110;     /* key and state columns */
     vz_text(g, VZ_TITLE, x, y, VZ_INK, 0, "wta-viz help · press ? to close");
     y += lh + 8;
     int y0 = y;
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++, y += lh) {
         vz_text(g, VZ_BOLD, x, y, VZ_INK, 0, "%s", keys[k][0]);
-        vz_text(g, VZ_NORMAL, x + 90, y, VZ_INK, col - 110, "%s", keys[k][1]);
+        vz_text(g, VZ_NORMAL, x + kw, y, VZ_INK, col - kw - 20, "%s", keys[k][1]);
     }
     x = r.x + col;
     y = y0;
@@ -309,7 +310,7 @@ void vz_help_draw(struct vz_gfx *g, const struct vz_layout *L)
     for (size_t k = 0; k < 5; k++, y += lh) {
         vz_fill(g, (SDL_Rect){x, y + 2, 14, 14}, sc[k]);
         vz_text(g, VZ_BOLD, x + 20, y, VZ_INK, 0, "%s", states[k][0]);
-        vz_text(g, VZ_SMALL, x + 110, y + 1, VZ_INK, col - 140, "%s", states[k][1]);
+        vz_text(g, VZ_SMALL, x + sw, y + 1, VZ_INK, col - sw - 30, "%s", states[k][1]);
     }
 }
 
