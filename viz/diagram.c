@@ -279,9 +279,11 @@ static void reactor_box(struct vz_gfx *g, const struct vz_layout *L, const struc
     for (size_t k = 0; k < n; k++) {
         char chip[80];
         double dt = ((double)tm[k].deadline_ns - (double)now) / 1e6;
-        snprintf(chip, sizeof chip, "timer %llu · %s%.2f ms · task %llu",
-                 (unsigned long long)tm[k].id, dt >= 0 ? "+" : "", dt,
-                 (unsigned long long)(tm[k].task ? v->m->tasks[tm[k].task - 1].id : 0));
+        char who[32] = "main";
+        if (tm[k].task)
+            snprintf(who, sizeof who, "task %llu", (unsigned long long)v->m->tasks[tm[k].task - 1].id);
+        snprintf(chip, sizeof chip, "timer %llu · %s%.2f ms · %s", (unsigned long long)tm[k].id,
+                 dt >= 0 ? "+" : "", dt, who);
         int w = vz_text_width(g, VZ_SMALL, chip) + 16;
         if (x + w > r.x + r.w - 40) {
             vz_text(g, VZ_SMALL, x, y + 3, VZ_MUTED, 0, "+%zu", v->st.ntimers - k);

@@ -89,9 +89,12 @@ void vz_caption_draw(struct vz_gfx *g, const struct vz_layout *L, const struct v
             question ? " · QUESTION" : "");
     y += vz_font_h(g, VZ_BOLD) + 6;
     int maxw = r.w - 2 * x;
-    vz_text_wrap(g, VZ_CAPTION, x, y, VZ_INK, maxw, 2, question ? text + 1 : text);
-    if (question && v->notes[k] + 1 == v->at)
-        vz_text(g, VZ_CAPTION_BOLD, x + maxw / 2, r.y + 12, VZ_INK, maxw / 2,
+    if (question)
+        for (text++; *text == ' '; text++)
+            ;
+    int lines = vz_text_wrap(g, VZ_CAPTION, x, y, VZ_INK, maxw, 2, text);
+    if (question && v->notes[k] + 1 == v->at)   /* the class answers before the next step */
+        vz_text(g, VZ_CAPTION_BOLD, x, y + lines * vz_font_h(g, VZ_CAPTION) + 2, VZ_INK, maxw,
                 "Predict, then press → to see.");
 }
 
