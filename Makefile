@@ -39,7 +39,8 @@ LDLIBS  := -lpthread
 # Debian packages each part needs (the deps script installs missing ones).
 DEPS_BUILD := build-essential pkg-config
 DEPS_TEST  := libcunit1-dev libcjson-dev
-DEPS_VIZ   := libcjson-dev
+DEPS_VIZ   := libcjson-dev libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core \
+              xvfb xauth xdotool imagemagick
 
 # ---------------------------------------------------------------- sources
 RUNTIME_SRCS := \
@@ -116,8 +117,8 @@ help:
 	@echo "  make run          the guided tour: lesson LESSON in the viewer (installs missing"
 	@echo "                   Debian packages first)"
 	@echo "  make test         build and run every test suite (CUnit, install, examples)"
-	@echo "  make bench        run the benchmarks: bench-runtime and bench-model"
-	@echo "  make bench-runtime | bench-model   one benchmark part alone"
+	@echo "  make bench        run the benchmarks: bench-runtime, bench-model and bench-viz"
+	@echo "  make bench-runtime | bench-model | bench-viz   one benchmark part alone"
 	@echo "  make fuzz         fuzz the trace loader (clang); FUZZ_SECONDS=$(FUZZ_SECONDS)"
 	@echo "  make lessons      build every lesson (build/<mode>/lessons/NN-slug)"
 	@echo "  make lessons-check    re-run every lesson and check its trace (make test runs it)"
@@ -126,6 +127,7 @@ help:
 	@echo "  make grade LAB=n  grade your lab n: one line per test, then score: X/Y"
 	@echo "                   (REFERENCE=1: grade the runtime's own code)"
 	@echo "  make labs-check   every lab's grader proved both ways (make test runs it)"
+	@echo "  make viz-check    the viewer's tests: frames, input, a real window (make test runs it)"
 	@echo "  make install      install an optimised build into DESTDIR+PREFIX (no CUnit needed)"
 	@echo "  make install-release   the same, in the current build mode (install calls it)"
 	@echo "  make uninstall    remove exactly what install put there"
@@ -179,6 +181,7 @@ test: deps
 	$(TEST_ENV) WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
 	@$(MAKE) --no-print-directory lessons-check
 	$(if $(filter debug,$(MODE)),@$(TEST_ENV) $(MAKE) --no-print-directory labs-check)
+	@$(MAKE) --no-print-directory viz-check
 	+$(TEST_ENV) MAKE='$(MAKE)' sh tests/test_install.sh
 
 # The guided tour: run a lesson, open the viewer on its trace (or, without a

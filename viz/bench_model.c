@@ -23,31 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "wta_model.h"
-
-static double clock_s(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now(void)
-{
-    return clock_s(CLOCK_MONOTONIC);
-}
-
-/* CPU time of this process: on a busy machine, wall time overstates. */
-static double cpu(void)
-{
-    return clock_s(CLOCK_PROCESS_CPUTIME_ID);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 struct gen {
     FILE *f;

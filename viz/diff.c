@@ -134,6 +134,36 @@ static int task_summary(FILE *f, const struct side *a, const struct side *b, con
     return shown;
 }
 
+/* The first k where the two decision lists differ (or the shorter ends). */
+static size_t first_divergence(const struct side *a, const struct side *b)
+{
+    size_t n = a->npolls < b->npolls ? a->npolls : b->npolls, k = 0;
+    while (k < n && same(a, b, k))
+        k++;
+    return k;
+}
+
+int wta_diff_align(const struct wta_model *a, const struct wta_model *b, size_t *ea, size_t *eb)
+{
+    struct side sa, sb;
+    int err = side_init(&sa, a), differ = 0;
+    memset(&sb, 0, sizeof sb);
+    *ea = *eb = 0;
+    if (err == 0)
+        err = side_init(&sb, b);
+    if (err == 0) {
+        size_t k = first_divergence(&sa, &sb);
+        differ = k < sa.npolls || k < sb.npolls;
+        *ea = k < sa.npolls ? sa.polls[k] : a->nevents;
+        *eb = k < sb.npolls ? sb.polls[k] : b->nevents;
+        if (!differ)
+            *ea = *eb = 0;
+    }
+    side_free(&sa);
+    side_free(&sb);
+    return err < 0 ? err : differ;
+}
+
 int wta_diff(const struct wta_model *a, const struct wta_model *b, FILE *f)
 {
     struct side sa, sb;
@@ -144,9 +174,7 @@ int wta_diff(const struct wta_model *a, const struct wta_model *b, FILE *f)
         err = side_init(&sb, b);
     if (err < 0)
         goto out;
-    size_t n = sa.npolls < sb.npolls ? sa.npolls : sb.npolls, k = 0;
-    while (k < n && same(&sa, &sb, k))
-        k++;
+    size_t n = sa.npolls < sb.npolls ? sa.npolls : sb.npolls, k = first_divergence(&sa, &sb);
     if (k < n) {
         decision(&sa, k, da, sizeof da);
         decision(&sb, k, db, sizeof db);

@@ -325,6 +325,11 @@ int wta_perfetto_write(const struct wta_model *m, FILE *f);
  * the first divergent scheduling decision and a summary to f. Returns 0
  * if the schedules agree, 1 if they differ, or -errno. */
 int wta_diff(const struct wta_model *a, const struct wta_model *b, FILE *f);
+/* Where the schedules first differ: the event index of that decision (its
+ * poll.begin) in a and in b (nevents for a run with no such decision).
+ * Returns 1 if they differ, 0 if not (*ea = *eb = 0), or -errno. */
+int wta_diff_align(const struct wta_model *a, const struct wta_model *b, size_t *ea,
+                   size_t *eb);
 
 #ifdef __cplusplus
 }
