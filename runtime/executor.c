@@ -87,10 +87,9 @@ static struct wta_task *next_task_w3(struct wta_worker *w)
         if (t != NULL)
             return t;
         // LESSON 12: the window: a push now sees no sleeper and wakes nobody.
-        if (rt->cfg.hooks.w3_before_sleep != NULL) {
-            WTA_TRACE(rt, BUG_WINDOW, WTA_S("W3"), WTA_S("between queue check and sleep"));
+        WTA_TRACE(rt, BUG_WINDOW, WTA_S("W3"), WTA_S("between queue check and sleep"));
+        if (rt->cfg.hooks.w3_before_sleep != NULL)
             rt->cfg.hooks.w3_before_sleep(rt->cfg.hooks.arg, w->index);
-        }
         if (!park_unless_shutdown(w, false))   // no second look: the bug
             return NULL;
     }

@@ -119,7 +119,7 @@
     X(MARK, "mark", "id:u value:u", \
       "a user mark: two numbers") \
     X(BUG_WINDOW, "bug.window", "bug:s what:s", \
-      "a bug hook opened its race window") \
+      "a bug's race window opened (its hook, if set, runs here)") \
     X(DROPPED, "dropped", "n:u", \
       "the recorder lost n events (write error) before this point") \
     X(TRACE_END, "trace.end", "dropped:u complete:b", \

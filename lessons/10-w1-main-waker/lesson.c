@@ -75,6 +75,9 @@ int main(int argc, char **argv)
     // (the trace says `hang`) rather than sleeping forever.
     intptr_t out = 0;
     int rc = wta_block_on(rt, lesson_future(sizeof(struct yield_once), &yield_once_vt), &out);
+    if (rc == -EDEADLK)
+        wta_runtime_note(rt, "block_on gave up (-EDEADLK): main.flag after the poll erased the "
+                             "yield's wake, and nothing else will ever set the flag");
 
     wta_runtime_free(rt);
     return lesson_expect(&lesson, "block_on's result (0, or -35 = -EDEADLK: a hang)", rc,

@@ -78,6 +78,9 @@ int main(int argc, char **argv)
         wta_runtime_spawn(rt, lesson_future(sizeof(struct polite), &polite_vt));
     intptr_t parts = 0;
     int rc = wta_block_on(rt, handle, &parts);
+    if (rc == -ECANCELED)
+        wta_runtime_note(rt, "the JoinHandle says -ECANCELED: the yield's wake was lost, so the "
+                             "runtime freed the task after its first poll");
 
     wta_runtime_free(rt);
     return lesson_expect(&lesson, "the JoinHandle's result (0, or -125 = -ECANCELED)", rc,
