@@ -79,6 +79,7 @@ INSTALL_FILES += \
 	644:$(BUILD)/man/wta-trace.1:share/man/man1/wta-trace.1 \
 	644:$(BUILD)/man/wta.3:share/man/man3/wta.3 \
 	644:README.md:share/doc/wta/README.md \
+	644:CONCORDANCE.md:share/doc/wta/CONCORDANCE.md \
 	644:viz/README.md:share/doc/wta/viz/README.md \
 	644:traces/SCHEMA.md:share/doc/wta/traces/SCHEMA.md \
 	$(foreach e,$(EXAMPLES),644:$(e):share/doc/wta/$(e))

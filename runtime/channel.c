@@ -82,6 +82,7 @@ static void chan_release(struct chan *c)
 /* Takes the first waiting sender off the list; returns its waker. Hold c->lock. */
 static struct wta_waker pop_waiter(struct chan *c)
 {
+    WTA_ASSERT_HELD(&c->lock, "chan pop_waiter: c->lock not held");
     struct send_fut *s = c->wait_head;
     if (s == NULL)
         return (struct wta_waker){0};
@@ -98,6 +99,7 @@ static struct wta_waker pop_waiter(struct chan *c)
 /* Takes s off the wait list wherever it is. Hold c->lock. */
 static void unlink_waiter(struct chan *c, struct send_fut *s)
 {
+    WTA_ASSERT_HELD(&c->lock, "chan unlink_waiter: c->lock not held");
     struct send_fut **pp = &c->wait_head, *prev = NULL;
     while (*pp != s) {
         prev = *pp;

@@ -1,8 +1,10 @@
 /*
- * executor.c - worker threads: the poll_once loop, start and stop; spawn.
+ * executor.c - the original's Executor: worker threads and their
+ * poll_once loop, start and stop; spawn, and wake (push + unpark).
  *
  * Each worker loops poll_once(): find a task and poll it, or sleep until
- * there is one (park.c). Two schedulers decide where tasks wait
+ * there is one (park.c). A wake pushes the task and unparks at most one
+ * sleeping worker (wta_executor_push, the original's Executor::wake). Two schedulers decide where tasks wait
  * (cfg.scheduler):
  *
  *   global (wta's original): one FIFO under one lock, ex->global. Every
@@ -38,7 +40,7 @@ static struct wta_task *next_global(struct wta_worker *w)
     struct wta_executor *ex = w->ex;
     struct wta_task *t = NULL;
     wta_mutex_lock(&ex->lock);
-    while (!ex->shutdown && (t = runq_pop(ex->rt, &ex->global)) == NULL)
+    while (!ex->shutdown && (t = wta_runq_pop(ex->rt, &ex->global)) == NULL)
         wta_park(w, true);
     wta_mutex_unlock(&ex->lock);
     return t;
@@ -81,7 +83,7 @@ static struct wta_task *next_task_w3(struct wta_worker *w)
             t = wta_find_task(w);
         } else {
             wta_mutex_lock(&ex->lock);
-            t = runq_pop(rt, &ex->global);
+            t = wta_runq_pop(rt, &ex->global);
             wta_mutex_unlock(&ex->lock);
         }
         if (t != NULL)
@@ -96,11 +98,14 @@ static struct wta_task *next_task_w3(struct wta_worker *w)
 }
 
 /*
- * Every MAINTENANCE_TICK polls a busy worker turns the reactor without
+ * Every EVENT_INTERVAL polls a busy worker turns the reactor without
  * waiting, if nobody else is in it, so timers and sockets are not starved
- * while every worker has work (the original's "maintenance").
+ * while every worker has work. The original has nothing like it (its
+ * reactor turns only in block_on: W5). The idea, the name and the number
+ * are tokio 1.x's: a worker's "maintenance" every event_interval (61)
+ * ticks.
  */
-#define MAINTENANCE_TICK 61
+#define EVENT_INTERVAL 61
 
 static void maintenance(struct wta_worker *w)
 {
@@ -138,7 +143,7 @@ static bool poll_once(struct wta_worker *w)
     if (t == NULL)
         return false;
     wta_task_run(t);
-    if (++w->polls % MAINTENANCE_TICK == 0)
+    if (++w->polls % EVENT_INTERVAL == 0)
         maintenance(w);
     return true;
 }
@@ -167,7 +172,7 @@ struct wta_executor *wta_executor_new(struct wta_runtime *rt)
     ex->rt = rt;
     ex->per_worker = rt->cfg.scheduler == WTA_SCHED_LOCAL;
     wta_mutex_init(&ex->lock);
-    runq_init(&ex->global, "global");
+    wta_runq_init(&ex->global, "global", &ex->lock);
     atomic_init(&ex->nparked, 0);
     atomic_init(&ex->nsearching, 0);
     atomic_init(&ex->shutdown, false);
@@ -181,7 +186,7 @@ struct wta_executor *wta_executor_new(struct wta_runtime *rt)
         w->ex = ex;
         w->index = i;
         wta_mutex_init(&w->qlock);
-        runq_init(&w->local, name);
+        wta_runq_init(&w->local, name, &w->qlock);
         pthread_cond_init(&w->cond, NULL);
     }
     return ex;
@@ -285,7 +290,7 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
             t = displaced;   // the one it replaces waits in the queue, stealable
         }
         wta_mutex_lock(&me->qlock);
-        runq_push(ex->rt, &me->local, t);   // LESSON 16: keep it close: our own queue
+        wta_runq_push(ex->rt, &me->local, t);   // LESSON 16: keep it close: our own queue
         bool more = atomic_load(&me->local.len) + (me->next != NULL) > 1;
         wta_mutex_unlock(&me->qlock);
         // One task in our queue is the one we run next ourselves: waking a
@@ -304,7 +309,7 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
         wta_mutex_unlock(&ex->lock);
         return;
     }
-    runq_push(ex->rt, &ex->global, t);
+    wta_runq_push(ex->rt, &ex->global, t);
     if (!ex->per_worker || atomic_load(&ex->nsearching) == 0)
         wta_pick_sleeper(ex, "push", &w, &interrupt);   // LESSON 03: push + wake one sleeper
     wta_mutex_unlock(&ex->lock);

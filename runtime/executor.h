@@ -1,12 +1,13 @@
 /*
  * executor.h - the executor's own structs, shared by executor.c (the
- * worker loop), park.c (sleeping and waking), runq.c (a FIFO of tasks) and
- * steal.c (where an idle worker finds work under the per-worker
- * scheduler). Nothing else in the runtime looks inside them.
+ * worker loop, spawn and wake), park.c (sleeping and waking workers),
+ * runq.c (a FIFO of tasks), steal.c (where an idle worker finds work under
+ * the per-worker scheduler) and hang.c (which reads the sleep counts).
+ * Nothing else in the runtime looks inside them. Their functions are
+ * listed in internal.h, under each file.
  *
- * Lock order: a worker's qlock, then ex->lock; never two qlocks at once
- * (a thief takes the victim's qlock, moves tasks into a local list, lets
- * go, and only then takes its own).
+ * Lock order: a worker's qlock, then ex->lock. Two qlocks at once only in
+ * steal.c's steal_from, and then the lower-numbered worker's first.
  */
 #ifndef WTA_EXECUTOR_H
 #define WTA_EXECUTOR_H
@@ -17,6 +18,7 @@
 struct wta_runq {
     struct wta_task *head, *tail;
     _Atomic uint64_t len;         /* written under the queue's lock; read anywhere */
+    struct wta_mutex *lock;       /* the lock that guards it (asserted held) */
     char name[24];                /* "global", "local-0": as the trace says */
 };
 
@@ -63,23 +65,5 @@ struct wta_executor {
     bool driver_waiting;             /* ...and is (about to be) in epoll_wait */
     struct wta_worker *driver;
 };
-
-// runq.c
-void runq_init(struct wta_runq *q, const char *name);
-void runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *t);
-struct wta_task *runq_pop(struct wta_runtime *rt, struct wta_runq *q);
-void runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *to, uint64_t n);
-
-// steal.c
-struct wta_task *wta_find_task(struct wta_worker *w);   /* any queue; per-worker scheduler */
-void wta_next_put(struct wta_worker *w, struct wta_task *t);  /* owner only */
-
-// park.c
-void wta_pick_sleeper(struct wta_executor *ex, const char *why,
-                      struct wta_worker **to_signal, bool *interrupt);   /* hold ex->lock */
-void wta_finish_wake(struct wta_executor *ex, struct wta_worker *to_signal, bool interrupt);
-void wta_executor_wake_searcher(struct wta_executor *ex);
-void wta_found_work(struct wta_worker *w);
-void wta_park(struct wta_worker *w, bool recheck);                      /* hold ex->lock */
 
 #endif

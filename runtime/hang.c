@@ -43,6 +43,7 @@ void wta_hang_poke(struct wta_runtime *rt)
  */
 void wta_hang_last_asleep(struct wta_executor *ex, int parked)
 {
+    WTA_ASSERT_HELD(&ex->lock, "hang_last_asleep: ex->lock not held");
     if (parked != ex->nworkers || wta_reactor_busy(ex->rt->reactor))
         return;
     // Safe to let go: the caller is registered, so a push will find it.

@@ -2,17 +2,25 @@
  * internal.h - what the runtime's files share with each other (not public).
  *
  * A table of contents, like xv6's defs.h: every cross-file function is
- * listed under the file that defines it.
+ * listed under the file that defines it, in the order a task meets them
+ * (executor.c, park.c, runq.c and steal.c share their structs through
+ * executor.h, but their functions are listed here).
  *
- * Lock order (take them top to bottom, never upward):
- *     rt->main_lock         block_on's sleep; its hang check looks below
+ * Lock order (take them top to bottom, never upward; debug builds assert
+ * each "must hold" with WTA_ASSERT_HELD):
+ *     rt->main_lock         block_on's sleep; its hang check (hang.c) looks below
  *     task->lock            a task's state; never held while polling
- *     worker->qlock         a worker's own run queue (executor.h)
+ *     chan / oneshot lock   one channel's or JoinHandle's state
+ *     worker->qlock         a worker's own run queue. Two at once only when
+ *                           a worker steals (steal.c): lower index first
  *     exec->lock            the global run queue and sleeping workers
  *     reactor lock          sources and timers
- *     trace writer lock     full trace buffers waiting to be written
+ *     task list lock        rt->task_lists: who is alive, for shutdown
+ *     blocking pool lock    the blocking jobs' queue
+ *     trace locks           the recorder's buffer list, then its writer's
  * Most paths hold one at a time: a wake takes task->lock, records the
- * wake, lets go, and only then pushes under the queue's lock.
+ * wake, lets go, and only then pushes under the queue's lock. Any lock
+ * may be held while recording a trace event (that is why trace is last).
  *
  * The seam for a deterministic mode (one OS thread stepping every worker
  * in a seeded order, on a virtual clock) is three places, each one
@@ -36,6 +44,8 @@
 
 struct wta_task;
 struct wta_worker;
+struct wta_executor;
+struct wta_runq;
 struct wta_trace;
 struct wta_trace_buf;
 struct wta_reactor;
@@ -63,6 +73,18 @@ uint64_t wta_clock_ns(void);                 /* CLOCK_MONOTONIC */
 _Noreturn void wta_panic(const char *tag);
 void *wta_xmalloc(size_t n);                 /* panics "oom" */
 void *wta_xcalloc(size_t n, size_t size);
+/* A contract checked in debug builds: panics with tag if cond is false.
+ * WTA_ASSERT_HELD is "must hold mu", as xv6's holding(). */
+#ifdef NDEBUG
+#define WTA_ASSERT(cond, tag) ((void)0)
+#else
+#define WTA_ASSERT(cond, tag)                                              \
+    do {                                                                   \
+        if (!(cond))                                                       \
+            wta_panic(tag);                                                \
+    } while (0)
+#endif
+#define WTA_ASSERT_HELD(mu, tag) WTA_ASSERT(wta_mutex_held(mu), tag)
 
 // runtime.c
 /* What the calling thread is to the runtime: kept in thread-local storage. */
@@ -166,14 +188,35 @@ struct wta_waker wta_task_waker_borrowed(struct wta_task *t);
 // task.c (continued)
 void wta_wake_task(struct wta_task *t, bool by_ref);  /* the state machine */
 
-// executor.c
+// executor.c (the worker loop, spawn, and the original's Executor::wake)
 struct wta_executor *wta_executor_new(struct wta_runtime *rt);
 int  wta_executor_start(struct wta_executor *ex);     /* starts the workers */
 void wta_executor_stop(struct wta_executor *ex);      /* joins the workers */
 void wta_executor_free(struct wta_executor *ex);
-void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);
+void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);  /* wake */
 int  wta_worker_index(const struct wta_worker *w);
 const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
+
+// park.c (workers sleeping and being woken)
+void wta_pick_sleeper(struct wta_executor *ex, const char *why,
+                      struct wta_worker **to_signal, bool *interrupt);   /* hold ex->lock */
+void wta_finish_wake(struct wta_executor *ex, struct wta_worker *to_signal, bool interrupt);
+void wta_executor_wake_searcher(struct wta_executor *ex);
+void wta_found_work(struct wta_worker *w);
+void wta_park(struct wta_worker *w, bool recheck);    /* hold ex->lock */
+
+// runq.c (a queue: every call with its lock held; the slot: its owner only)
+void wta_runq_init(struct wta_runq *q, const char *name, struct wta_mutex *lock);
+void wta_runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *t);
+struct wta_task *wta_runq_pop(struct wta_runtime *rt, struct wta_runq *q);
+void wta_runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *to,
+                   uint64_t n);
+
+void wta_next_put(struct wta_worker *w, struct wta_task *t);  /* owner only */
+struct wta_task *wta_next_take(struct wta_worker *w);         /* owner only */
+
+// steal.c (per-worker scheduler)
+struct wta_task *wta_find_task(struct wta_worker *w);      /* any queue; never sleeps */
 
 // reactor.c
 #define WTA_IO_READ  1
@@ -183,6 +226,7 @@ void wta_reactor_free(struct wta_reactor *r);
 int  wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns);  /* one thread at a time */
 void wta_reactor_unpark(struct wta_reactor *r);       /* interrupt epoll_wait */
 bool wta_reactor_busy(struct wta_reactor *r);         /* timers or sources left? */
+bool wta_reactor_turning(struct wta_reactor *r);      /* hold its lock */
 struct wta_mutex *wta_reactor_lock(struct wta_reactor *r);
 struct wta_timer_heap *wta_reactor_timers(struct wta_reactor *r);
 struct wta_runtime *wta_reactor_runtime(struct wta_reactor *r);
@@ -203,11 +247,12 @@ struct wta_timer {
     struct wta_waker waker;      /* woken when it fires */
 };
 struct wta_timer_heap {
+    struct wta_mutex *lock;      /* the reactor's: held for every call (asserted) */
     struct wta_timer **v;
     size_t len, cap;
     uint64_t next_seq, next_id;
 };
-void wta_timer_heap_init(struct wta_timer_heap *h);
+void wta_timer_heap_init(struct wta_timer_heap *h, struct wta_mutex *lock);
 void wta_timer_heap_destroy(struct wta_timer_heap *h);
 size_t wta_timer_heap_len(const struct wta_timer_heap *h);
 bool wta_timer_heap_insert(struct wta_timer_heap *h, struct wta_timer *t);  /* true: new earliest */

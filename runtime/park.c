@@ -30,6 +30,7 @@
 void wta_pick_sleeper(struct wta_executor *ex, const char *why,
                       struct wta_worker **to_signal, bool *interrupt)
 {
+    WTA_ASSERT_HELD(&ex->lock, "pick_sleeper: ex->lock not held");
     struct wta_worker *w = ex->sleepers;
     *to_signal = NULL;
     *interrupt = false;
@@ -172,6 +173,7 @@ static void sleep_on_cond(struct wta_worker *w)
 void wta_park(struct wta_worker *w, bool recheck)
 {
     struct wta_executor *ex = w->ex;
+    WTA_ASSERT_HELD(&ex->lock, "park: ex->lock not held");
     bool drive = !ex->driving && !wta_bug(ex->rt, WTA_BUG_W5);
     int parked = register_sleeper(w, drive);
     if (recheck && (work_left(ex) || w->next != NULL)) {   // LESSON 12: registered, then look again

@@ -7,7 +7,7 @@
  *
  * Who turns it? Not a thread of its own: whichever worker runs out of
  * tasks first becomes the "driver" and waits in epoll_wait instead of on
- * its condvar (executor.c). A push that finds the driver waiting writes to
+ * its condvar (park.c). A push that finds the driver waiting writes to
  * an eventfd to interrupt it. So an idle runtime sleeps in one syscall and
  * burns no CPU, and timers fire whether or not any thread is in block_on.
  * (The original turned the reactor only inside block_on, every 100 us:
@@ -73,7 +73,7 @@ struct wta_reactor *wta_reactor_new(struct wta_runtime *rt)
         return NULL;
     }
     wta_mutex_init(&r->lock);
-    wta_timer_heap_init(&r->timers);
+    wta_timer_heap_init(&r->timers, &r->lock);
     return r;
 }
 
@@ -111,6 +111,13 @@ bool wta_reactor_busy(struct wta_reactor *r)
     bool busy = r->nsources > 0 || wta_timer_heap_len(&r->timers) > 0 || r->dispatching > 0;
     wta_mutex_unlock(&r->lock);
     return busy;
+}
+
+/* Is a thread inside a turn (past reading the next deadline)? Hold the reactor's lock. */
+bool wta_reactor_turning(struct wta_reactor *r)
+{
+    WTA_ASSERT_HELD(&r->lock, "reactor_turning: reactor lock not held");
+    return r->turning;
 }
 
 struct wta_mutex *wta_reactor_lock(struct wta_reactor *r) { return &r->lock; }

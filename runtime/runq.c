@@ -1,10 +1,18 @@
 /*
- * runq.c - a run queue: a FIFO of tasks, linked through the tasks.
+ * runq.c - where a runnable task waits: a run queue (a FIFO of tasks,
+ * linked through the tasks) or a worker's run-next slot.
  *
- * A task is SCHEDULED exactly when it is in one run queue, so one `next`
- * link per task is enough. The queue has no lock of its own: its owner
+ * The slot (per-worker scheduler; tokio 1.x's LIFO slot) holds the task a
+ * worker woke last, to run right after the poll that woke it. Only its
+ * owner touches it, so it needs no lock; it is never stolen.
+ *
+ * A task is in one run queue at most (or in a worker's run-next slot,
+ * steal.c), so one `next` link per task is enough. A queued task is
+ * SCHEDULED; but a SCHEDULED task is not always in a queue: it may be in
+ * a run-next slot, or between its wake and its push, or between its pop
+ * and its poll. The queue has no lock of its own: the lock named at init
  * (ex->lock for the global queue, a worker's qlock for its local queue)
- * must be held. Every push and pop is traced with the queue's name, so a
+ * must be held, and debug builds assert it. Every push and pop is traced with the queue's name, so a
  * reader can rebuild each queue's contents at any event.
  */
 #include <stdio.h>
@@ -12,16 +20,20 @@
 
 #include "executor.h"
 
-void runq_init(struct wta_runq *q, const char *name)
+#define NEXT_MAX 3   /* slot runs in a row before the slot's task waits its turn */
+
+void wta_runq_init(struct wta_runq *q, const char *name, struct wta_mutex *lock)
 {
     q->head = q->tail = NULL;
+    q->lock = lock;
     atomic_init(&q->len, 0);
     snprintf(q->name, sizeof q->name, "%s", name);
 }
 
 /* Appends t. Must hold the queue's lock. */
-void runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *t)
+void wta_runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *t)
 {
+    WTA_ASSERT_HELD(q->lock, "runq_push: queue lock not held");
     wta_task_set_queued(t, true);
     wta_task_set_next(t, NULL);
     if (q->tail != NULL)
@@ -35,8 +47,9 @@ void runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *t)
 }
 
 /* Takes the oldest task, or NULL. Must hold the queue's lock. */
-struct wta_task *runq_pop(struct wta_runtime *rt, struct wta_runq *q)
+struct wta_task *wta_runq_pop(struct wta_runtime *rt, struct wta_runq *q)
 {
+    WTA_ASSERT_HELD(q->lock, "runq_pop: queue lock not held");
     struct wta_task *t = q->head;
     if (t == NULL)
         return NULL;
@@ -50,11 +63,53 @@ struct wta_task *runq_pop(struct wta_runtime *rt, struct wta_runq *q)
     return t;
 }
 
-/* Moves the n oldest tasks of `from` to the back of `to`. Must hold both locks
- * (or own `to` privately, as a thief's scratch list). */
-void runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *to, uint64_t n)
+/* Moves the n oldest tasks of `from` to the back of `to`. Must hold both queues' locks. */
+void wta_runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *to, uint64_t n)
 {
     struct wta_task *t;
-    while (n-- > 0 && (t = runq_pop(rt, from)) != NULL)
-        runq_push(rt, to, t);
+    while (n-- > 0 && (t = wta_runq_pop(rt, from)) != NULL)
+        wta_runq_push(rt, to, t);
+}
+
+/* ---------------------------------------------------------------- the run-next slot */
+
+/* Puts t in w's slot (owner only). The caller queues what it displaces. */
+void wta_next_put(struct wta_worker *w, struct wta_task *t)
+{
+    WTA_ASSERT(wta_self.worker == w, "next_put: not the slot's owner");
+    if (w->next != NULL) {
+        wta_task_set_queued(w->next, false);
+        WTA_TRACE(w->ex->rt, QUEUE_POP, wta_task_id(w->next), WTA_S(w->next_name), 0);
+    }
+    wta_task_set_queued(t, true);
+    w->next = t;
+    atomic_store(&w->next_full, true);
+    WTA_TRACE(w->ex->rt, QUEUE_PUSH, wta_task_id(t), WTA_S(w->next_name), 1);
+}
+
+/*
+ * The slot's task, or NULL (owner only). Past NEXT_MAX runs in a row it
+ * goes to the back of w's own queue instead, so two tasks waking each
+ * other cannot starve the rest.
+ */
+struct wta_task *wta_next_take(struct wta_worker *w)
+{
+    WTA_ASSERT(wta_self.worker == w, "next_take: not the slot's owner");
+    struct wta_task *t = w->next;
+    if (t == NULL)
+        return NULL;
+    w->next = NULL;
+    wta_task_set_queued(t, false);
+    WTA_TRACE_AFTER(w->ex->rt, wta_task_last_wake_t(t), QUEUE_POP, wta_task_id(t),
+                    WTA_S(w->next_name), 0);
+    if (++w->next_streak <= NEXT_MAX) {
+        atomic_store(&w->next_full, false);
+        return t;
+    }
+    w->next_streak = 0;   // fairness: to the back of our queue
+    wta_mutex_lock(&w->qlock);
+    wta_runq_push(w->ex->rt, &w->local, t);
+    wta_mutex_unlock(&w->qlock);
+    atomic_store(&w->next_full, false);
+    return NULL;
 }

@@ -7,66 +7,38 @@
  * worker contends for that queue's lock. Spawns and wakes from outside the
  * workers (main, blocking threads) go to the shared global queue.
  *
- * A worker looks, in order:
- *   0. its "next" slot: the task it woke last (a channel's receiver, a
+ * A worker looks, in order (wta_find_task):
+ *   0. every GLOBAL_FIRST_TICK-th poll only: the global queue first, so
+ *      work that arrives from outside is never starved by a busy worker;
+ *   1. its "next" slot: the task it woke last (a channel's receiver, a
  *      socket's reader) runs right after the waker, on the same worker;
- *      after NEXT_MAX slot runs in a row the slot waits its turn in the
+ *      after NEXT_MAX slot runs in a row (runq.c) the slot waits its turn in the
  *      queue, so two tasks waking each other cannot starve the rest;
- *   1. its own queue (but every 61st time the global queue first, so work
- *      that arrives from outside is never starved by a busy worker);
- *   2. the global queue, taking a fair share (len / workers + 1) in one
+ *   2. its own queue;
+ *   3. the global queue, taking a fair share (len / workers + 1) in one
  *      lock, so N idle workers split a burst instead of queueing on it;
- *   3. another worker's queue, taking its older half ("work stealing"), so
+ *   4. another worker's queue, taking its older half ("work stealing"), so
  *      no task waits behind a busy worker while another worker is idle.
- * Only then does it park (executor.c), after one more look under the lock.
+ * Only then does it park (park.c), after one more look under the lock.
+ *
+ * None of this is in the original (one global queue, wta's scheduler,
+ * kept as WTA_SCHED_GLOBAL). The slot, the tick and its number (61) are
+ * tokio 1.x's: its LIFO slot and its global_queue_interval.
+ *
+ * Locks: a worker's qlock before ex->lock (from_global); a thief holds two
+ * qlocks at once, the lower-numbered worker's first (steal_from).
  */
 #include "executor.h"
 
 #define GLOBAL_FIRST_TICK 61
 #define REFILL_MAX 64
-#define NEXT_MAX 3
-
-/* Puts t in w's slot (owner only). The caller queues what it displaces. */
-void wta_next_put(struct wta_worker *w, struct wta_task *t)
-{
-    if (w->next != NULL) {
-        wta_task_set_queued(w->next, false);
-        WTA_TRACE(w->ex->rt, QUEUE_POP, wta_task_id(w->next), WTA_S(w->next_name), 0);
-    }
-    wta_task_set_queued(t, true);
-    w->next = t;
-    atomic_store(&w->next_full, true);
-    WTA_TRACE(w->ex->rt, QUEUE_PUSH, wta_task_id(t), WTA_S(w->next_name), 1);
-}
-
-/* The slot's task, or NULL; past NEXT_MAX in a row it goes to the queue instead. */
-static struct wta_task *take_next(struct wta_worker *w)
-{
-    struct wta_task *t = w->next;
-    if (t == NULL)
-        return NULL;
-    w->next = NULL;
-    wta_task_set_queued(t, false);
-    WTA_TRACE_AFTER(w->ex->rt, wta_task_last_wake_t(t), QUEUE_POP, wta_task_id(t),
-                    WTA_S(w->next_name), 0);
-    if (++w->next_streak <= NEXT_MAX) {
-        atomic_store(&w->next_full, false);
-        return t;
-    }
-    w->next_streak = 0;   // fairness: to the back of our queue
-    wta_mutex_lock(&w->qlock);
-    runq_push(w->ex->rt, &w->local, t);
-    wta_mutex_unlock(&w->qlock);
-    atomic_store(&w->next_full, false);
-    return NULL;
-}
 
 static struct wta_task *pop_local(struct wta_worker *w)
 {
     if (atomic_load_explicit(&w->local.len, memory_order_relaxed) == 0)
         return NULL;
     wta_mutex_lock(&w->qlock);
-    struct wta_task *t = runq_pop(w->ex->rt, &w->local);
+    struct wta_task *t = wta_runq_pop(w->ex->rt, &w->local);
     wta_mutex_unlock(&w->qlock);
     return t;
 }
@@ -83,9 +55,9 @@ static struct wta_task *from_global(struct wta_worker *w)
     uint64_t share = len / (uint64_t)ex->nworkers + 1;
     if (share > REFILL_MAX)
         share = REFILL_MAX;
-    struct wta_task *t = runq_pop(ex->rt, &ex->global);
+    struct wta_task *t = wta_runq_pop(ex->rt, &ex->global);
     if (t != NULL)
-        runq_move(ex->rt, &ex->global, &w->local, share - 1);
+        wta_runq_move(ex->rt, &ex->global, &w->local, share - 1);
     wta_mutex_unlock(&ex->lock);
     wta_mutex_unlock(&w->qlock);
     return t;
@@ -102,9 +74,9 @@ static struct wta_task *steal_from(struct wta_worker *w, struct wta_worker *v)
     wta_mutex_lock(&first->qlock);
     wta_mutex_lock(&second->qlock);
     uint64_t half = (atomic_load(&v->local.len) + 1) / 2;   // LESSON 16: the older half
-    struct wta_task *t = runq_pop(w->ex->rt, &v->local);
+    struct wta_task *t = wta_runq_pop(w->ex->rt, &v->local);
     if (t != NULL && half > 1)
-        runq_move(w->ex->rt, &v->local, &w->local, half - 1);
+        wta_runq_move(w->ex->rt, &v->local, &w->local, half - 1);
     wta_mutex_unlock(&second->qlock);
     wta_mutex_unlock(&first->qlock);
     return t;
@@ -128,7 +100,7 @@ struct wta_task *wta_find_task(struct wta_worker *w)
     bool global_first = w->polls % GLOBAL_FIRST_TICK == 0;
     if (global_first)
         t = from_global(w);
-    if (t == NULL && (t = take_next(w)) != NULL)
+    if (t == NULL && (t = wta_next_take(w)) != NULL)
         return t;
     w->next_streak = 0;
     if (t == NULL)

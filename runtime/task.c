@@ -33,7 +33,7 @@ struct wta_task {
     struct wta_mutex lock;          /* guards the four fields below */
     enum wta_task_state state;
     unsigned long running_on;       /* wta_thread_id() of the polling thread */
-    bool lost_self_wake;            /* W4: its own poll woke it, and the wake was lost */
+    bool lost_wake;                 /* W2 or W4: a wake during this poll was lost */
     uint64_t last_wake_t;           /* trace stamp of the wake that scheduled it */
 
     /* Set at spawn, read-only after. */
@@ -196,9 +196,10 @@ void wta_wake_task(struct wta_task *t, bool by_ref)
     case WTA_TASK_RUNNING:
         if (t->running_on == wta_thread_id() && wta_bug(rt, WTA_BUG_W4)) {
             outcome = "lost";       // LESSON 13: W4: the original drops a self-wake...
-            t->lost_self_wake = true;   // ...and then frees the task
+            t->lost_wake = true;    // ...and then frees the task
         } else if (t->running_on != wta_thread_id() && wta_bug(rt, WTA_BUG_W2)) {
-            outcome = "lost";       // LESSON 11: W2: the original's slot is empty during the poll
+            outcome = "lost";       // LESSON 11: W2: the original's slot is empty during the poll...
+            t->lost_wake = true;    // ...and the same slot frees the task
         } else {
             // LESSON 05: woken while running: remember it, and the worker
             // re-queues the task when this poll returns.
@@ -225,63 +226,66 @@ void wta_wake_task(struct wta_task *t, bool by_ref)
         wta_executor_push(rt->exec, t, true);
 }
 
-/* Frees a task whose lost self-wake left no one to wake it (W4 on). */
-static bool w4_frees(struct wta_task *t)
+/*
+ * W2 or W4 on: the original frees a task whose wake was lost during its
+ * poll if no waker is left alive (its slot stays empty and nobody holds
+ * the task any more): its JoinHandle sees -ECANCELED. Hold t->lock.
+ */
+static bool lost_wake_frees(struct wta_task *t)
 {
-    return t->lost_self_wake && atomic_load(&t->wakers) == 0;
+    return t->lost_wake && atomic_load(&t->wakers) == 0;
 }
 
-/*
- * Polls t once on the calling worker. Afterwards, per the state machine:
- * ready -> DONE (output into the JoinHandle); pending -> IDLE, or
- * NOTIFIED -> SCHEDULED and pushed again.
- */
-void wta_task_run(struct wta_task *t)
+/* RUNNING, on this thread. Returns the stamp of the wake that scheduled t. */
+static uint64_t start_running(struct wta_task *t)
 {
-    struct wta_runtime *rt = t->rt;
-
     wta_mutex_lock(&t->lock);
     if (t->state != WTA_TASK_SCHEDULED)
         wta_panic("task_run: not SCHEDULED");
     t->state = WTA_TASK_RUNNING;
     t->running_on = wta_thread_id();
-    t->lost_self_wake = false;
+    t->lost_wake = false;
     uint64_t after = t->last_wake_t;
     wta_mutex_unlock(&t->lock);
+    return after;
+}
 
-    // The context borrows the runtime's reference: no clone per poll.
-    struct wta_waker waker = wta_task_waker_borrowed(t);
-    struct wta_context cx = {.waker = &waker};
-    intptr_t out = 0;
-    t->polls++;
-    WTA_TRACE_AFTER(rt, after, POLL_BEGIN, t->id, t->polls);
-    wta_self.current = t;
-    int rc = t->fut->vt->poll(t->fut, &cx, &out);
-    wta_self.current = NULL;
+/*
+ * The poll returned ready: DONE, the future dropped, the output sent into
+ * the JoinHandle. The caller still has t as wta_self.current, so the wake
+ * the send causes (of main, or of a joining task) records t as its `by`.
+ */
+static void finish(struct wta_task *t, int rc, intptr_t out)
+{
+    struct wta_runtime *rt = t->rt;
+    wta_mutex_lock(&t->lock);
+    t->state = WTA_TASK_DONE;
+    wta_mutex_unlock(&t->lock);
+    WTA_TRACE(rt, POLL_END, t->id, t->polls, WTA_S("ready"), WTA_S("done"));
+    wta_future_drop(t->fut);
+    t->fut = NULL;
+    WTA_TRACE(rt, TASK_DROP, t->id, WTA_S("done"));
+    WTA_TRACE(rt, JOIN_SEND, t->id, rc, out);
+    wta_join_send(t->join, rc, out);
+    t->join = NULL;
+}
 
-    if (rc != WTA_PENDING) {
-        wta_mutex_lock(&t->lock);
-        t->state = WTA_TASK_DONE;
-        wta_mutex_unlock(&t->lock);
-        WTA_TRACE(rt, POLL_END, t->id, t->polls, WTA_S("ready"), WTA_S("done"));
-        wta_future_drop(t->fut);
-        t->fut = NULL;
-        WTA_TRACE(rt, TASK_DROP, t->id, WTA_S("done"));
-        WTA_TRACE(rt, JOIN_SEND, t->id, rc, out);
-        wta_join_send(t->join, rc, out);
-        t->join = NULL;
-        unlist(t);
-        return;
-    }
-
+/*
+ * The poll returned pending: IDLE (a waker will push it), or, if it was
+ * woken meanwhile, NOTIFIED -> SCHEDULED and pushed again. With W2 or W4
+ * on, a lost wake that left no waker alive frees it instead.
+ */
+static void after_pending(struct wta_task *t)
+{
+    struct wta_runtime *rt = t->rt;
     bool requeue = false, freed = false;
     uint32_t polls = t->polls;   // once IDLE, another worker may poll t again (and count)
     wta_mutex_lock(&t->lock);
     if (t->state == WTA_TASK_NOTIFIED) {
         t->state = WTA_TASK_SCHEDULED;   // LESSON 05: the wake that came during the poll
         requeue = true;
-    } else if (wta_bug(rt, WTA_BUG_W4) && w4_frees(t)) {
-        t->state = WTA_TASK_DONE;        // W4: nobody holds a waker, so the original frees it
+    } else if (lost_wake_frees(t)) {
+        t->state = WTA_TASK_DONE;        // W2/W4: nobody holds a waker, so the original frees it
         freed = true;
     } else {
         t->state = WTA_TASK_IDLE;
@@ -295,6 +299,34 @@ void wta_task_run(struct wta_task *t)
         wta_executor_push(rt->exec, t, false);   // a yield goes to the back, not next
     else if (freed)
         cancel(t, "freed");
+}
+
+/*
+ * Polls t once on the calling worker (the original's poll_once, after the
+ * pop). Afterwards, per the state machine: ready -> DONE (output into the
+ * JoinHandle); pending -> IDLE, or NOTIFIED -> SCHEDULED and pushed again.
+ */
+void wta_task_run(struct wta_task *t)
+{
+    struct wta_runtime *rt = t->rt;
+    uint64_t after = start_running(t);
+
+    // The context borrows the runtime's reference: no clone per poll.
+    struct wta_waker waker = wta_task_waker_borrowed(t);
+    struct wta_context cx = {.waker = &waker};
+    intptr_t out = 0;
+    t->polls++;
+    WTA_TRACE_AFTER(rt, after, POLL_BEGIN, t->id, t->polls);
+    wta_self.current = t;
+    int rc = t->fut->vt->poll(t->fut, &cx, &out);
+    if (rc == WTA_PENDING) {
+        wta_self.current = NULL;
+        after_pending(t);
+        return;
+    }
+    finish(t, rc, out);
+    wta_self.current = NULL;
+    unlist(t);
 }
 
 /* Drops every task on one list; returns how many. */

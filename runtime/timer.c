@@ -12,8 +12,10 @@
  * woken task starts now cannot fire in the same sweep.
  *
  * Clock: CLOCK_MONOTONIC in ns, the same clock as the trace. The reactor
- * waits with epoll_pwait2, which takes a nanosecond timeout, so a sleep is
- * late by the kernel's wakeup latency, not by a millisecond of rounding.
+ * waits with epoll_pwait2 where the kernel has it (Linux 5.11+), which
+ * takes a nanosecond timeout: a sleep is then late by the kernel's wakeup
+ * latency only. Where it is missing (older kernels, valgrind) epoll_wait's
+ * millisecond timeout is rounded up, so a sleep may be up to 1 ms late.
  *
  * All heap functions must be called with the reactor's lock held.
  */
@@ -24,8 +26,9 @@
 
 #define NOT_IN_HEAP ((size_t)-1)
 
-void wta_timer_heap_init(struct wta_timer_heap *h)
+void wta_timer_heap_init(struct wta_timer_heap *h, struct wta_mutex *lock)
 {
+    h->lock = lock;
     h->v = NULL;
     h->len = h->cap = 0;
     h->next_seq = 1;
@@ -39,6 +42,7 @@ void wta_timer_heap_destroy(struct wta_timer_heap *h)
 
 size_t wta_timer_heap_len(const struct wta_timer_heap *h)
 {
+    WTA_ASSERT_HELD(h->lock, "timer_heap_len: reactor lock not held");
     return h->len;
 }
 
@@ -84,6 +88,7 @@ static void sift_down(struct wta_timer_heap *h, size_t i)
 /* Adds t; returns true if it is now the earliest (the waiter must re-arm). */
 bool wta_timer_heap_insert(struct wta_timer_heap *h, struct wta_timer *t)
 {
+    WTA_ASSERT_HELD(h->lock, "timer_heap_insert: reactor lock not held");
     if (h->len == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 64;
         struct wta_timer **v = realloc(h->v, cap * sizeof *v);
@@ -102,6 +107,7 @@ bool wta_timer_heap_insert(struct wta_timer_heap *h, struct wta_timer *t)
 
 void wta_timer_heap_remove(struct wta_timer_heap *h, struct wta_timer *t)
 {
+    WTA_ASSERT_HELD(h->lock, "timer_heap_remove: reactor lock not held");
     size_t i = t->index;
     if (i == NOT_IN_HEAP)
         return;
@@ -119,6 +125,7 @@ void wta_timer_heap_remove(struct wta_timer_heap *h, struct wta_timer *t)
 /* ns until the earliest deadline (0 if due), or -1 if there is none. */
 int64_t wta_timer_heap_wait_ns(const struct wta_timer_heap *h)
 {
+    WTA_ASSERT_HELD(h->lock, "timer_heap_wait_ns: reactor lock not held");
     if (h->len == 0)
         return -1;
     uint64_t now = wta_clock_ns(), d = h->v[0]->deadline_ns;
@@ -132,6 +139,7 @@ int64_t wta_timer_heap_wait_ns(const struct wta_timer_heap *h)
 int wta_timer_heap_fire(struct wta_timer_heap *h, struct wta_runtime *rt,
                         struct wta_waker *out, int max)
 {
+    WTA_ASSERT_HELD(h->lock, "timer_heap_fire: reactor lock not held");
     int n = 0;
     uint64_t now = wta_clock_ns();
     while (h->len > 0 && h->v[0]->deadline_ns <= now && n < max) {   // LESSON 06: earliest first
@@ -186,10 +194,15 @@ static int sleep_poll(struct wta_future *self, struct wta_context *cx, intptr_t 
         WTA_TRACE(rt, TIMER_INSERT, s->timer.id, wta_trace_clock(rt, s->timer.deadline_ns),
                   cur != NULL ? wta_task_id(cur) : 0);
     }
+    // A thread already in its turn has read the old deadline and must
+    // shorten its wait. A turn that starts later reads this one (the turn
+    // marks itself and reads the heap under the same lock): no interrupt,
+    // so a worker about to wait in epoll is not woken by its own sleep.
+    bool interrupt = earliest && wta_reactor_turning(r);
     wta_mutex_unlock(wta_reactor_lock(r));
     wta_waker_drop(&old);
-    if (earliest)
-        wta_reactor_unpark(r);   // the driver must shorten its epoll timeout
+    if (interrupt)
+        wta_reactor_unpark(r);
     return WTA_PENDING;          // the reactor's turn fires the timer and wakes us
 }
 

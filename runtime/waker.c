@@ -8,7 +8,8 @@
  * on the task, so polling costs no reference counting at all. Clone it to
  * keep it beyond the poll.
  *
- * Every clone, drop and wake is traced with the count of live clones, so a
+ * Every clone and drop is traced with the count of live clones after it
+ * (a wake is traced by the state machine, task.c, with its outcome), so a
  * reader can tell a task that nobody can wake (no clones, no pending wake)
  * from one that is merely waiting.
  */

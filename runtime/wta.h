@@ -130,7 +130,7 @@ const struct wta_waker *wta_waker_noop(void);
  */
 enum wta_bug {
     WTA_BUG_W1 = 1 << 0,  /* block_on clears `ready` after the poll: a wake during it is erased */
-    WTA_BUG_W2 = 1 << 1,  /* a wake from another thread while the task runs is lost */
+    WTA_BUG_W2 = 1 << 1,  /* a wake from another thread while the task runs is lost (then freed, if no waker is left) */
     WTA_BUG_W3 = 1 << 2,  /* worker checks the queue, then registers as sleeper: a push between is lost */
     WTA_BUG_W4 = 1 << 3,  /* a self-wake (yield) during the poll frees the task: its JoinHandle sees -ECANCELED */
     WTA_BUG_W5 = 1 << 4,  /* only block_on drives the reactor, on a fixed 100 us spin */

@@ -31,14 +31,14 @@
     X(WORKER_PARK, "worker.park", "worker:u queued:u", \
       "a worker found nothing to run and went to sleep; queued = run-queue length it left behind") \
     X(WORKER_UNPARK, "worker.unpark", "worker:u why:s", \
-      "this thread woke a sleeping worker (why: push, shutdown, refill)") \
+      "this thread woke a sleeping worker (why: push, steal, shutdown)") \
     X(WORKER_RESUME, "worker.resume", "worker:u", \
       "a sleeping worker woke up") \
     /* tasks */ \
     X(TASK_SPAWN, "task.spawn", "task:u parent:u name:s file:s line:u", \
       "a task was created; parent 0 means the main thread or outside any task") \
     X(TASK_DROP, "task.drop", "task:u why:s", \
-      "the runtime let go of a task (why: done, cancelled, shutdown, freed)") \
+      "the runtime let go of a task (why: done, shutdown, freed)") \
     X(POLL_BEGIN, "poll.begin", "task:u poll:u", \
       "a worker started polling a task (poll = 1 for the first poll)") \
     X(POLL_END, "poll.end", "task:u poll:u result:s next:s", \

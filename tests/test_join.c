@@ -130,6 +130,65 @@ static void join_cancel_at_shutdown(void)
     }
 }
 
+/* Main awaits a task's JoinHandle, and only then lets the task finish. */
+struct await_main {
+    struct wta_future *task, *handle;
+    struct wta_oneshot_tx *go;
+};
+
+static int await_main_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct await_main *m = st;
+    if (m->handle == NULL) {
+        m->handle = wta_spawn(m->task);
+        m->task = NULL;
+    }
+    int rc = wta_poll(m->handle, cx, out);
+    if (rc == WTA_PENDING && m->go != NULL) {
+        wta_oneshot_send(m->go, 7);   // our waker is in the JoinHandle: the task may finish
+        m->go = NULL;
+    }
+    return rc;   // pending: the task's JoinHandle send wakes us
+}
+
+static void await_main_drop(void *st)
+{
+    struct await_main *m = st;
+    wta_future_drop(m->task);
+    wta_future_drop(m->handle);
+    wta_oneshot_tx_drop(m->go);
+}
+
+/* Does the main.wake caused by a task finishing name that task as `by`? */
+static void join_main_wake_names_task(void)
+{
+    char *path = test_trace_path("join_by");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    _Atomic int finished = 0, dropped = 0;
+    struct wta_future *rx;
+    struct await_main m = {0};
+    CU_ASSERT_EQUAL(wta_oneshot_new(&m.go, &rx), 0);
+    m.task = waiter_new(rx, &finished, &dropped);
+    intptr_t v = 0;
+    CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("await_main", await_main_poll, &m,
+                                                await_main_drop), &v), 0);
+    CU_ASSERT_EQUAL(v, 7);
+    wta_runtime_free(rt);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        int spawn = trace_find(&tr, 0, "task.spawn", NULL, 0);
+        CU_ASSERT_FATAL(spawn >= 0);
+        int64_t id = ev_int(tr.ev[spawn], "task");
+        int send = trace_find(&tr, spawn, "join.send", "task", id);
+        int wake = trace_find(&tr, send, "main.wake", NULL, 0);
+        CU_ASSERT_FATAL(send >= 0 && wake > send);
+        CU_ASSERT_EQUAL(ev_int(tr.ev[wake], "by"), id);
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
 /* Does a oneshot deliver its value, and report a dropped sender as -EPIPE? */
 static void join_oneshot_basics(void)
 {
@@ -155,4 +214,5 @@ void suite_join(void)
     CU_add_test(s, "join_detach", join_detach);
     CU_add_test(s, "join_cancel_at_shutdown", join_cancel_at_shutdown);
     CU_add_test(s, "join_oneshot_basics", join_oneshot_basics);
+    CU_add_test(s, "join_main_wake_names_task", join_main_wake_names_task);
 }
