@@ -7,16 +7,28 @@
 
 #include "lab.h"
 
-/* A future that is pending `left` times, waking itself each time (a yield). */
+/*
+ * A future that first sleeps `nap_ns` (if set), then is pending `left`
+ * times, waking itself each time (a yield).
+ */
 struct spin {
     struct wta_future base;
     int left;
     intptr_t value;
+    uint64_t nap_ns;
+    struct wta_future *nap;
 };
 
 static int spin_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
 {
     struct spin *s = (struct spin *)self;
+    if (s->nap_ns > 0) {
+        if (s->nap == NULL)
+            s->nap = wta_sleep(s->nap_ns);
+        if (wta_poll(s->nap, cx, out) == WTA_PENDING)
+            return WTA_PENDING;   // the sleep's timer wakes us
+        s->nap_ns = 0;
+    }
     if (s->left-- > 0) {
         wta_waker_wake_by_ref(cx->waker);
         return WTA_PENDING;   // we woke ourselves: poll us again
@@ -25,7 +37,13 @@ static int spin_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     return WTA_READY;
 }
 
-static void spin_drop(struct wta_future *self) { free(self); }
+static void spin_drop(struct wta_future *self)
+{
+    wta_future_drop(((struct spin *)self)->nap);
+    free(self);
+}
+
+static void plain_drop(struct wta_future *self) { free(self); }
 
 static const struct wta_future_vt spin_vt = {"spin", spin_poll, spin_drop};
 
@@ -45,7 +63,7 @@ static int forget_poll(struct wta_future *self, struct wta_context *cx, intptr_t
     return WTA_PENDING;   // no waker kept: a lost wakeup, on purpose
 }
 
-static const struct wta_future_vt forget_vt = {"forgetful", forget_poll, spin_drop};
+static const struct wta_future_vt forget_vt = {"forgetful", forget_poll, plain_drop};
 
 /* A main future that spawns a task and awaits its JoinHandle. */
 struct spawner {
@@ -56,8 +74,13 @@ struct spawner {
 static int spawner_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
 {
     struct spawner *s = (struct spawner *)self;
-    if (s->handle == NULL)
-        s->handle = wta_spawn(spin(3, 7));
+    if (s->handle == NULL) {
+        // The task naps first, so its handle is never ready at our first
+        // poll: main must sleep and be woken.
+        struct spin *t = (struct spin *)spin(3, 7);
+        t->nap_ns = 200000;
+        s->handle = wta_spawn(&t->base);
+    }
     return wta_poll(s->handle, cx, out);   // pending: the task's end wakes main
 }
 
