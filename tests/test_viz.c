@@ -450,6 +450,35 @@ static void viz_diff_aligned(void)
     vz_view_destroy(&b);
 }
 
+/* Do the diagram's boxes, in --big at the default size, show every worker of
+ * a 2-worker run inside the diagram without overlapping; and when there are
+ * more workers than fit, are the rest counted as hidden (the title says so)? */
+static void viz_big_layout_fits_workers(void)
+{
+    struct vz_view v;
+    struct vz_layout L;
+    CU_ASSERT_FATAL(open_view(&v, "traces/sample.jsonl") == 0);
+    v.big = 1;
+    vz_layout_compute(&L, W, H, &v);
+    CU_ASSERT_EQUAL(L.nworkers, 2);
+    CU_ASSERT_EQUAL(L.workers_hidden, 0);
+    SDL_Rect row[4] = {L.main_box, L.worker_box[0], L.worker_box[1], L.global_box};
+    for (int k = 0; k < 4; k++) {
+        CU_ASSERT(row[k].w >= 100);
+        CU_ASSERT(row[k].x >= L.diagram.x && row[k].x + row[k].w <= L.diagram.x + L.diagram.w);
+        if (k > 0)
+            CU_ASSERT(row[k - 1].x + row[k - 1].w < row[k].x);
+    }
+    v.m->header.workers = 16;
+    vz_layout_compute(&L, W, H, &v);
+    CU_ASSERT(L.nworkers >= 2 && L.nworkers < 16);
+    CU_ASSERT_EQUAL(L.nworkers + L.workers_hidden, 16);
+    v.big = 0;
+    vz_layout_compute(&L, 3000, H, &v);
+    CU_ASSERT_EQUAL(L.workers_hidden, 16 - L.nworkers);
+    vz_view_destroy(&v);
+}
+
 /* ---------------------------------------------------------------- runner */
 static const struct {
     const char *name;
@@ -465,6 +494,7 @@ static const struct {
     {"viz_input_mouse", viz_input_mouse},
     {"viz_input_next_lint", viz_input_next_lint},
     {"viz_diff_aligned", viz_diff_aligned},
+    {"viz_big_layout_fits_workers", viz_big_layout_fits_workers},
 };
 
 /* Run from the repository's top folder (make test does). Exit 1 on any failure. */

@@ -161,9 +161,13 @@ static void worker_box(struct vz_gfx *g, const struct vz_layout *L, const struct
                  ts->saved == WTA_ACT_PARKED ? " (parked)" : "");
     else
         snprintf(status, sizeof status, "%s", wta_activity_name(ts->activity));
-    box(g, r, name, status);
-    if (ts && ts->activity == WTA_ACT_RUNNING && ts->task) {
-        int w = tok_w(g, v->m, ts->task);
+    int running = ts && ts->activity == WTA_ACT_RUNNING && ts->task;
+    int tw = running ? tok_w(g, v->m, ts->task) : 0;
+    /* A narrow box has no room for both: the token beside the name says "polling". */
+    int fits = vz_text_width(g, VZ_TITLE, name) + vz_text_width(g, VZ_NORMAL, status) + tw + 44;
+    box(g, r, name, !running || fits <= r.w ? status : NULL);
+    if (running) {
+        int w = tw;
         tok_add(tok, ts->task, (SDL_Rect){r.x + r.w - w - 10, r.y + 6, w, vz_font_h(g, VZ_BOLD) + 6});
         struct wta_task_state s;
         wta_model_task_at(v->m, ts->task, v->at, &s);
@@ -357,12 +361,19 @@ static SDL_Point wake_source(const struct vz_layout *L, const struct vz_view *v,
     return (SDL_Point){-1, -1};                 /* a thread outside the runtime */
 }
 
+/* After the diagram's title, when some workers have no box. */
+static const char *hidden_note(const struct vz_layout *L)
+{
+    return L->workers_hidden ? " · more workers than fit: widen the window" : "";
+}
+
 /* A chip for a thread outside the runtime (ext-K), after the diagram's title. */
 static SDL_Point outside_chip(struct vz_gfx *g, const struct vz_layout *L, const char *th)
 {
     char label[96];
     snprintf(label, sizeof label, "%s (outside the runtime)", th);
-    int x = L->diagram.x + vz_text_width(g, VZ_SMALL, "THE RUNTIME AFTER EVENT 000000") + 16;
+    int x = L->diagram.x + vz_text_width(g, VZ_SMALL, "THE RUNTIME AFTER EVENT 000000") +
+            vz_text_width(g, VZ_SMALL, hidden_note(L)) + 16;
     int w = vz_text_width(g, VZ_SMALL, label) + 12, h = vz_font_h(g, VZ_SMALL) + 2;
     vz_round(g, (SDL_Rect){x, L->diagram.y - 1, w, h}, 3, VZ_PANEL, VZ_LINE, 1);
     vz_text(g, VZ_SMALL, x + 6, L->diagram.y, VZ_INK, 0, "%s", label);
@@ -422,8 +433,8 @@ void vz_diagram_draw(struct vz_gfx *g, const struct vz_layout *L, const struct v
 {
     SDL_Point flag, fds, timers;
     tok->n = 0;
-    vz_text(g, VZ_SMALL, L->diagram.x, L->diagram.y, VZ_MUTED, 0, "THE RUNTIME AFTER EVENT %zu",
-            v->at);
+    vz_text(g, VZ_SMALL, L->diagram.x, L->diagram.y, VZ_MUTED, 0, "THE RUNTIME AFTER EVENT %zu%s",
+            v->at, hidden_note(L));
     main_box(g, L, v, &flag);
     tok->flag = flag;
     for (int k = 0; k < L->nworkers; k++)

@@ -44,10 +44,18 @@ static void diagram_boxes(struct vz_layout *L, const struct vz_view *v)
         nw = VZ_MAX_WORKERS;
     int rest = d.w - main_w - glob_w - 2 * gap;
     int ww = nw ? (rest - (nw - 1) * gap / 2) / nw : 0;
-    while (nw > 0 && ww < sc(L, 120)) {         /* too narrow: show fewer */
+    if (ww < sc(L, 120)) {                      /* too narrow: main and global give first */
+        main_w = sc(L, 170);
+        glob_w = sc(L, 150);
+        rest = d.w - main_w - glob_w - 2 * gap;
+        ww = nw ? (rest - (nw - 1) * gap / 2) / nw : 0;
+    }
+    L->workers_hidden = nw;
+    while (nw > 0 && ww < sc(L, 120)) {         /* still too narrow: show fewer, say so */
         nw--;
         ww = nw ? (rest - (nw - 1) * gap / 2) / nw : 0;
     }
+    L->workers_hidden -= nw;
     if (ww > sc(L, 260))
         ww = sc(L, 260);
     L->nworkers = nw;
@@ -104,8 +112,12 @@ void vz_layout_compute(struct vz_layout *L, int w, int h, const struct vz_view *
     L->diff = v->other != NULL;
     L->pad = sc(L, 16);
     L->line_h = sc(L, 18);
-    int p = L->pad, top_h = sc(L, 34), keys_h = sc(L, 52), cap_h = sc(L, 100);
+    int p = L->pad, top_h = sc(L, 34), keys_h = sc(L, 52), cap_h = L->big ? sc(L, 80) : sc(L, 100);
+    /* The side panels: 300 px (420 with --big), but never over a quarter
+     * of the window, so --big at 1280 still leaves the diagram its workers. */
     int side_w = w >= 1000 ? sc(L, 300) : 0;
+    if (side_w > w / 4 && side_w > 300)
+        side_w = w / 4 > 300 ? w / 4 : 300;
     L->top = rect(0, 0, w, top_h);
     L->keys = rect(0, h - keys_h, w, keys_h);
     L->caption = rect(0, L->keys.y - cap_h, w, cap_h);
@@ -114,7 +126,7 @@ void vz_layout_compute(struct vz_layout *L, int w, int h, const struct vz_view *
     L->side = rect(w - side_w - p, body_y, side_w, diag_h ? diag_h : body_h);
     L->diagram = rect(p, body_y, w - 2 * p - (side_w ? side_w + p : 0), diag_h);
     if (side_w) {
-        L->inspector = rect(L->side.x, L->side.y, side_w, L->side.h * 62 / 100);
+        L->inspector = rect(L->side.x, L->side.y, side_w, L->side.h * (L->big ? 70 : 62) / 100);
         L->lints = rect(L->side.x, L->inspector.y + L->inspector.h, side_w,
                         L->side.h - L->inspector.h);
     }

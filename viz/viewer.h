@@ -137,6 +137,7 @@ struct vz_layout {
     /* diagram boxes */
     SDL_Rect main_box, worker_box[VZ_MAX_WORKERS], global_box, reactor_box, blocking_box;
     int nworkers;
+    int workers_hidden;         /* workers with no box: the window is too narrow */
     /* side panel */
     SDL_Rect inspector, lints;
     /* timeline */
