@@ -12,10 +12,16 @@
 #   - every README has the five parts; README.md's table lists every lesson;
 #   - `make run` without a display exits 0 (and writes its PNG with wta-viz).
 # --regen copies each deterministic trace over its reference in traces/.
+#
+# check.sh BUILD --find-seed NN-slug [MAX] - for a lesson author: tries
+# seeds 1..MAX (default 200) and prints the first under which every run of
+# the lesson shows what it teaches (exit 0, no "(unexpected)" verdict, the
+# lints expect.txt lists). Pin it as the lesson's `.seed`, then regenerate.
 set -u
 unset WTA_SEED WTA_TRACE   # each lesson runs its own pinned configuration
 BUILD=$1
 REGEN=${2:-}
+SEED=""   # --find-seed: the seed being tried (passed as --seed)
 TRACE=$BUILD/viz/wta-trace
 OUT=$BUILD/lessons/traces
 mkdir -p "$OUT"
@@ -35,8 +41,13 @@ check_run() {
     name=$1 alt=$2
     run=$name${alt:+.$alt}
     trace=$OUT/$run.jsonl
-    if ! "$BUILD/lessons/$name" ${alt:+--$alt} --trace "$trace" >"$OUT/$run.out" 2>&1; then
+    if ! "$BUILD/lessons/$name" ${alt:+--$alt} ${SEED:+--seed $SEED} --trace "$trace" \
+            >"$OUT/$run.out" 2>&1; then
         fail "$run: the lesson exited non-zero:"; sed 's/^/    /' "$OUT/$run.out" >&2
+        return
+    fi
+    if [ -n "$SEED" ] && grep -q '(unexpected)' "$OUT/$run.out"; then
+        fail "$run: seed $SEED does not show what the lesson teaches"
         return
     fi
     if ! "$TRACE" validate "$trace" >"$OUT/$run.validate" 2>&1; then
@@ -57,6 +68,7 @@ check_run() {
         [ -z "$got" ] || fail "$run: expected no lint, got: $(echo $got) ($TRACE lint $trace)"
     fi
     ref=traces/$run.jsonl
+    [ -n "$SEED" ] && return
     if [ $det = no ]; then
         [ -e "$ref" ] && fail "$run: traces/ has a reference but the run was not deterministic"
         return
@@ -73,6 +85,24 @@ check_run() {
   If the change is intended, re-record every reference with: make lessons-regen"
     fi
 }
+
+if [ "$REGEN" = --find-seed ]; then
+    name=${3:?usage: check.sh BUILD --find-seed NN-slug [MAX]}
+    [ -f "lessons/$name/lesson.c" ] || { echo "check.sh: no lesson lessons/$name/" >&2; exit 2; }
+    alt=$(sed -n 's/^ *\.alt = "\([a-z]*\)".*/\1/p' "lessons/$name/lesson.c")
+    fail() { failed=1; }
+    for SEED in $(seq 1 "${4:-200}"); do
+        failed=0
+        check_run "$name" ""
+        [ $failed = 0 ] && [ -n "$alt" ] && check_run "$name" "$alt"
+        if [ $failed = 0 ]; then
+            echo "$name: seed $SEED shows what the lesson teaches (pin it: .seed = $SEED)"
+            exit 0
+        fi
+    done
+    echo "$name: no seed in 1..${4:-200} shows what the lesson teaches" >&2
+    exit 1
+fi
 
 names=$(cd lessons && ls -d [0-9][0-9]-*/ | tr -d /)
 for name in $names; do

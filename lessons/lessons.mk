@@ -6,13 +6,15 @@
 # make run [LESSON=07]     the guided tour: run a lesson, show its trace
 # make lessons-check       re-run every lesson and check its trace (part of `test`)
 # make lessons-regen       re-record traces/ after an intended change
+# make lessons-find-seed LESSON=NN-slug [MAX=200]
+#                           the first seed under which a lesson shows what it teaches
 
 LESSON_NAMES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard lessons/[0-9][0-9]-*/lesson.c)))))
 LESSON_BINS  := $(LESSON_NAMES:%=$(BUILD)/lessons/%)
 LESSON_HARNESS := $(BUILD)/lessons/obj/harness.o
 LESSON ?= 01
 
-.PHONY: lessons lessons-check lessons-regen
+.PHONY: lessons lessons-check lessons-regen lessons-find-seed
 .SECONDARY: $(LESSON_NAMES:%=$(BUILD)/lessons/obj/%.o)
 all: lessons
 lessons: $(LESSON_BINS)
@@ -34,3 +36,7 @@ lessons-check: lessons $(WTA_TRACE_BIN)
 
 lessons-regen: lessons $(WTA_TRACE_BIN)
 	sh lessons/check.sh $(BUILD) --regen
+
+lessons-find-seed: lessons $(WTA_TRACE_BIN)
+	@test -n "$(LESSON)" || { echo "usage: make lessons-find-seed LESSON=NN-slug [MAX=200]"; exit 2; }
+	$(RUN_PREFIX) sh lessons/check.sh $(BUILD) --find-seed $(LESSON) $(or $(MAX),200)
