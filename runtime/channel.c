@@ -171,7 +171,7 @@ static void sender_gone(struct chan *c)
     }
     wta_mutex_unlock(&c->lock);
     if (last)
-        WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("tx"));
+        WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("tx"), wta_current_task_id());
     wake_and_drop(&w);
     chan_release(c);
 }
@@ -224,7 +224,7 @@ static int send_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     wta_waker_drop(&old);
     if (rc == WTA_PENDING)
         return WTA_PENDING;   // LESSON 08: full: a recv that frees a slot (or the receiver's drop) wakes us
-    WTA_TRACE(wta_thread_rt(), CHAN_SEND, c->id, rc, len);
+    WTA_TRACE(wta_thread_rt(), CHAN_SEND, c->id, rc, len, wta_current_task_id());
     wake_and_drop(&rx);
     return rc;
 }
@@ -292,7 +292,7 @@ static int recv_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     wta_waker_drop(&old);
     if (rc == WTA_PENDING)
         return WTA_PENDING;       // empty: the next send, or the last sender's drop, wakes us
-    WTA_TRACE(wta_thread_rt(), CHAN_RECV, c->id, rc, len);
+    WTA_TRACE(wta_thread_rt(), CHAN_RECV, c->id, rc, len, wta_current_task_id());
     wake_and_drop(&sender);
     return rc;
 }
@@ -331,7 +331,7 @@ void wta_chan_rx_drop(struct wta_chan_rx *rx)
     wta_mutex_lock(&c->lock);
     c->rx_alive = false;   // from now on no sender joins the wait list
     wta_mutex_unlock(&c->lock);
-    WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("rx"));
+    WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("rx"), wta_current_task_id());
     for (;;) {             // one waiter at a time: taken under the lock, woken outside it
         wta_mutex_lock(&c->lock);
         struct wta_waker w = pop_waiter(c);

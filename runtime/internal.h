@@ -153,6 +153,7 @@ struct wta_runtime *wta_task_runtime(const struct wta_task *t);
 void wta_task_run(struct wta_task *t);               /* poll once, on a worker */
 int  wta_task_drop_all(struct wta_runtime *rt);      /* shutdown: returns count */
 uint64_t wta_task_id(const struct wta_task *t);
+uint64_t wta_current_task_id(void);                  /* 0: no task on this thread */
 uint64_t wta_task_last_wake_t(const struct wta_task *t);
 /* Run-queue link: a queue owns the task while it is SCHEDULED. */
 struct wta_task *wta_task_next(struct wta_task *t);
@@ -162,6 +163,7 @@ void wta_task_set_queued(struct wta_task *t, bool queued);
 // waker.c
 /* The waker a poll's context lends: uses the runtime's reference. */
 struct wta_waker wta_task_waker_borrowed(struct wta_task *t);
+uint64_t wta_waker_task_id(const struct wta_waker *w);  /* 0: not a task's waker */
 
 // task.c (continued)
 void wta_wake_task(struct wta_task *t, bool by_ref);  /* the state machine */

@@ -139,7 +139,7 @@ struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd)
         errno = err;
         return NULL;
     }
-    WTA_TRACE(r->rt, IO_REGISTER, fd, WTA_S("rw"));
+    WTA_TRACE(r->rt, IO_REGISTER, fd, WTA_S("rw"), wta_current_task_id());
     return s;
 }
 
@@ -148,7 +148,7 @@ void wta_io_deregister(struct wta_io_source *s)
 {
     struct wta_reactor *r = s->r;
     epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-    WTA_TRACE(r->rt, IO_DEREGISTER, s->fd);
+    WTA_TRACE(r->rt, IO_DEREGISTER, s->fd, wta_current_task_id());
     struct wta_waker w[2];
     wta_mutex_lock(&r->lock);
     s->closed = true;
@@ -333,10 +333,12 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
                 ;
             continue;
         }
-        if (!s->closed)
-            WTA_TRACE(rt, IO_EVENT, s->fd, WTA_S(ready_name(evs[i].events)));
+        int took = take_ready(s, evs[i].events, wakers + nwake);   // LESSON 07: the waiting task's waker
+        if (!s->closed)   // task: the one this event wakes (the reader's, if both)
+            WTA_TRACE(rt, IO_EVENT, s->fd, WTA_S(ready_name(evs[i].events)),
+                      took > 0 ? wta_waker_task_id(&wakers[nwake]) : 0);
         nio++;
-        nwake += take_ready(s, evs[i].events, wakers + nwake);   // LESSON 07: the waiting task's waker
+        nwake += took;
     }
     r->turning = false;
     r->dispatching++;

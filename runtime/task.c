@@ -59,6 +59,12 @@ const char *wta_task_state_name(enum wta_task_state s)
 }
 
 uint64_t wta_task_id(const struct wta_task *t) { return t->id; }
+
+/* The task being polled on the calling thread, or 0 (main, or no task). */
+uint64_t wta_current_task_id(void)
+{
+    return wta_self.current != NULL ? wta_self.current->id : 0;
+}
 uint64_t wta_task_last_wake_t(const struct wta_task *t) { return t->last_wake_t; }
 struct wta_task *wta_task_next(struct wta_task *t) { return t->next; }
 void wta_task_set_next(struct wta_task *t, struct wta_task *next) { t->next = next; }

@@ -35,6 +35,12 @@ struct wta_waker wta_task_waker_borrowed(struct wta_task *t)
     return (struct wta_waker){.vt = &task_waker_vt, .data = t};
 }
 
+/* The task w wakes, for the trace; 0 if w is not a task's waker. */
+uint64_t wta_waker_task_id(const struct wta_waker *w)
+{
+    return w != NULL && w->vt == &task_waker_vt ? wta_task_id(w->data) : 0;
+}
+
 static struct wta_waker task_clone(const struct wta_waker *w)
 {
     struct wta_task *t = w->data;

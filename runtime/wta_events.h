@@ -97,21 +97,21 @@
       "a timer was dropped before it fired") \
     X(TIMER_FIRE, "timer.fire", "timer:u deadline:u late_ns:i", \
       "a timer fired, late_ns after its deadline") \
-    X(IO_REGISTER, "io.register", "fd:i interest:s", \
+    X(IO_REGISTER, "io.register", "fd:i interest:s task:u", \
       "a socket was registered with the reactor") \
-    X(IO_DEREGISTER, "io.deregister", "fd:i", \
+    X(IO_DEREGISTER, "io.deregister", "fd:i task:u", \
       "a socket was removed from the reactor") \
-    X(IO_EVENT, "io.event", "fd:i ready:s", \
+    X(IO_EVENT, "io.event", "fd:i ready:s task:u", \
       "epoll reported a socket ready (ready: r, w, rw, err)") \
-    X(IO_OP, "io.op", "fd:i op:s result:i", \
+    X(IO_OP, "io.op", "fd:i op:s result:i task:u", \
       "a socket operation ran (op: accept, connect, read, write, ...): bytes or -errno") \
-    X(CHAN_SEND, "chan.send", "chan:u result:i len:u", \
+    X(CHAN_SEND, "chan.send", "chan:u result:i len:u task:u", \
       "a value was sent on a channel (result 0 or -errno); len after") \
-    X(CHAN_RECV, "chan.recv", "chan:u result:i len:u", \
+    X(CHAN_RECV, "chan.recv", "chan:u result:i len:u task:u", \
       "a value was received from a channel (result 0, or -EPIPE at end)") \
-    X(CHAN_CLOSE, "chan.close", "chan:u side:s", \
+    X(CHAN_CLOSE, "chan.close", "chan:u side:s task:u", \
       "a channel's last sender or its receiver was dropped") \
-    X(SELECT_WINNER, "select.winner", "index:u of:u", \
+    X(SELECT_WINNER, "select.winner", "index:u of:u task:u", \
       "select: future `index` of `of` finished first; the rest were dropped") \
     /* lessons and the recorder itself */ \
     X(NOTE, "note", "text:s", \
@@ -132,7 +132,23 @@ enum wta_event {
     WTA_EV_COUNT
 };
 
-/* The trace format's version, in the header line. */
-#define WTA_TRACE_FORMAT_VERSION 1
+/* The trace format's version, in the header line. A reader also reads
+ * every older version: a field added since is 0 there (the list below). */
+#define WTA_TRACE_FORMAT_VERSION 2
+
+/*
+ * Fields added to an existing kind after version 1: a version-1 trace has
+ * no such field, and a reader takes it as 0 ("no task").
+ * X(ID, "field", version that added it)
+ */
+#define WTA_FIELDS_ADDED(X) \
+    X(IO_REGISTER, "task", 2) \
+    X(IO_DEREGISTER, "task", 2) \
+    X(IO_EVENT, "task", 2) \
+    X(IO_OP, "task", 2) \
+    X(CHAN_SEND, "task", 2) \
+    X(CHAN_RECV, "task", 2) \
+    X(CHAN_CLOSE, "task", 2) \
+    X(SELECT_WINNER, "task", 2)
 
 #endif /* WTA_EVENTS_H */
