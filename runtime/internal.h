@@ -290,22 +290,25 @@ struct wta_trace_rec {
 };
 struct wta_trace_batch;
 struct wta_trace_writer;
-struct wta_trace_writer *wta_writer_new(const char *path, const char *header, int *err);
+struct wta_trace_writer *wta_writer_new(const char *path, const char *header,
+                                        uint64_t start_ns, int *err);
 void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b);
 struct wta_trace_batch *wta_writer_swap(struct wta_trace_writer *w, struct wta_trace_batch *full,
                                         const char *thread_name);
-struct wta_trace_batch *wta_writer_batch_new(const char *thread_name);
-struct wta_trace_rec *wta_batch_slot(struct wta_trace_batch *b);  /* NULL if full */
-const char *wta_batch_copy_str(struct wta_trace_batch *b, const char *s);
+struct wta_trace_batch *wta_writer_batch_new(struct wta_trace_writer *w, const char *thread_name);
+uint64_t wta_batch_str(struct wta_trace_batch *b, const char *s, bool literal);  /* arena offset + 1 */
 void wta_writer_flush(struct wta_trace_writer *w);
 uint64_t wta_writer_dropped(struct wta_trace_writer *w);
 void wta_writer_free(struct wta_trace_writer *w);
+
+// trace_spool.c, trace_recover.c: see trace_spool.h
 
 // trace_format.c
 #define WTA_FORMAT_MAX_LINE 12288     /* room one formatted event may need */
 void wta_format_init(void);
 char *wta_format_rec(char *o, const char *th, size_t th_len, const struct wta_trace_rec *r,
-                     uint64_t dropped);
+                     uint64_t dropped, const char *arena);
+unsigned wta_format_strings(enum wta_event ev);   /* bit i: field i is a string */
 size_t wta_json_escape(char *dst, size_t cap, const char *s);
 int  wta_writer_error(struct wta_trace_writer *w);
 

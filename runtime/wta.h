@@ -451,6 +451,23 @@ static inline void wta_trace_mark(struct wta_runtime *rt, uint64_t id, uint64_t 
 }
 /* Writes out every thread's buffered events now. */
 void wta_trace_flush(struct wta_runtime *rt);
+/*
+ * A traced program that dies - a crash, abort(), a signal, even SIGKILL -
+ * leaves its last events in `<trace>.spool` beside the trace. This writes
+ * them as the trace's last lines, then process.end (how the run ended)
+ * and trace.end, and removes the spool; wta-trace does it by itself when
+ * it opens such a trace. Returns 0, -ENOENT (no spool: nothing to do),
+ * -EBUSY (the program still runs), -EINVAL (not a spool this version of
+ * wta wrote), or another -errno. out may be NULL.
+ */
+struct wta_trace_recovery {
+    uint64_t events;             /* events read back from the spool */
+    char how[16];                /* "signal", "exit", or "killed" (no word: SIGKILL) */
+    char signal[16];             /* "SIGSEGV", "SIGTERM", ..., or "" */
+    char thread[24];             /* the thread the signal hit, or "" */
+    uint64_t task;               /* the task that thread was polling, or 0 */
+};
+int wta_trace_recover(const char *trace_path, struct wta_trace_recovery *out);
 
 /* ---------------------------------------------------------------- errors */
 

@@ -122,6 +122,8 @@
       "a bug hook opened its race window") \
     X(DROPPED, "dropped", "n:u", \
       "the recorder lost n events (write error) before this point") \
+    X(PROCESS_END, "process.end", "task:u how:s signal:s thread:s recovered:u", \
+      "the process died with its runtime running; wta-trace wrote this when it recovered the trace") \
     X(TRACE_END, "trace.end", "dropped:u complete:b", \
       "the last line: how many events were lost; complete = none")
 

@@ -14,6 +14,7 @@
     X(join)                \
     X(bugs)                \
     X(trace)               \
+    X(crash)               \
     X(reactor)             \
     X(net)                 \
     X(chan)                \

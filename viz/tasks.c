@@ -126,7 +126,8 @@ static uint32_t resolve(struct wta_model *m, struct wta_ev *e, uint32_t i)
      * task fields version 2 added). Polls, wakes and queues need one. */
     if (id == 0 && (e->kind == WTA_EV_TIMER_INSERT || e->kind == WTA_EV_JOIN_SEND ||
                     e->kind == WTA_EV_JOIN_COMPLETE || e->kind == WTA_EV_JOIN_CANCEL ||
-                    e->kind == WTA_EV_JOIN_DETACH || wta_schema_since(e->kind, "task") > 1))
+                    e->kind == WTA_EV_JOIN_DETACH || e->kind == WTA_EV_PROCESS_END ||
+                    wta_schema_since(e->kind, "task") > 1))
         return 0;
     if (k == UINT32_MAX)
         wta_model_diag(m, WTA_ERROR, e->line, "%s of task %llu, which was never spawned",
