@@ -82,8 +82,11 @@ static void note_end(int how, int sig)
         h->sig = sig;
         h->end_t = wta_clock_ns() - h->start_ns;
         h->end_task = wta_current_task_id();
-        memcpy(h->end_thread, wta_self.name[0] ? wta_self.name : "main", sizeof h->end_thread);
-        h->end_thread[sizeof h->end_thread - 1] = '\0';
+        const char *name = wta_self.name[0] ? wta_self.name : "main";
+        size_t k = 0;
+        for (; k + 1 < sizeof h->end_thread && name[k] != '\0'; k++)
+            h->end_thread[k] = name[k];
+        h->end_thread[k] = '\0';
         atomic_signal_fence(memory_order_release);
         h->how = how;
     }

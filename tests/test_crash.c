@@ -38,13 +38,15 @@ static void say_ready(const struct child *c)
 
 /* ---- the child programs */
 
-/* A task that crashes in its third poll: a NULL store, as a student's bug. */
+/* A task that crashes in its third poll: a store through a NULL struct
+ * pointer, as a student's bug. (Written as the field's address, 16, so
+ * that UBSan lets the fault happen instead of reporting it first.) */
 static int crash_poll(void *st, struct wta_context *cx, intptr_t *out)
 {
     int *polls = st;
     (void)out;
     if (++*polls == 3)
-        *(volatile int *)(uintptr_t)0 = 1;
+        *(volatile int *)(uintptr_t)16 = 1;
     wta_waker_wake_by_ref(cx->waker);   // poll me again
     return WTA_PENDING;
 }
