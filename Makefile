@@ -81,6 +81,7 @@ TEST_SRCS := \
 	tests/test_bugs.c \
 	tests/test_trace.c \
 	tests/test_crash.c \
+	tests/test_hang.c \
 	tests/test_reactor.c \
 	tests/test_net.c \
 	tests/test_chan.c \

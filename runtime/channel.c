@@ -204,7 +204,7 @@ static int send_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     } else {
         if (!wta_waker_will_wake(&s->waker, cx->waker)) {
             old = s->waker;
-            s->waker = wta_waker_clone(cx->waker);
+            s->waker = wta_waker_clone_held(cx->waker, WTA_WAIT_CHAN, c->id, 1);
         }
         if (!s->waiting) {
             s->waiting = true;
@@ -283,7 +283,7 @@ static int recv_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     } else {
         if (!wta_waker_will_wake(&c->rx_waker, cx->waker)) {
             old = c->rx_waker;
-            c->rx_waker = wta_waker_clone(cx->waker);
+            c->rx_waker = wta_waker_clone_held(cx->waker, WTA_WAIT_CHAN, c->id, 0);
         }
         rc = WTA_PENDING;
     }

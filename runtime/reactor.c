@@ -185,7 +185,7 @@ bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
     *tick = s->tick;
     if (!ready && !wta_waker_will_wake(&s->waker[i], cx->waker)) {
         old = s->waker[i];
-        s->waker[i] = wta_waker_clone(cx->waker);
+        s->waker[i] = wta_waker_clone_held(cx->waker, WTA_WAIT_FD, (uint64_t)s->fd, i + 1);
     }
     wta_mutex_unlock(&r->lock);
     wta_waker_drop(&old);

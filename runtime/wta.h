@@ -252,8 +252,12 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
  * f, if any, is dropped); a call from a worker gives -EDEADLK.
  *
  * Returns -EDEADLK if nothing can ever wake f: every worker is parked, no
- * blocking job runs and the reactor waits on nothing (a lost wakeup; off
- * with cfg.no_hang_check, e.g. when a foreign thread holds a waker).
+ * blocking job runs, the reactor waits on nothing, and every live waker
+ * clone is held by the runtime (a channel, a JoinHandle), none by user
+ * code - a clone the user holds, maybe on a thread of their own, may
+ * still fire, so block_on waits. At a hang it prints a task dump on
+ * stderr (the trace gets it too: hang.main, hang.task). Off with
+ * cfg.no_hang_check.
  * Several threads may each be in block_on on one runtime; the hang check
  * does not count the other block_on threads as able to wake f, so threads
  * that wake each other directly (a channel between two block_on futures,

@@ -73,6 +73,12 @@
       "book_keeping ended (why: woken, hang)") \
     X(HANG, "hang", "parked:u queued:u", \
       "block_on found that nothing can ever wake the main future") \
+    X(HANG_MAIN, "hang.main", "polls:u idle_ns:u wakers:u waits:s on:u", \
+      "the hang's dump: the main future, its polls, ns since its last poll, what holds its waker") \
+    X(HANG_TASK, "hang.task", "task:u state:s polls:u idle_ns:u waits:s on:u", \
+      "the hang's dump: one live task, its state, polls, ns since its last poll, what it waits on") \
+    X(WAIT_EXTERNAL, "wait.external", "task:u wakers:u held:u", \
+      "all is idle but a waker clone of task (0: main) is held outside the runtime: no hang is certain") \
     /* JoinHandles and blocking jobs */ \
     X(JOIN_SEND, "join.send", "task:u result:i value:i", \
       "a task finished and sent its output into its JoinHandle") \

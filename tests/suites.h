@@ -15,6 +15,7 @@
     X(bugs)                \
     X(trace)               \
     X(crash)               \
+    X(hang)                \
     X(reactor)             \
     X(net)                 \
     X(chan)                \

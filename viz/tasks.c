@@ -127,6 +127,7 @@ static uint32_t resolve(struct wta_model *m, struct wta_ev *e, uint32_t i)
     if (id == 0 && (e->kind == WTA_EV_TIMER_INSERT || e->kind == WTA_EV_JOIN_SEND ||
                     e->kind == WTA_EV_JOIN_COMPLETE || e->kind == WTA_EV_JOIN_CANCEL ||
                     e->kind == WTA_EV_JOIN_DETACH || e->kind == WTA_EV_PROCESS_END ||
+                    e->kind == WTA_EV_WAIT_EXTERNAL ||
                     wta_schema_since(e->kind, "task") > 1))
         return 0;
     if (k == UINT32_MAX)
