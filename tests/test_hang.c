@@ -161,8 +161,9 @@ static void hang_dump_names_each_wait(void)
     CU_ASSERT_FATAL(wta_chan_new(1, &s.tx, &s.rx) == 0);
     CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("stuck", stuck_poll, &s, stuck_drop), NULL),
                     -EDEADLK);
+    wta_runtime_free(rt);          // drops the receiver task; the handles are ours
     wta_chan_tx_drop(s.tx);
-    wta_runtime_free(rt);
+    wta_chan_rx_drop(s.rx);
     struct trace tr;
     if (trace_load(path, &tr) == 0) {
         int spawn = trace_find(&tr, 0, "task.spawn", NULL, 0);
