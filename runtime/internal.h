@@ -227,8 +227,9 @@ bool wta_reactor_busy(struct wta_reactor *r);         /* timers or sources left?
 struct wta_mutex *wta_reactor_lock(struct wta_reactor *r);
 struct wta_timer_heap *wta_reactor_timers(struct wta_reactor *r);
 struct wta_runtime *wta_reactor_runtime(struct wta_reactor *r);
-struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd);  /* NULL+errno */
-void wta_io_deregister(struct wta_io_source *s);      /* before close(fd) */
+struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd,
+                                      const char *what);  /* NULL+errno */
+bool wta_io_deregister(struct wta_io_source *s);      /* before close(fd); false: rt was freed */
 int  wta_io_fd(const struct wta_io_source *s);
 bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
                        uint64_t *tick);               /* false: waker stored */

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -83,17 +84,18 @@ static uint16_t bound_port(int fd)
 /* Deregisters src (no event can name it after this), then closes fd. */
 static void close_source(struct wta_runtime *rt, struct wta_io_source *src, int fd)
 {
-    wta_io_deregister(src);
-    WTA_TRACE(rt, IO_OP, fd, WTA_S("close"), 0, wta_current_task_id());
+    if (wta_io_deregister(src))   // else the runtime is gone: nothing to record into
+        WTA_TRACE(rt, IO_OP, fd, WTA_S("close"), 0, wta_current_task_id());
     close(fd);   // not retried on EINTR: on Linux the fd is gone either way
 }
 
 /* Wraps a connected non-blocking fd and registers it; closes fd on failure. */
-static int stream_new(struct wta_runtime *rt, int fd, struct wta_tcp_stream **out)
+static int stream_new(struct wta_runtime *rt, int fd, struct wta_tcp_stream **out,
+                      const char *what)
 {
     struct wta_tcp_stream *s = malloc(sizeof *s);
     if (s != NULL)
-        s->src = wta_io_register(rt->reactor, fd);
+        s->src = wta_io_register(rt->reactor, fd, what);
     if (s == NULL || s->src == NULL) {
         int err = errno;
         free(s);
@@ -121,13 +123,16 @@ int wta_tcp_listen(const char *host, uint16_t port, struct wta_tcp_listener **ou
     if (l == NULL)
         return -ENOMEM;
     int one = 1, err;
+    char what[40];
     l->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (l->fd < 0 ||
         setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(l->fd, (struct sockaddr *)&ss, len) != 0 || listen(l->fd, SOMAXCONN) != 0 ||
-        (l->src = wta_io_register(rt->reactor, l->fd)) == NULL)
+        bind(l->fd, (struct sockaddr *)&ss, len) != 0 || listen(l->fd, SOMAXCONN) != 0)
         goto fail;
     l->port = bound_port(l->fd);
+    snprintf(what, sizeof what, "a listener on port %u", (unsigned)l->port);
+    if ((l->src = wta_io_register(rt->reactor, l->fd, what)) == NULL)
+        goto fail;
     l->rt = rt;
     WTA_TRACE(rt, IO_OP, l->fd, WTA_S("listen"), l->port, wta_current_task_id());
     *out = l;
@@ -176,7 +181,7 @@ static int accept_poll(struct wta_future *self, struct wta_context *cx, intptr_t
                   wta_current_task_id());
         if (fd >= 0) {
             struct wta_tcp_stream *s;
-            int rc = stream_new(l->rt, fd, &s);
+            int rc = stream_new(l->rt, fd, &s, "a stream from wta_tcp_accept");
             if (rc == 0)
                 *out = (intptr_t)s;
             return rc;
@@ -231,7 +236,7 @@ static int connect_start(struct connect_fut *c)
         close(fd);
         return -err;
     }
-    return stream_new(rt, fd, &c->s);
+    return stream_new(rt, fd, &c->s, "a stream from wta_tcp_connect");
 }
 
 static int connect_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)

@@ -191,7 +191,9 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg);
  * is flushed and closed; everything is freed. Call from outside any task
  * and outside block_on, from any thread: the creating thread or another
  * (the creating thread then forgets it: see wta_runtime_current). Wakers
- * kept past it stay safe to use (see wakers above). */
+ * kept past it stay safe to use (see wakers above). A listener or stream
+ * still open is named on stderr (what it is, the task that made it); it
+ * no longer works, but closing it later is safe. */
 void wta_runtime_free(struct wta_runtime *rt);
 
 int wta_runtime_workers(const struct wta_runtime *rt);
@@ -227,7 +229,8 @@ int wta_join_try(struct wta_future *handle, intptr_t *out);
 
 /*
  * Runs fn(arg) on a blocking thread, off the workers. Blocking threads are
- * started on demand, up to cfg.max_blocking, reused for later jobs, and
+ * started on demand, up to cfg.max_blocking, reused for later jobs (a
+ * strictly sequential pipeline of jobs uses one thread), and
  * joined at shutdown (which waits for queued and running jobs: a job
  * cannot be cancelled). A job never waits for a thread while fewer than
  * cfg.max_blocking exist, so a job may wait for a job submitted after it.

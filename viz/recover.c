@@ -24,6 +24,9 @@ void wta_cli_recover(const char *path)
     if (err == -EBUSY) {
         fprintf(stderr, "wta-trace: %s: its program is still running; reading the events "
                 "written so far\n", path);
+    } else if (err == -EINVAL) {
+        fprintf(stderr, "wta-trace: %s.spool: cannot recover the trace's last events: the "
+                "spool was written by another version of wta, or is damaged\n", path);
     } else if (err != 0) {
         fprintf(stderr, "wta-trace: %s.spool: cannot recover the trace's last events: %s\n",
                 path, strerror(-err));
