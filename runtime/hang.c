@@ -150,7 +150,7 @@ static void dump(struct wta_runtime *rt, struct wta_hang_main *hm)
     for (size_t i = 0; i < d.n; i++) {
         const struct wta_task_info *t = &d.v[i];
         const struct wta_wait *w = t->held ? &t->wait : &none;
-        WTA_TRACE(rt, HANG_TASK, t->id, WTA_S(wta_task_state_name(t->state)), t->polls,
+        WTA_TRACE(rt, HANG_TASK, t->id, WTA_S(wta_task_state_name(t->state)),
                   t->polls ? now - t->last_poll_ns : 0, WTA_S(wta_wait_name(w)), w->id);
         if (i == DUMP_LINES)
             fprintf(stderr, "  ... and %zu more (the trace has them all)\n", d.n - i);

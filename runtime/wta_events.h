@@ -9,6 +9,8 @@
  * after them are listed here, in order, as "name:type" where the type is
  *     u  unsigned integer     i  signed integer
  *     s  string               b  boolean
+ * At most five fields: the model keeps five per event (WTA_MAX_FIELDS;
+ * its slot check in viz/event.c fails on a sixth).
  * The recorder (runtime/trace_write.c), the trace loader (viz/) and the
  * schema test (tests/test_trace.c, which checks traces/SCHEMA.md documents
  * every kind) all expand this one list, so they cannot disagree.
@@ -75,8 +77,8 @@
       "block_on found that nothing can ever wake the main future") \
     X(HANG_MAIN, "hang.main", "polls:u idle_ns:u wakers:u waits:s on:u", \
       "the hang's dump: the main future, its polls, ns since its last poll, what holds its waker") \
-    X(HANG_TASK, "hang.task", "task:u state:s polls:u idle_ns:u waits:s on:u", \
-      "the hang's dump: one live task, its state, polls, ns since its last poll, what it waits on") \
+    X(HANG_TASK, "hang.task", "task:u state:s idle_ns:u waits:s on:u", \
+      "the hang's dump: one live task, its state, ns since its last poll, what it waits on") \
     X(WAIT_EXTERNAL, "wait.external", "task:u wakers:u held:u", \
       "all is idle but a waker clone of task (0: main) is held outside the runtime: no hang is certain") \
     /* JoinHandles and blocking jobs */ \

@@ -176,7 +176,7 @@ static void hang_dump_names_each_wait(void)
         CU_ASSERT_EQUAL(ev_int(tr.ev[task], "task"), id);
         CU_ASSERT_STRING_EQUAL(ev_str(tr.ev[task], "state"), "IDLE");
         CU_ASSERT_STRING_EQUAL(ev_str(tr.ev[task], "waits"), "chan.recv");
-        CU_ASSERT_EQUAL(ev_int(tr.ev[task], "polls"), 1);
+        CU_ASSERT(ev_int(tr.ev[task], "idle_ns") > 0);
         trace_free(&tr);
     }
     unlink(path);

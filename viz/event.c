@@ -102,6 +102,11 @@ int wta_schema_check_slots(void)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (wta_schema_slot((unsigned)rows[i].kind, rows[i].name) != rows[i].slot)
             return (int)i + 1;
+    /* No kind has more fields than an event keeps (f[WTA_MAX_FIELDS]). */
+    char name[16], type;
+    for (unsigned k = 0; k < WTA_EV_COUNT; k++)
+        if (wta_schema_field(k, WTA_MAX_FIELDS, name, &type) == 0)
+            return 2000 + (int)k;
     /* "task", wherever a kind has it, is its first field; or its last, on
      * timer.insert and where version 2 added it. */
     for (unsigned k = 0; k < WTA_EV_COUNT; k++) {
