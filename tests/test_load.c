@@ -99,9 +99,28 @@ static void load_no_header(void)
 static void load_wrong_version(void)
 {
     int err;
-    struct wta_model *m = load_str("{\"format\":\"wta-trace\",\"version\":2}\n" END(1, 0), 0, &err);
+    struct wta_model *m = load_str("{\"format\":\"wta-trace\",\"version\":99}\n" END(1, 0), 0, &err);
     CU_ASSERT_EQUAL(err, -EINVAL);
-    CU_ASSERT(has_diag(m, WTA_ERROR, 1, "unsupported trace format version 2"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 1, "unsupported trace format version 99"));
+    wta_model_free(m);
+}
+
+#define IO_OP_V1 "{\"t\":2,\"th\":\"w0\",\"seq\":0,\"ev\":\"io.op\",\"fd\":5," \
+    "\"op\":\"read\",\"result\":3}\n"
+
+/* Does a version-1 trace (io.op without its task) still load, with task 0,
+ * while a version-2 trace must carry the field? */
+static void load_older_version(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR IO_OP_V1 END(3, 1), 0, &err);
+    CU_ASSERT_EQUAL(err, 0);
+    CU_ASSERT_EQUAL(m->nevents, 2);
+    CU_ASSERT_EQUAL(m->events[0].f[wta_schema_slot(WTA_EV_IO_OP, "task")], 0);
+    wta_model_free(m);
+    m = load_str("{\"format\":\"wta-trace\",\"version\":2}\n" IO_OP_V1 END(3, 1), 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 2, "field 'task' missing"));
     wta_model_free(m);
 }
 
@@ -359,6 +378,7 @@ void suite_load(void)
     CU_add_test(s, "load_empty_file", load_empty_file);
     CU_add_test(s, "load_no_header", load_no_header);
     CU_add_test(s, "load_wrong_version", load_wrong_version);
+    CU_add_test(s, "load_older_version", load_older_version);
     CU_add_test(s, "load_garbage", load_garbage);
     CU_add_test(s, "load_huge_line", load_huge_line);
     CU_add_test(s, "load_duplicate_seq", load_duplicate_seq);
