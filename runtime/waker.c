@@ -89,7 +89,12 @@ static struct wta_runtime *drop_clone(struct wta_waker *w)
 
 static void task_drop(struct wta_waker *w)
 {
-    wta_hang_poke(drop_clone(w));   // the user's clone: maybe the last hope of a wake
+    // The task's memory holds the runtime: keep it past the release, for the poke.
+    struct wta_runtime *rt = wta_task_runtime(w->data);
+    wta_runtime_hold(rt);
+    drop_clone(w);
+    wta_hang_poke(rt);   // the user's clone: maybe the last hope of a wake
+    wta_runtime_release(rt);
 }
 
 static void held_drop(struct wta_waker *w)
