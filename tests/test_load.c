@@ -6,10 +6,13 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "suites.h"
+#include "test_util.h"
 #include "../viz/viz_int.h"
 
 #define HDR "{\"format\":\"wta-trace\",\"version\":1,\"workers\":1,\"mode\":\"real\"}\n"
@@ -361,6 +364,38 @@ static void load_split_halves(void)
     wta_model_free(b);
 }
 
+#define MARK(seq) "{\"t\":1,\"th\":\"w1\",\"seq\":" #seq ",\"ev\":\"mark\",\"id\":1,\"value\":1}\n"
+
+/* Does the second half know the header's version (which decides whether a
+ * field version 2 added may be missing), from memory and from a file? */
+static void load_split_knows_version(void)
+{
+    static const char *hdr[] = {HDR, "{\"format\":\"wta-trace\",\"version\":2}\n"};
+    for (int v = 0; v < 2; v++) {
+        char *s;
+        /* four marks on another thread fill the first half; io.op is in the second */
+        CU_ASSERT_FATAL(asprintf(&s, "%s%s%s%s%s%s%s", hdr[v], MARK(0), MARK(1), MARK(2),
+                                 MARK(3), IO_OP_V1, END(3, 1)) > 0);
+        int err;
+        struct wta_model *a = load_str(s, 0, &err), *b = load_str(s, WTA_LOAD_SPLIT, &err);
+        CU_ASSERT_EQUAL(a->nerrors, (size_t)v);          /* missing only in version 2 */
+        assert_same(a, b);
+        wta_model_free(b);
+        char *path = test_trace_path("split_version");
+        FILE *f = fopen(path, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        fputs(s, f);
+        fclose(f);
+        CU_ASSERT_EQUAL(wta_model_load(path, WTA_LOAD_SPLIT, &b), v ? -EINVAL : 0);
+        assert_same(a, b);
+        wta_model_free(a);
+        wta_model_free(b);
+        unlink(path);
+        free(path);
+        free(s);
+    }
+}
+
 /* Do the model's field slots agree with wta_events.h? */
 static void load_slots_match_event_list(void)
 {
@@ -392,5 +427,6 @@ void suite_load(void)
     CU_add_test(s, "load_unknown_kind", load_unknown_kind);
     CU_add_test(s, "load_control_chars", load_control_chars);
     CU_add_test(s, "load_split_halves", load_split_halves);
+    CU_add_test(s, "load_split_knows_version", load_split_knows_version);
     CU_add_test(s, "load_slots_match_event_list", load_slots_match_event_list);
 }
