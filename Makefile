@@ -67,7 +67,9 @@ RUNTIME_SRCS := \
 	runtime/combinators.c \
 	runtime/trace.c \
 	runtime/trace_write.c \
-	runtime/trace_format.c
+	runtime/trace_format.c \
+	runtime/trace_spool.c \
+	runtime/trace_recover.c
 
 TEST_SRCS := \
 	tests/main.c \
@@ -79,6 +81,8 @@ TEST_SRCS := \
 	tests/test_join.c \
 	tests/test_bugs.c \
 	tests/test_trace.c \
+	tests/test_crash.c \
+	tests/test_hang.c \
 	tests/test_reactor.c \
 	tests/test_net.c \
 	tests/test_chan.c \

@@ -30,6 +30,7 @@
 #include "internal.h"
 
 struct main_waker {
+    struct wta_hang_main hm;        /* what the hang check asks of main (hang.c) */
     _Atomic int refs;
     _Atomic bool ready;
     _Atomic bool waiting;           /* block_on is (about to be) asleep */
@@ -56,22 +57,68 @@ static void mw_free(struct main_waker *mw)
     wta_runtime_release(rt);
 }
 
+static void mw_held_wake(struct wta_waker *w);
+static void mw_held_drop(struct wta_waker *w);
+
+/* A clone a runtime structure holds (a JoinHandle, a channel): see waker.c. */
+static const struct wta_waker_vt main_held_vt = {
+    .clone = mw_clone, .wake = mw_held_wake, .wake_by_ref = mw_wake_by_ref, .drop = mw_held_drop,
+};
+
 static void mw_release(struct main_waker *mw)
 {
     if (atomic_fetch_sub(&mw->refs, 1) == 1)
         mw_free(mw);
 }
 
+/* A clone for the user: a clone of a held one is the user's too. */
 static struct wta_waker mw_clone(const struct wta_waker *w)
 {
     struct main_waker *mw = w->data;
     atomic_fetch_add(&mw->refs, 1);
-    return *w;
+    wta_hang_main_clones(&mw->hm, +1, false);
+    return (struct wta_waker){.vt = &main_waker_vt, .data = mw};
 }
 
 static void mw_drop(struct wta_waker *w)
 {
-    mw_release(w->data);
+    struct main_waker *mw = w->data;
+    wta_hang_main_clones(&mw->hm, -1, false);
+    if (atomic_load(&mw->waiting))
+        wta_hang_poke(mw->rt);   // the user's clone: maybe the last hope of a wake
+    mw_release(mw);
+}
+
+static void mw_held_drop(struct wta_waker *w)
+{
+    struct main_waker *mw = w->data;
+    wta_hang_main_clones(&mw->hm, -1, true);
+    mw_release(mw);
+}
+
+/*
+ * waker.c's wta_waker_clone_held, when w is a MainWaker: *out is a clone
+ * a runtime structure keeps, and why says what for. On block_on's thread
+ * (in the main future's poll). False if w is not a MainWaker.
+ */
+bool wta_main_waker_clone_held(const struct wta_waker *w, const struct wta_wait *why,
+                               struct wta_waker *out)
+{
+    if (w->vt != &main_waker_vt && w->vt != &main_held_vt)
+        return false;
+    struct main_waker *mw = w->data;
+    mw->hm.wait = *why;
+    atomic_fetch_add(&mw->refs, 1);
+    wta_hang_main_clones(&mw->hm, +1, true);
+    *out = (struct wta_waker){.vt = &main_held_vt, .data = mw};
+    return true;
+}
+
+/* Do a and b wake the same MainWaker (held or not)? */
+bool wta_main_waker_same(const struct wta_waker *a, const struct wta_waker *b)
+{
+    return (a->vt == &main_waker_vt || a->vt == &main_held_vt) &&
+           (b->vt == &main_waker_vt || b->vt == &main_held_vt) && a->data == b->data;
 }
 
 /* Any thread: set the flag, and wake block_on if it sleeps. */
@@ -102,6 +149,12 @@ static void mw_wake(struct wta_waker *w)
     mw_drop(w);
 }
 
+static void mw_held_wake(struct wta_waker *w)
+{
+    mw_wake_by_ref(w);
+    mw_held_drop(w);
+}
+
 /* A MainWaker: the runtime's spare if it has one, else a new one. */
 static struct main_waker *main_waker_get(struct wta_runtime *rt)
 {
@@ -115,6 +168,9 @@ static struct main_waker *main_waker_get(struct wta_runtime *rt)
     atomic_store(&mw->waiting, false);
     atomic_store(&mw->wake_t, 0);
     mw->rt = rt;
+    mw->hm = (struct wta_hang_main){.name = NULL};
+    atomic_init(&mw->hm.clones, 0);
+    atomic_init(&mw->hm.held, 0);
     return mw;
 }
 
@@ -146,7 +202,7 @@ static int book_keeping_w5(struct wta_runtime *rt, struct main_waker *mw)
 {
     WTA_TRACE(rt, MAIN_WAIT, 0);
     while (!atomic_load(&mw->ready)) {
-        if (wta_hang_certain(rt, &mw->ready)) {
+        if (wta_hang_certain(rt, &mw->ready, &mw->hm)) {
             WTA_TRACE(rt, MAIN_RESUME, WTA_S("hang"));
             return -EDEADLK;
         }
@@ -165,7 +221,7 @@ static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
     atomic_fetch_add(&rt->main_waiters, 1);
     WTA_TRACE(rt, MAIN_WAIT, 0);
     while (!atomic_load(&mw->ready)) {
-        if (wta_hang_certain(rt, &mw->ready)) {   // hang.c
+        if (wta_hang_certain(rt, &mw->ready, &mw->hm)) {   // hang.c
             rc = -EDEADLK;
             break;
         }
@@ -202,7 +258,11 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
     int rc;
 
     WTA_TRACE(rt, BLOCK_ON_BEGIN, WTA_S(f->vt->name));
+    mw->hm.name = f->vt->name;
     for (uint64_t poll = 1;; poll++) {
+        mw->hm.polls = poll;                 // for a hang's dump
+        mw->hm.last_poll_ns = wta_clock_ns();
+        mw->hm.told_external = false;
         if (!w1) {
             bool was = atomic_exchange(&mw->ready, false);   // LESSON 01: clear *before* polling
             WTA_TRACE(rt, MAIN_FLAG, was, WTA_S("before-poll"));

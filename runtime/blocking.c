@@ -11,6 +11,9 @@
  * that, jobs wait their turn. Counting queued jobs, not signals sent,
  * matters: a job may wait for the job submitted after it, and an idle
  * thread that was signalled but has not woken yet can take only one.
+ * A thread whose job just finished counts as idle from before it wakes
+ * the job's awaiter (`returning`): in a strictly sequential pipeline the
+ * next job is submitted in that window, and must not start a new thread.
  *
  * Threads are kept for later jobs and joined at shutdown, which waits for
  * queued and running jobs (a blocking function cannot be interrupted).
@@ -42,6 +45,7 @@ struct wta_blocking {
     int nqueued;                  /* jobs in head..tail */
     pthread_t *threads;
     int nthreads, idle, max;      /* idle: threads waiting on cond */
+    int returning;                /* threads back from a job, not yet waiting */
     bool shutdown;
     uint64_t next_job;
     _Atomic int active;           /* jobs queued or running */
@@ -81,6 +85,9 @@ static void *blocking_main(void *p)
         WTA_TRACE(b->rt, BLOCKING_START, j->id, WTA_S(j->name));
         intptr_t v = j->fn(j->arg);   // LESSON 15: the job blocks this thread, not a worker
         WTA_TRACE(b->rt, BLOCKING_DONE, j->id, v);
+        wta_mutex_lock(&b->lock);
+        b->returning++;               // before the wake: its next job is ours to take
+        wta_mutex_unlock(&b->lock);
         wta_join_send(j->tx, 0, v);   // LESSON 15: its JoinHandle wakes the awaiting task
         free(j);
         // Hang check hook (hang.c): after the send's wake, block_on may look again.
@@ -88,6 +95,7 @@ static void *blocking_main(void *p)
         wta_hang_poke(b->rt);
 
         wta_mutex_lock(&b->lock);
+        b->returning--;               // the loop's test sees any job queued meanwhile
     }
     wta_mutex_unlock(&b->lock);
     wta_trace_thread_done();
@@ -149,8 +157,8 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
         b->head = j;
     b->tail = j;
     b->nqueued++;
-    // An idle thread takes one job; more jobs than idle threads need a new one.
-    if (b->nqueued > b->idle && b->nthreads < b->max) {
+    // An idle (or returning) thread takes one job; more jobs than those need a new one.
+    if (b->nqueued > b->idle + b->returning && b->nthreads < b->max) {
         struct thread_arg *ta = wta_xmalloc(sizeof *ta);
         ta->b = b;
         ta->index = b->nthreads;

@@ -173,7 +173,7 @@ static void sender_gone(struct chan *c)
     }
     wta_mutex_unlock(&c->lock);
     if (last)
-        WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("tx"));
+        WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("tx"), wta_current_task_id());
     wake_and_drop(&w);
     chan_release(c);
 }
@@ -206,7 +206,7 @@ static int send_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     } else {
         if (!wta_waker_will_wake(&s->waker, cx->waker)) {
             old = s->waker;
-            s->waker = wta_waker_clone(cx->waker);
+            s->waker = wta_waker_clone_held(cx->waker, WTA_WAIT_CHAN, c->id, 1);
         }
         if (!s->waiting) {
             s->waiting = true;
@@ -226,7 +226,7 @@ static int send_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     wta_waker_drop(&old);
     if (rc == WTA_PENDING)
         return WTA_PENDING;   // LESSON 08: full: a recv that frees a slot (or the receiver's drop) wakes us
-    WTA_TRACE(wta_thread_rt(), CHAN_SEND, c->id, rc, len);
+    WTA_TRACE(wta_thread_rt(), CHAN_SEND, c->id, rc, len, wta_current_task_id());
     wake_and_drop(&rx);
     return rc;
 }
@@ -285,7 +285,7 @@ static int recv_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     } else {
         if (!wta_waker_will_wake(&c->rx_waker, cx->waker)) {
             old = c->rx_waker;
-            c->rx_waker = wta_waker_clone(cx->waker);
+            c->rx_waker = wta_waker_clone_held(cx->waker, WTA_WAIT_CHAN, c->id, 0);
         }
         rc = WTA_PENDING;
     }
@@ -294,7 +294,7 @@ static int recv_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     wta_waker_drop(&old);
     if (rc == WTA_PENDING)
         return WTA_PENDING;       // empty: the next send, or the last sender's drop, wakes us
-    WTA_TRACE(wta_thread_rt(), CHAN_RECV, c->id, rc, len);
+    WTA_TRACE(wta_thread_rt(), CHAN_RECV, c->id, rc, len, wta_current_task_id());
     wake_and_drop(&sender);
     return rc;
 }
@@ -333,7 +333,7 @@ void wta_chan_rx_drop(struct wta_chan_rx *rx)
     wta_mutex_lock(&c->lock);
     c->rx_alive = false;   // from now on no sender joins the wait list
     wta_mutex_unlock(&c->lock);
-    WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("rx"));
+    WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("rx"), wta_current_task_id());
     for (;;) {             // one waiter at a time: taken under the lock, woken outside it
         wta_mutex_lock(&c->lock);
         struct wta_waker w = pop_waiter(c);

@@ -142,7 +142,7 @@ static int select_poll(struct wta_future *self, struct wta_context *cx, intptr_t
         if (rc == WTA_PENDING)
             continue;              // child i stored our waker
         // LESSON 09: the winner. Drop everyone now, winner included: it is finished.
-        WTA_TRACE(wta_thread_rt(), SELECT_WINNER, i, s->n);
+        WTA_TRACE(wta_thread_rt(), SELECT_WINNER, i, s->n, wta_current_task_id());
         for (size_t k = 0; k < s->n; k++)
             wta_future_drop(s->v[k]);
         s->n = 0;                  // nothing left for select's own drop

@@ -17,10 +17,156 @@
  * block_on is poked (woken to look again) whenever one of those may have
  * just become true; a block_on that starts waiting later looks for itself.
  *
- * Left out on purpose: threads the runtime does not know (a thread of the
- * user's own holding a waker) can still wake main; set cfg.no_hang_check.
+ * And it is certain only if nobody outside the runtime can wake anything:
+ * every live clone of main's waker and of every task's is held by a
+ * runtime structure (a channel, a JoinHandle; timers and sockets keep the
+ * reactor busy already), counted apart in waker.c. A clone the user holds
+ * - maybe on a thread of their own - may fire any time: then block_on
+ * keeps waiting, and the trace says so once (`wait.external`). Dropping
+ * such a clone pokes block_on to look again.
+ *
+ * At a hang, dump(): the trace gets `hang.main` and one `hang.task` per
+ * live task, stderr the same as text, like Go's "all goroutines are
+ * asleep": state, polls, time since the last poll, what each waits on,
+ * where it was spawned.
+ *
+ * Left out on purpose: a waker a task keeps in its own future's memory is
+ * the user's; a hang where one is alive waits forever, since the runtime
+ * cannot tell that memory from a foreign thread's.
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "executor.h"
+
+/* A MainWaker's clone came (+1) or went (-1); held: a runtime structure's.
+ * `held` moves first, so in between the counts differ and no hang is called. */
+void wta_hang_main_clones(struct wta_hang_main *hm, int delta, bool held)
+{
+    if (held)
+        atomic_fetch_add(&hm->held, delta);
+    atomic_fetch_add(&hm->clones, delta);
+}
+
+/* Is every clone of main's and every task's waker held by the runtime? If
+ * not, records `wait.external` once per wait (task 0: main's). */
+static bool all_wakers_held(struct wta_runtime *rt, struct wta_hang_main *hm)
+{
+    uint64_t id = 0;
+    int held = atomic_load(&hm->held), wakers = atomic_load(&hm->clones);
+    if (wakers == held && wta_task_all_held(rt, &id, &wakers, &held))
+        return true;
+    if (!hm->told_external) {
+        hm->told_external = true;
+        WTA_TRACE(rt, WAIT_EXTERNAL, id, wakers, held);
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- the dump */
+
+#define DUMP_LINES 100   /* stderr shows this many tasks; the trace gets all */
+
+struct dump {
+    struct wta_task_info *v;
+    size_t n, cap;
+};
+
+static void collect(const struct wta_task_info *info, void *arg)
+{
+    struct dump *d = arg;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? 2 * d->cap : 64;
+        d->v = realloc(d->v, d->cap * sizeof *d->v);
+        if (d->v == NULL)
+            wta_panic("oom");
+    }
+    d->v[d->n++] = *info;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const struct wta_task_info *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* "channel 2 (recv)", "nothing: no waker held", ... */
+static void describe(char *buf, size_t cap, int held, const struct wta_wait *w)
+{
+    if (held == 0) {
+        snprintf(buf, cap, "nothing: no waker held");
+        return;
+    }
+    int n = 0;
+    switch (w->kind) {
+    case WTA_WAIT_TIMER:
+        n = snprintf(buf, cap, "timer %llu (deadline %.3f ms)", (unsigned long long)w->id,
+                     (double)w->arg / 1e6);
+        break;
+    case WTA_WAIT_FD:
+        n = snprintf(buf, cap, "fd %llu (%s)", (unsigned long long)w->id,
+                     w->arg == 2 ? "write" : "read");
+        break;
+    case WTA_WAIT_CHAN:
+        n = snprintf(buf, cap, "channel %llu (%s)", (unsigned long long)w->id,
+                     w->arg ? "send" : "recv");
+        break;
+    case WTA_WAIT_JOIN:
+        n = w->id ? snprintf(buf, cap, "the JoinHandle of task %llu", (unsigned long long)w->id)
+                  : snprintf(buf, cap, "the JoinHandle of a blocking job");
+        break;
+    default:
+        n = snprintf(buf, cap, "a waker");
+    }
+    if (held > 1 && n > 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, " and %d more", held - 1);
+}
+
+static double ms_since(uint64_t now, uint64_t then)
+{
+    return then != 0 && now > then ? (double)(now - then) / 1e6 : 0;
+}
+
+/* The task dump at a hang: into the trace and onto stderr. */
+static void dump(struct wta_runtime *rt, struct wta_hang_main *hm)
+{
+    struct dump d = {0};
+    wta_task_for_each(rt, collect, &d);
+    if (d.n > 1)
+        qsort(d.v, d.n, sizeof *d.v, by_id);
+    uint64_t now = wta_clock_ns();
+    int held = atomic_load(&hm->held);
+    char what[128];
+    describe(what, sizeof what, held, &hm->wait);
+    static const struct wta_wait none = {WTA_WAIT_NOTHING, 0, 0};
+    const struct wta_wait *mw = held ? &hm->wait : &none;
+    WTA_TRACE(rt, HANG_MAIN, hm->polls, now - hm->last_poll_ns, atomic_load(&hm->clones),
+              WTA_S(wta_wait_name(mw)), mw->id);
+    fprintf(stderr, "wta: hang: nothing can ever wake the main future; block_on returns "
+            "-EDEADLK. %zu live task(s):\n"
+            "  main future \"%s\": polled %llu time(s), last %.3f ms ago; waits on %s\n",
+            d.n, hm->name ? hm->name : "?", (unsigned long long)hm->polls,
+            ms_since(now, hm->last_poll_ns), what);
+    for (size_t i = 0; i < d.n; i++) {
+        const struct wta_task_info *t = &d.v[i];
+        const struct wta_wait *w = t->held ? &t->wait : &none;
+        WTA_TRACE(rt, HANG_TASK, t->id, WTA_S(wta_task_state_name(t->state)),
+                  t->polls ? now - t->last_poll_ns : 0, WTA_S(wta_wait_name(w)), w->id);
+        if (i == DUMP_LINES)
+            fprintf(stderr, "  ... and %zu more (the trace has them all)\n", d.n - i);
+        if (i >= DUMP_LINES)
+            continue;
+        char polled[64] = "never polled";
+        if (t->polls > 0)
+            snprintf(polled, sizeof polled, "polled %llu time(s), last %.3f ms ago",
+                     (unsigned long long)t->polls, ms_since(now, t->last_poll_ns));
+        describe(what, sizeof what, t->held, &t->wait);
+        fprintf(stderr, "  task %llu \"%s\" %s, %s, spawned at %s:%d; waits on %s\n",
+                (unsigned long long)t->id, t->name, wta_task_state_name(t->state), polled,
+                t->file ? t->file : "?", t->line, what);
+    }
+    free(d.v);
+}
 
 /* Wakes every block_on so it looks again. Any thread, no locks held. */
 void wta_hang_poke(struct wta_runtime *rt)
@@ -91,11 +237,13 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
  * set it and gone back to sleep while we looked. May hold rt->main_lock
  * (it is above every lock taken here).
  */
-bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready)
+bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready, struct wta_hang_main *hm)
 {
     uint64_t queued = 0;
-    if (rt->cfg.no_hang_check || !nothing_can_wake(rt, &queued) || atomic_load(ready))
+    if (rt->cfg.no_hang_check || !nothing_can_wake(rt, &queued) ||
+        !all_wakers_held(rt, hm) || atomic_load(ready))
         return false;
     WTA_TRACE(rt, HANG, rt->nworkers, queued);
+    dump(rt, hm);
     return true;
 }

@@ -154,6 +154,26 @@ bool wta_bug(const struct wta_runtime *rt, enum wta_bug b);
 // env.c
 int wta_env_apply(struct wta_config *cfg, char *msg, size_t cap);
 
+// waker.c (the types; its functions are listed below)
+/*
+ * What a runtime structure keeps a waker for. The hang check counts the
+ * clones these hold apart from the rest: a clone the user holds (maybe on
+ * a thread of their own) can fire any time, so while one lives no hang is
+ * certain.
+ */
+enum wta_wait_kind {
+    WTA_WAIT_NOTHING,   /* no runtime structure holds a clone */
+    WTA_WAIT_TIMER,     /* id: timer, arg: deadline (trace ns) */
+    WTA_WAIT_FD,        /* id: fd, arg: 1 read, 2 write */
+    WTA_WAIT_CHAN,      /* id: channel, arg: 0 recv, 1 send */
+    WTA_WAIT_JOIN,      /* id: the joined task (0: a blocking job) */
+};
+struct wta_wait {
+    enum wta_wait_kind kind;     /* the last structure that took a clone */
+    uint64_t id;
+    int64_t arg;
+};
+
 // task.c
 enum wta_task_state {
     WTA_TASK_IDLE,       /* waiting for a wake; in no queue */
@@ -175,15 +195,36 @@ struct wta_runtime *wta_task_runtime(const struct wta_task *t);
 void wta_task_run(struct wta_task *t);               /* poll once, on a worker */
 int  wta_task_drop_all(struct wta_runtime *rt);      /* shutdown: returns count */
 uint64_t wta_task_id(const struct wta_task *t);
+uint64_t wta_current_task_id(void);                  /* 0: no task on this thread */
 uint64_t wta_task_last_wake_t(const struct wta_task *t);
+int  wta_task_held_delta(struct wta_task *t, int delta);   /* runtime-held clones after */
+void wta_task_set_wait(struct wta_task *t, const struct wta_wait *w);  /* in its poll */
+/* What the hang check's dump says of one task. */
+struct wta_task_info {
+    uint64_t id, polls, last_poll_ns;
+    enum wta_task_state state;
+    int wakers, held;
+    struct wta_wait wait;
+    const char *name, *file;
+    int line;
+};
+bool wta_task_all_held(struct wta_runtime *rt, uint64_t *id, int *wakers, int *held);
+/* Calls fn for every live task (under each task list's lock: fn must not block). */
+void wta_task_for_each(struct wta_runtime *rt, void (*fn)(const struct wta_task_info *, void *),
+                       void *arg);
 /* Run-queue link: a queue owns the task while it is SCHEDULED. */
 struct wta_task *wta_task_next(struct wta_task *t);
 void wta_task_set_next(struct wta_task *t, struct wta_task *next);
 void wta_task_set_queued(struct wta_task *t, bool queued);
 
 // waker.c
+const char *wta_wait_name(const struct wta_wait *w);
+/* A clone for a runtime structure: it may fire only when the runtime runs. */
+struct wta_waker wta_waker_clone_held(const struct wta_waker *w, enum wta_wait_kind kind,
+                                      uint64_t id, int64_t arg);
 /* The waker a poll's context lends: uses the runtime's reference. */
 struct wta_waker wta_task_waker_borrowed(struct wta_task *t);
+uint64_t wta_waker_task_id(const struct wta_waker *w);  /* 0: not a task's waker */
 
 // task.c (continued)
 void wta_wake_task(struct wta_task *t, bool by_ref);  /* the state machine */
@@ -230,8 +271,9 @@ bool wta_reactor_turning(struct wta_reactor *r);      /* hold its lock */
 struct wta_mutex *wta_reactor_lock(struct wta_reactor *r);
 struct wta_timer_heap *wta_reactor_timers(struct wta_reactor *r);
 struct wta_runtime *wta_reactor_runtime(struct wta_reactor *r);
-struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd);  /* NULL+errno */
-void wta_io_deregister(struct wta_io_source *s);      /* before close(fd) */
+struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd,
+                                      const char *what);  /* NULL+errno */
+bool wta_io_deregister(struct wta_io_source *s);      /* before close(fd); false: rt was freed */
 int  wta_io_fd(const struct wta_io_source *s);
 bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
                        uint64_t *tick);               /* false: waker stored */
@@ -263,11 +305,26 @@ int  wta_timer_heap_fire(struct wta_timer_heap *h, struct wta_runtime *rt,
 
 // block_on.c
 void wta_main_waker_free_spare(struct wta_runtime *rt);
+struct wta_wait;
+bool wta_main_waker_clone_held(const struct wta_waker *w, const struct wta_wait *why,
+                               struct wta_waker *out);   /* false: not a MainWaker */
+bool wta_main_waker_same(const struct wta_waker *a, const struct wta_waker *b);
 
 // hang.c (block_on's hang check; not in the original)
 void wta_hang_poke(struct wta_runtime *rt);           /* block_on: look again */
 void wta_hang_last_asleep(struct wta_executor *ex, int parked);  /* hold ex->lock */
-bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready);
+/* block_on's facts about its main future, for the hang check and its dump. */
+struct wta_hang_main {
+    const char *name;            /* the future's vt name */
+    uint64_t polls, last_poll_ns;  /* block_on's thread writes them */
+    _Atomic int clones;          /* live clones of the MainWaker (not block_on's own) */
+    _Atomic int held;            /* of those, held by runtime structures */
+    struct wta_wait wait;        /* written by the main future's poll */
+    bool told_external;          /* wait.external recorded for this wait */
+};
+bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready, struct wta_hang_main *hm);
+/* A MainWaker's clone (held: by a runtime structure) came or went. */
+void wta_hang_main_clones(struct wta_hang_main *hm, int delta, bool held);
 
 // oneshot.c
 /* The JoinHandle side: completes with -ECANCELED if dropped unsent. */
@@ -333,22 +390,25 @@ struct wta_trace_rec {
 };
 struct wta_trace_batch;
 struct wta_trace_writer;
-struct wta_trace_writer *wta_writer_new(const char *path, const char *header, int *err);
+struct wta_trace_writer *wta_writer_new(const char *path, const char *header,
+                                        uint64_t start_ns, int *err);
 void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b);
 struct wta_trace_batch *wta_writer_swap(struct wta_trace_writer *w, struct wta_trace_batch *full,
                                         const char *thread_name);
-struct wta_trace_batch *wta_writer_batch_new(const char *thread_name);
-struct wta_trace_rec *wta_batch_slot(struct wta_trace_batch *b);  /* NULL if full */
-const char *wta_batch_copy_str(struct wta_trace_batch *b, const char *s);
+struct wta_trace_batch *wta_writer_batch_new(struct wta_trace_writer *w, const char *thread_name);
+uint64_t wta_batch_str(struct wta_trace_batch *b, const char *s, bool literal);  /* arena offset + 1 */
 void wta_writer_flush(struct wta_trace_writer *w);
 uint64_t wta_writer_dropped(struct wta_trace_writer *w);
 void wta_writer_free(struct wta_trace_writer *w);
+
+// trace_spool.c, trace_recover.c: see trace_spool.h
 
 // trace_format.c
 #define WTA_FORMAT_MAX_LINE 12288     /* room one formatted event may need */
 void wta_format_init(void);
 char *wta_format_rec(char *o, const char *th, size_t th_len, const struct wta_trace_rec *r,
-                     uint64_t dropped);
+                     uint64_t dropped, const char *arena);
+unsigned wta_format_strings(enum wta_event ev);   /* bit i: field i is a string */
 size_t wta_json_escape(char *dst, size_t cap, const char *s);
 int  wta_writer_error(struct wta_trace_writer *w);
 

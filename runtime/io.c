@@ -44,7 +44,8 @@ static ssize_t io_once(struct io_fut *f)
     else
         n = send(f->s->fd, f->buf + f->done, f->len - f->done, MSG_NOSIGNAL);
     n = n < 0 ? -errno : n;
-    WTA_TRACE(f->s->rt, IO_OP, f->s->fd, WTA_S(io_op_names[f->kind]), n);
+    WTA_TRACE(f->s->rt, IO_OP, f->s->fd, WTA_S(io_op_names[f->kind]), n,
+              wta_current_task_id());
     return n;
 }
 

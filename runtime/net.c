@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -83,17 +84,18 @@ static uint16_t bound_port(int fd)
 /* Deregisters src (no event can name it after this), then closes fd. */
 static void close_source(struct wta_runtime *rt, struct wta_io_source *src, int fd)
 {
-    wta_io_deregister(src);
-    WTA_TRACE(rt, IO_OP, fd, WTA_S("close"), 0);
+    if (wta_io_deregister(src))   // else the runtime is gone: nothing to record into
+        WTA_TRACE(rt, IO_OP, fd, WTA_S("close"), 0, wta_current_task_id());
     close(fd);   // not retried on EINTR: on Linux the fd is gone either way
 }
 
 /* Wraps a connected non-blocking fd and registers it; closes fd on failure. */
-static int stream_new(struct wta_runtime *rt, int fd, struct wta_tcp_stream **out)
+static int stream_new(struct wta_runtime *rt, int fd, struct wta_tcp_stream **out,
+                      const char *what)
 {
     struct wta_tcp_stream *s = malloc(sizeof *s);
     if (s != NULL)
-        s->src = wta_io_register(rt->reactor, fd);
+        s->src = wta_io_register(rt->reactor, fd, what);
     if (s == NULL || s->src == NULL) {
         int err = errno;
         free(s);
@@ -121,15 +123,18 @@ int wta_tcp_listen(const char *host, uint16_t port, struct wta_tcp_listener **ou
     if (l == NULL)
         return -ENOMEM;
     int one = 1, err;
+    char what[40];
     l->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (l->fd < 0 ||
         setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(l->fd, (struct sockaddr *)&ss, len) != 0 || listen(l->fd, SOMAXCONN) != 0 ||
-        (l->src = wta_io_register(rt->reactor, l->fd)) == NULL)
+        bind(l->fd, (struct sockaddr *)&ss, len) != 0 || listen(l->fd, SOMAXCONN) != 0)
         goto fail;
     l->port = bound_port(l->fd);
+    snprintf(what, sizeof what, "a listener on port %u", (unsigned)l->port);
+    if ((l->src = wta_io_register(rt->reactor, l->fd, what)) == NULL)
+        goto fail;
     l->rt = rt;
-    WTA_TRACE(rt, IO_OP, l->fd, WTA_S("listen"), l->port);
+    WTA_TRACE(rt, IO_OP, l->fd, WTA_S("listen"), l->port, wta_current_task_id());
     *out = l;
     return 0;
 
@@ -138,7 +143,7 @@ fail:
     if (l->fd >= 0)
         close(l->fd);
     free(l);
-    WTA_TRACE(rt, IO_OP, -1, WTA_S("listen"), -err);
+    WTA_TRACE(rt, IO_OP, -1, WTA_S("listen"), -err, wta_current_task_id());
     return -err;
 }
 
@@ -172,10 +177,11 @@ static int accept_poll(struct wta_future *self, struct wta_context *cx, intptr_t
             return WTA_PENDING;   // the reactor wakes us when a connection arrives
         int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         int err = fd < 0 ? errno : 0;
-        WTA_TRACE(l->rt, IO_OP, l->fd, WTA_S("accept"), fd < 0 ? -err : fd);
+        WTA_TRACE(l->rt, IO_OP, l->fd, WTA_S("accept"), fd < 0 ? -err : fd,
+                  wta_current_task_id());
         if (fd >= 0) {
             struct wta_tcp_stream *s;
-            int rc = stream_new(l->rt, fd, &s);
+            int rc = stream_new(l->rt, fd, &s, "a stream from wta_tcp_accept");
             if (rc == 0)
                 *out = (intptr_t)s;
             return rc;
@@ -226,11 +232,11 @@ static int connect_start(struct connect_fut *c)
     // also means "going on in the background": calling again would say EALREADY).
     int err = connect(fd, (struct sockaddr *)&c->addr, c->len) == 0 ? 0 : errno;
     if (err != 0 && err != EINPROGRESS && err != EINTR) {
-        WTA_TRACE(rt, IO_OP, fd, WTA_S("connect"), -err);
+        WTA_TRACE(rt, IO_OP, fd, WTA_S("connect"), -err, wta_current_task_id());
         close(fd);
         return -err;
     }
-    return stream_new(rt, fd, &c->s);
+    return stream_new(rt, fd, &c->s, "a stream from wta_tcp_connect");
 }
 
 static int connect_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
@@ -256,7 +262,7 @@ static int connect_poll(struct wta_future *self, struct wta_context *cx, intptr_
             wta_io_clear_ready(s->src, WTA_IO_WRITE, tick);
             continue;
         }
-        WTA_TRACE(s->rt, IO_OP, s->fd, WTA_S("connect"), -soerr);
+        WTA_TRACE(s->rt, IO_OP, s->fd, WTA_S("connect"), -soerr, wta_current_task_id());
         if (soerr != 0)
             return -soerr;          // drop closes the socket
         *out = (intptr_t)s;
@@ -293,7 +299,7 @@ struct wta_future *wta_tcp_connect(const char *host, uint16_t port)
 int wta_tcp_shutdown(struct wta_tcp_stream *s, int how)
 {
     int rc = shutdown(s->fd, how) == 0 ? 0 : -errno;
-    WTA_TRACE(s->rt, IO_OP, s->fd, WTA_S("shutdown"), rc);
+    WTA_TRACE(s->rt, IO_OP, s->fd, WTA_S("shutdown"), rc, wta_current_task_id());
     return rc;
 }
 

@@ -149,7 +149,9 @@ static int rx_poll(struct wta_future *self, struct wta_context *cx, intptr_t *ou
         // LESSON 02: Pending: the sender's send or drop will wake this waker.
         if (!wta_waker_will_wake(&os->rx_waker, cx->waker)) {
             old = os->rx_waker;
-            os->rx_waker = wta_waker_clone(cx->waker);
+            os->rx_waker = self->vt == &join_rx_vt   // a plain oneshot's sender may be anywhere
+                ? wta_waker_clone_held(cx->waker, WTA_WAIT_JOIN, os->task, 0)
+                : wta_waker_clone(cx->waker);
         }
         rc = WTA_PENDING;
     }

@@ -22,8 +22,14 @@
  * A source may be deregistered while another thread is inside epoll_wait
  * and about to report it: such sources are freed only after the turn
  * (pending_free), never under an event that points at them.
+ *
+ * The reactor lists its sources. One still open when the runtime is freed
+ * is a socket the program forgot: stderr names it and where it was made,
+ * and it is cut loose (s->r = NULL), so that closing its handle later
+ * only closes the fd instead of touching the freed reactor.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -42,6 +48,9 @@ struct wta_io_source {
     struct wta_waker waker[2];       /* [r->lock] reader, writer */
     bool closed;                     /* [r->lock] deregistered */
     struct wta_io_source *next_free; /* [r->lock] on pending_free */
+    struct wta_io_source *prev, *next;  /* [r->lock] r->sources */
+    char what[48];                   /* "a listener on port 4000", for the warning at free */
+    uint64_t task;                   /* the task that made it (0: none) */
 };
 
 struct wta_reactor {
@@ -50,6 +59,7 @@ struct wta_reactor {
     struct wta_mutex lock;           /* guards sources, timers, turning */
     struct wta_timer_heap timers;    /* timer.c */
     int nsources;
+    struct wta_io_source *sources;   /* registered, not yet deregistered */
     bool turning;                    /* a thread is inside a turn */
     int dispatching;                 /* wakes collected, not yet delivered (hang check hook) */
     struct wta_io_source *pending_free;
@@ -86,8 +96,27 @@ static void free_pending(struct wta_reactor *r)
     }
 }
 
+/* Cuts a source the program never closed loose from the reactor, saying so. */
+static void orphan(struct wta_io_source *s)
+{
+    char task[32] = "outside any task";
+    if (s->task != 0)
+        snprintf(task, sizeof task, "in task %llu", (unsigned long long)s->task);
+    fprintf(stderr, "wta: wta_runtime_free: fd %d is still open: %s, made %s. It no longer "
+            "works; close it (its handle stays safe to close)\n", s->fd, s->what, task);
+    epoll_ctl(s->r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+    wta_waker_drop(&s->waker[0]);   // the tasks are gone; their wakers' memory goes now
+    wta_waker_drop(&s->waker[1]);
+    s->r = NULL;
+}
+
 void wta_reactor_free(struct wta_reactor *r)
 {
+    while (r->sources != NULL) {   // no other thread runs now: no lock needed
+        struct wta_io_source *s = r->sources;
+        r->sources = s->next;
+        orphan(s);
+    }
     free_pending(r);
     wta_timer_heap_destroy(&r->timers);
     close(r->epfd);
@@ -126,40 +155,61 @@ struct wta_runtime *wta_reactor_runtime(struct wta_reactor *r) { return r->rt; }
 
 /* ---------------------------------------------------------------- sources */
 
-struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd)
+/* Registers fd; what says what it is ("a listener on port 4000"). NULL + errno on error. */
+struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd, const char *what)
 {
     struct wta_io_source *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
     s->fd = fd;
     s->r = r;
+    snprintf(s->what, sizeof s->what, "%s", what);
+    s->task = wta_current_task_id();
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = s};
     // Under the lock: the turning thread reads *s under it, so it sees s whole.
     wta_mutex_lock(&r->lock);
     int rc = epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
     int err = errno;
-    if (rc == 0)
+    if (rc == 0) {
         r->nsources++;
+        s->next = r->sources;
+        if (r->sources != NULL)
+            r->sources->prev = s;
+        r->sources = s;
+    }
     wta_mutex_unlock(&r->lock);
     if (rc != 0) {
         free(s);
         errno = err;
         return NULL;
     }
-    WTA_TRACE(r->rt, IO_REGISTER, fd, WTA_S("rw"));
+    WTA_TRACE(r->rt, IO_REGISTER, fd, WTA_S("rw"), wta_current_task_id());
     return s;
 }
 
-/* Removes s from epoll (before the caller closes fd) and frees it safely. */
-void wta_io_deregister(struct wta_io_source *s)
+/*
+ * Removes s from epoll (before the caller closes fd) and frees it safely.
+ * False if its runtime was freed first (s was cut loose): then only s goes.
+ */
+bool wta_io_deregister(struct wta_io_source *s)
 {
     struct wta_reactor *r = s->r;
+    if (r == NULL) {
+        free(s);
+        return false;
+    }
     epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-    WTA_TRACE(r->rt, IO_DEREGISTER, s->fd);
+    WTA_TRACE(r->rt, IO_DEREGISTER, s->fd, wta_current_task_id());
     struct wta_waker w[2];
     wta_mutex_lock(&r->lock);
     s->closed = true;
     r->nsources--;
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        r->sources = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
     w[0] = s->waker[0];
     w[1] = s->waker[1];
     s->waker[0] = s->waker[1] = (struct wta_waker){0};
@@ -172,6 +222,7 @@ void wta_io_deregister(struct wta_io_source *s)
     wta_waker_drop(&w[0]);
     wta_waker_drop(&w[1]);
     free(s);
+    return true;
 }
 
 int wta_io_fd(const struct wta_io_source *s) { return s->fd; }
@@ -192,7 +243,7 @@ bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
     *tick = s->tick;
     if (!ready && !wta_waker_will_wake(&s->waker[i], cx->waker)) {
         old = s->waker[i];
-        s->waker[i] = wta_waker_clone(cx->waker);
+        s->waker[i] = wta_waker_clone_held(cx->waker, WTA_WAIT_FD, (uint64_t)s->fd, i + 1);
     }
     wta_mutex_unlock(&r->lock);
     wta_waker_drop(&old);
@@ -340,10 +391,12 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
                 ;
             continue;
         }
-        if (!s->closed)
-            WTA_TRACE(rt, IO_EVENT, s->fd, WTA_S(ready_name(evs[i].events)));
+        int took = take_ready(s, evs[i].events, wakers + nwake);   // LESSON 07: the waiting task's waker
+        if (!s->closed)   // task: the one this event wakes (the reader's, if both)
+            WTA_TRACE(rt, IO_EVENT, s->fd, WTA_S(ready_name(evs[i].events)),
+                      took > 0 ? wta_waker_task_id(&wakers[nwake]) : 0);
         nio++;
-        nwake += take_ready(s, evs[i].events, wakers + nwake);   // LESSON 07: the waiting task's waker
+        nwake += took;
     }
     r->turning = false;
     r->dispatching++;

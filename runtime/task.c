@@ -25,6 +25,7 @@
  * polling needs no lock.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -45,6 +46,15 @@ struct wta_task {
 
     _Atomic int refs;               /* the runtime's (until DONE) + waker clones */
     _Atomic int wakers;             /* live waker clones, for the trace */
+    _Atomic int held;               /* of those, held by runtime structures (hang.c) */
+
+    /* For the hang check's dump. Written by the polling thread; read only
+     * once every worker sleeps (their ex->lock orders the reads after). */
+    struct wta_wait wait;           /* what the last runtime-held clone is for */
+    uint64_t last_poll_ns;          /* CLOCK_MONOTONIC at the last poll's start */
+    char name[32];                  /* set at spawn, read-only after */
+    const char *file;
+    int line;
 
     struct wta_task *next;          /* run-queue link, guarded by that queue's lock */
     bool queued;                    /* in a run queue: guarded by that queue's lock */
@@ -59,6 +69,12 @@ const char *wta_task_state_name(enum wta_task_state s)
 }
 
 uint64_t wta_task_id(const struct wta_task *t) { return t->id; }
+
+/* The task being polled on the calling thread, or 0 (main, or no task). */
+uint64_t wta_current_task_id(void)
+{
+    return wta_self.current != NULL ? wta_self.current->id : 0;
+}
 uint64_t wta_task_last_wake_t(const struct wta_task *t) { return t->last_wake_t; }
 struct wta_task *wta_task_next(struct wta_task *t) { return t->next; }
 void wta_task_set_next(struct wta_task *t, struct wta_task *next) { t->next = next; }
@@ -103,6 +119,10 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
     atomic_init(&t->refs, 1);
     atomic_init(&t->wakers, 0);
     wta_runtime_hold(rt);   // a waker kept past wta_runtime_free still reaches t->rt
+    atomic_init(&t->held, 0);
+    snprintf(t->name, sizeof t->name, "%s", name != NULL ? name : f->vt->name);
+    t->file = file;
+    t->line = line;
 
     struct wta_worker *w = wta_self.worker;
     t->list = &rt->task_lists[w != NULL && wta_self.rt == rt ? wta_worker_index(w) + 1 : 0];
@@ -138,6 +158,70 @@ void wta_task_release(struct wta_task *t)
 int wta_task_wakers_delta(struct wta_task *t, int delta)
 {
     return atomic_fetch_add_explicit(&t->wakers, delta, memory_order_relaxed) + delta;
+}
+
+int wta_task_held_delta(struct wta_task *t, int delta)
+{
+    return atomic_fetch_add_explicit(&t->held, delta, memory_order_relaxed) + delta;
+}
+
+/* A runtime structure took a clone of t's waker: say what for (t's poll only). */
+void wta_task_set_wait(struct wta_task *t, const struct wta_wait *w)
+{
+    t->wait = *w;
+}
+
+/*
+ * The hang check's question: is every live clone of every listed task's
+ * waker held by a runtime structure? If not, *id names a task whose are
+ * not, with its counts. Reads only atomics: tasks may be running.
+ */
+bool wta_task_all_held(struct wta_runtime *rt, uint64_t *id, int *wakers, int *held)
+{
+    for (int i = 0; i <= rt->nworkers; i++) {
+        struct wta_task_list *list = &rt->task_lists[i];
+        bool all = true;
+        wta_mutex_lock(&list->lock);
+        for (struct wta_task *t = list->head; t != NULL && all; t = t->all_next) {
+            *held = atomic_load(&t->held);   // first: held only grows after clones do
+            *wakers = atomic_load(&t->wakers);
+            if (*wakers != *held) {
+                *id = t->id;
+                all = false;
+            }
+        }
+        wta_mutex_unlock(&list->lock);
+        if (!all)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The hang check's dump: fn(info) for every task not yet DONE. Only when
+ * every worker sleeps (the plain fields are then still). Takes each list's
+ * lock, then each task's: nobody takes them the other way round.
+ */
+void wta_task_for_each(struct wta_runtime *rt, void (*fn)(const struct wta_task_info *, void *),
+                       void *arg)
+{
+    for (int i = 0; i <= rt->nworkers; i++) {
+        struct wta_task_list *list = &rt->task_lists[i];
+        wta_mutex_lock(&list->lock);
+        for (struct wta_task *t = list->head; t != NULL; t = t->all_next) {
+            struct wta_task_info info = {
+                .id = t->id, .polls = t->polls, .last_poll_ns = t->last_poll_ns,
+                .wakers = atomic_load(&t->wakers), .held = atomic_load(&t->held),
+                .wait = t->wait, .name = t->name, .file = t->file, .line = t->line,
+            };
+            wta_mutex_lock(&t->lock);
+            info.state = t->state;
+            wta_mutex_unlock(&t->lock);
+            if (info.state != WTA_TASK_DONE)
+                fn(&info, arg);
+        }
+        wta_mutex_unlock(&list->lock);
+    }
 }
 
 /* Takes t off its task list and lets go of the runtime's reference. */
@@ -316,6 +400,7 @@ void wta_task_run(struct wta_task *t)
     struct wta_context cx = {.waker = &waker};
     intptr_t out = 0;
     t->polls++;
+    t->last_poll_ns = wta_clock_ns();
     WTA_TRACE_AFTER(rt, after, POLL_BEGIN, t->id, t->polls);
     wta_self.current = t;
     int rc = t->fut->vt->poll(t->fut, &cx, &out);

@@ -186,7 +186,8 @@ static int sleep_poll(struct wta_future *self, struct wta_context *cx, intptr_t 
     }
     if (!wta_waker_will_wake(&s->timer.waker, cx->waker)) {
         old = s->timer.waker;
-        s->timer.waker = wta_waker_clone(cx->waker);
+        s->timer.waker = wta_waker_clone_held(cx->waker, WTA_WAIT_TIMER, s->timer.id,
+                                              (int64_t)wta_trace_clock(rt, s->timer.deadline_ns));
     }
     if (s->timer.index == NOT_IN_HEAP) {
         earliest = wta_timer_heap_insert(wta_reactor_timers(r), &s->timer);

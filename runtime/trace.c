@@ -6,7 +6,9 @@
  * 64-bit fields) to its own batch: no lock, no formatting, no syscall but
  * the vDSO clock read. A full batch (1024 records) is handed to the writer
  * thread (trace_write.c), which formats JSON and writes it; so a lock is
- * taken once per 1024 events, not per event.
+ * taken once per 1024 events, not per event. Batches live in the trace's
+ * spool, a file mapping that outlives a crash (trace_spool.c): an event
+ * counts once its batch's count `n` is raised past it, after its fields.
  *
  * Order without a shared counter: each record carries CLOCK_MONOTONIC
  * (one clock for all CPUs), stamped under the lock that publishes the
@@ -15,9 +17,11 @@
  * (+1 ns): a poll after its wake, a resume after its unpark. Within a
  * thread t never decreases.
  *
- * Strings: most string fields are literals ("scheduled", "global"). The
- * few that may come from the user (task names, notes) are copied into the
- * batch, so the caller's string may die at once.
+ * Strings: a record holds no pointer (another process may read it): each
+ * string is copied into the batch's arena and the field holds its offset.
+ * Most are literals ("scheduled", "global"), copied once per batch and
+ * found again by address; the few that may be the user's (task names,
+ * notes) are copied every time, so the caller's string may die at once.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,7 +30,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "trace_spool.h"
 
 struct wta_trace_buf {
     struct wta_trace_buf *next;      /* trace->bufs, under trace->lock */
@@ -50,7 +54,7 @@ static _Atomic uint64_t next_gen = 1;
 static _Thread_local uint64_t my_gen;   /* generation of wta_self.tb */
 
 /* Which string fields of an event may be the user's (bit i = field i). */
-static unsigned copy_mask(enum wta_event ev)
+static unsigned user_strings(enum wta_event ev)
 {
     switch (ev) {
     case WTA_EV_TASK_SPAWN:     return 1u << 2 | 1u << 3;  /* name, file */
@@ -92,7 +96,7 @@ static struct wta_trace_buf *attach(struct wta_runtime *rt)
     tb->next = tr->bufs;
     tr->bufs = tb;
     wta_mutex_unlock(&tr->lock);
-    tb->batch = wta_writer_batch_new(tb->name);
+    tb->batch = wta_writer_batch_new(tr->writer, tb->name);
     wta_self.tb = tb;
     my_gen = tr->gen;
     return tb;
@@ -119,7 +123,7 @@ uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev
     if (tb == NULL || my_gen != tr->gen)
         tb = attach(rt);
     if (tb->batch == NULL)
-        tb->batch = wta_writer_batch_new(tb->name);
+        tb->batch = wta_writer_batch_new(tr->writer, tb->name);
 
     uint64_t t = wta_clock_ns() - tr->start_ns;
     if (t < tb->last_t)
@@ -128,20 +132,25 @@ uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev
         t = after + 1;   // an effect sorts after its cause
     tb->last_t = t;
 
-    struct wta_trace_rec *r = wta_batch_slot(tb->batch);
-    if (r == NULL) {   // once per 1024 events: hand the batch to the writer
-        tb->batch = wta_writer_swap(tr->writer, tb->batch, tb->name);
-        r = wta_batch_slot(tb->batch);
-    }
+    struct wta_trace_batch *bt = tb->batch;
+    unsigned strs = wta_format_strings(ev);
+    if (bt->n == WTA_BATCH_RECS ||
+        (strs != 0 && WTA_BATCH_ARENA - bt->arena_used < WTA_BATCH_STR_ROOM))
+        bt = tb->batch = wta_writer_swap(tr->writer, bt, tb->name);   // about once per 1024
+    struct wta_trace_rec *r = &bt->recs[bt->n];
     r->t = t;
     r->ev = (uint32_t)ev;
     r->seq = tb->seq++;
     r->a[0] = a, r->a[1] = b, r->a[2] = c, r->a[3] = d, r->a[4] = e, r->a[5] = f;
-    unsigned mask = copy_mask(ev);
-    for (int i = 0; mask != 0; i++, mask >>= 1)
-        if ((mask & 1) && r->a[i] != 0)
-            r->a[i] = (uint64_t)(uintptr_t)wta_batch_copy_str(tb->batch,
-                                                            (const char *)(uintptr_t)r->a[i]);
+    unsigned user = user_strings(ev);
+    for (int i = 0; strs != 0; i++, strs >>= 1, user >>= 1)
+        if ((strs & 1) && r->a[i] != 0)
+            r->a[i] = wta_batch_str(bt, (const char *)(uintptr_t)r->a[i], !(user & 1));
+    // The event counts from here: a process killed before this line leaves
+    // it out whole. (The reader is a later process, not another thread:
+    // the compiler must not sink a field's store below this one.)
+    atomic_signal_fence(memory_order_release);
+    bt->n++;
     return t;
 }
 
@@ -176,7 +185,7 @@ int wta_trace_open(struct wta_runtime *rt)
     header(rt, head, sizeof head,
            (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
     int err = 0;
-    tr->writer = wta_writer_new(rt->cfg.trace_path, head, &err);
+    tr->writer = wta_writer_new(rt->cfg.trace_path, head, tr->start_ns, &err);
     if (tr->writer == NULL) {
         wta_mutex_destroy(&tr->lock);
         free(tr);

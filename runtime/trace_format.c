@@ -22,6 +22,7 @@ struct ev_spec {
     int nfields;
     char fname[6][24];
     char ftype[6];
+    unsigned strings;             /* bit i: field i is a string */
     /* Precomputed text, so formatting is memcpy and digits: */
     char head[48];                /* ,"ev":"poll.begin"   */
     uint8_t head_len;
@@ -55,6 +56,8 @@ static void parse_specs(void)
                 s->fname[s->nfields][n++] = *p++;
             if (*p != ':')
                 wta_panic("event spec: field without type");
+            if (p[1] == 's')
+                s->strings |= 1u << s->nfields;
             s->ftype[s->nfields++] = p[1];
             p += 2;
         }
@@ -157,9 +160,18 @@ size_t wta_json_escape(char *dst, size_t cap, const char *s)
     return n;
 }
 
-/* One event as one line. o has room for at least WTA_FORMAT_MAX_LINE bytes. */
+/* Which fields of ev are strings (bit i: field i). After wta_format_init. */
+unsigned wta_format_strings(enum wta_event ev)
+{
+    return specs[ev].strings;
+}
+
+/*
+ * One event as one line. o has room for at least WTA_FORMAT_MAX_LINE
+ * bytes; a string field is an offset + 1 into arena (0: empty).
+ */
 char *wta_format_rec(char *o, const char *th, size_t th_len, const struct wta_trace_rec *r,
-                     uint64_t dropped)
+                     uint64_t dropped, const char *arena)
 {
     const struct ev_spec *s = &specs[r->ev];
     memcpy(o, "{\"t\":", 5);
@@ -179,7 +191,7 @@ char *wta_format_rec(char *o, const char *th, size_t th_len, const struct wta_tr
         case 'b': o = put_str(o, v ? "true" : "false"); break;
         case 's':
             *o++ = '"';
-            o += wta_json_escape(o, 4096 + 8, v ? (const char *)(uintptr_t)v : "");
+            o += wta_json_escape(o, 4096 + 8, v ? arena + v - 1 : "");
             *o++ = '"';
             break;
         default: wta_panic("event spec: unknown type");

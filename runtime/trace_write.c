@@ -3,8 +3,9 @@
  *
  * Recording threads hand over batches of binary records (trace.c); this
  * thread turns each into lines (trace_format.c) and writes them with
- * write(2), one batch per call, so a crash of the program loses only what
- * was never handed over.
+ * write(2), one batch per call. The batches are slots of the trace's spool
+ * (trace_spool.c), a file mapping the kernel keeps if the process dies, so
+ * what was not yet written is recovered from there (trace_recover.c).
  *
  * Write errors (a full disk, a file-size limit) never stop the runtime:
  * the batch is dropped and counted, the file is cut back to the end of the
@@ -13,9 +14,10 @@
  * fit, the last whole batch is cut to make room for it.
  *
  * Memory is bounded: past WRITER_MAX_PENDING batches waiting (about
- * 256 MB), a recording thread waits for the writer instead of growing.
- * Written batches are kept (up to WRITER_MAX_SPARE) and handed back to
- * recorders, so a recording thread does not page-fault on fresh memory.
+ * 256 MB of spool), a recording thread waits for the writer instead of
+ * growing. Written batches go back on a free list and are handed to
+ * recorders again, so a recording thread does not page-fault on fresh
+ * memory and the spool grows only to the most batches ever in flight.
  * The writer runs at SCHED_IDLE: it formats on cores nobody else wants.
  */
 #include <errno.h>
@@ -25,23 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "trace_spool.h"
 
-#define BATCH_RECS 1024
-#define BATCH_ARENA 8192
-#define WRITER_MAX_PENDING 3500
-#define WRITER_MAX_SPARE 64
-
-struct wta_trace_batch {
-    struct wta_trace_batch *next;
-    char thread[24];
-    uint32_t n;
-    uint32_t arena_used;
-    struct wta_trace_rec recs[BATCH_RECS];
-    char arena[BATCH_ARENA];
-};
+#define WRITER_MAX_PENDING 2560
 
 struct wta_trace_writer {
     int fd;
@@ -51,8 +42,8 @@ struct wta_trace_writer {
     pthread_cond_t work;             /* the writer waits for batches */
     pthread_cond_t progress;         /* submitters and flush wait for the writer */
     struct wta_trace_batch *head, *tail;
-    struct wta_trace_batch *spare;   /* written batches kept for reuse: no page faults */
-    size_t nspare;
+    struct wta_trace_batch *spare;   /* written batches, for reuse: no page faults */
+    struct wta_spool *spool;         /* where batches live */
     size_t pending;
     uint64_t submitted, written;     /* batches, for flush */
     bool stop;
@@ -90,6 +81,7 @@ static void write_batch(struct wta_trace_writer *w, const char *buf, size_t len,
         w->last_n = n;
     } else {
         w->dropped += n;
+        wta_spool_set_dropped(w->spool, w->dropped);
         if (w->err == 0) {
             w->err = err;
             fprintf(stderr, "wta: trace file '%s': %s; dropping events "
@@ -113,7 +105,7 @@ static void format_and_write(struct wta_trace_writer *w, struct wta_trace_batch 
     char *o = w->out;
     bool has_end = false;
     for (uint32_t i = 0; i < b->n; i++) {
-        o = wta_format_rec(o, th, th_len, &b->recs[i], dropped);
+        o = wta_format_rec(o, th, th_len, &b->recs[i], dropped, b->arena);
         has_end |= b->recs[i].ev == WTA_EV_TRACE_END;
     }
     size_t len = (size_t)(o - w->out);
@@ -127,10 +119,11 @@ static void format_and_write(struct wta_trace_writer *w, struct wta_trace_batch 
     wta_mutex_lock(&w->lock);
     w->dropped += b->n - 1 + w->last_n;
     dropped = w->dropped;
+    wta_spool_set_dropped(w->spool, dropped);
     off_t cut = w->prev_good;
     wta_mutex_unlock(&w->lock);
     if (ftruncate(w->fd, cut) == 0 && lseek(w->fd, cut, SEEK_SET) == cut) {
-        o = wta_format_rec(w->out, th, th_len, &b->recs[b->n - 1], dropped);
+        o = wta_format_rec(w->out, th, th_len, &b->recs[b->n - 1], dropped, b->arena);
         if (write_all(w->fd, w->out, (size_t)(o - w->out)) == 0)
             return;
     }
@@ -151,16 +144,13 @@ static void *writer_main(void *arg)
         w->head = b->next;
         if (w->head == NULL)
             w->tail = NULL;
+        b->state = WTA_SLOT_WRITING;
         wta_mutex_unlock(&w->lock);
         format_and_write(w, b);
         wta_mutex_lock(&w->lock);
-        if (w->nspare < WRITER_MAX_SPARE) {
-            b->next = w->spare;
-            w->spare = b;
-            w->nspare++;
-        } else {
-            free(b);
-        }
+        b->state = WTA_SLOT_FREE;   // in the file now (or counted as dropped)
+        b->next = w->spare;
+        w->spare = b;
         w->pending--;
         w->written++;
         pthread_cond_broadcast(&w->progress);
@@ -169,7 +159,13 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-struct wta_trace_writer *wta_writer_new(const char *path, const char *header, int *err)
+/*
+ * Opens the trace file at path, writes header and starts the writer. The
+ * spool goes beside the file; if it cannot, stderr says that a crash would
+ * lose the unwritten events, and tracing goes on. NULL and *err on error.
+ */
+struct wta_trace_writer *wta_writer_new(const char *path, const char *header,
+                                        uint64_t start_ns, int *err)
 {
     wta_format_init();
     signal(SIGXFSZ, SIG_IGN);   // a file-size limit is a write error, not death
@@ -178,10 +174,19 @@ struct wta_trace_writer *wta_writer_new(const char *path, const char *header, in
         *err = -errno;
         return NULL;
     }
+    struct stat st;
+    bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    struct wta_spool *spool = wta_spool_open(path, regular, start_ns);
+    if (spool == NULL) {
+        close(fd);
+        *err = -ENOMEM;
+        return NULL;
+    }
     struct wta_trace_writer *w = wta_xcalloc(1, sizeof *w);
     w->fd = fd;
+    w->spool = spool;
     w->path = strdup(path);
-    w->out = wta_xmalloc((size_t)BATCH_RECS * WTA_FORMAT_MAX_LINE);
+    w->out = wta_xmalloc((size_t)WTA_BATCH_RECS * WTA_FORMAT_MAX_LINE);
     wta_mutex_init(&w->lock);
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->progress, NULL);
@@ -196,6 +201,8 @@ struct wta_trace_writer *wta_writer_new(const char *path, const char *header, in
     }
     if (e != 0) {
         close(fd);
+        wta_spool_close(spool);
+        unlink(path);
         free(w->out);
         free(w->path);
         free(w);
@@ -205,57 +212,56 @@ struct wta_trace_writer *wta_writer_new(const char *path, const char *header, in
     return w;
 }
 
-static void batch_reset(struct wta_trace_batch *b, const char *thread_name);
-
-struct wta_trace_batch *wta_writer_batch_new(const char *thread_name)
+/* An empty batch for thread_name: a written one if any, else a new slot. */
+struct wta_trace_batch *wta_writer_batch_new(struct wta_trace_writer *w, const char *thread_name)
 {
-    struct wta_trace_batch *b = wta_xmalloc(sizeof *b);
-    batch_reset(b, thread_name);
+    wta_mutex_lock(&w->lock);
+    struct wta_trace_batch *b = w->spare;
+    if (b != NULL)
+        w->spare = b->next;
+    else if ((b = wta_spool_take(w->spool)) == NULL)
+        wta_panic("trace spool: out of memory");
+    b->next = NULL;
+    b->n = 0;
+    b->arena_used = 0;
+    memset(b->cache, 0, sizeof b->cache);
+    snprintf(b->thread, sizeof b->thread, "%s", thread_name);
+    b->state = WTA_SLOT_FILLING;
+    wta_mutex_unlock(&w->lock);
     return b;
 }
 
-struct wta_trace_rec *wta_batch_slot(struct wta_trace_batch *b)
+/*
+ * s as a string field of an event in b: its offset in b's arena, + 1.
+ * A literal (it never changes while the program runs) is copied once per
+ * batch and found again by its address; the user's strings are copied
+ * each time, cut at 4096 bytes. The caller made sure there is room
+ * (wta_batch_has_room).
+ */
+uint64_t wta_batch_str(struct wta_trace_batch *b, const char *s, bool literal)
 {
-    return b->n < BATCH_RECS ? &b->recs[b->n++] : NULL;
-}
-
-/* Copies s (cut at 4096 bytes) into the batch; falls back to a marker if full. */
-const char *wta_batch_copy_str(struct wta_trace_batch *b, const char *s)
-{
+    unsigned k = (unsigned)((uintptr_t)s >> 3) % WTA_BATCH_CACHE;
+    if (literal && b->cache[k].p == (uintptr_t)s)
+        return b->cache[k].off;
     size_t n = strnlen(s, 4096);
-    if (b->arena_used + n + 1 > BATCH_ARENA)
-        return "(string dropped: batch full)";
     char *dst = b->arena + b->arena_used;
     memcpy(dst, s, n);
     dst[n] = '\0';
+    uint64_t off = b->arena_used + 1;
     b->arena_used += (uint32_t)(n + 1);
-    return dst;
+    if (literal) {
+        b->cache[k].p = (uintptr_t)s;
+        b->cache[k].off = (uint32_t)off;
+    }
+    return off;
 }
 
-static void batch_reset(struct wta_trace_batch *b, const char *thread_name)
-{
-    b->next = NULL;
-    snprintf(b->thread, sizeof b->thread, "%s", thread_name);
-    b->n = 0;
-    b->arena_used = 0;
-}
-
-/* Hands over a full batch and returns an empty one (reused if one is spare). */
+/* Hands over a full batch and returns an empty one. */
 struct wta_trace_batch *wta_writer_swap(struct wta_trace_writer *w, struct wta_trace_batch *full,
                                         const char *thread_name)
 {
     wta_writer_submit(w, full);
-    wta_mutex_lock(&w->lock);
-    struct wta_trace_batch *b = w->spare;
-    if (b != NULL) {
-        w->spare = b->next;
-        w->nspare--;
-    }
-    wta_mutex_unlock(&w->lock);
-    if (b == NULL)
-        return wta_writer_batch_new(thread_name);
-    batch_reset(b, thread_name);
-    return b;
+    return wta_writer_batch_new(w, thread_name);
 }
 
 void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b)
@@ -264,6 +270,7 @@ void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b)
     while (w->pending >= WRITER_MAX_PENDING)
         wta_cond_wait(&w->progress, &w->lock);   // back-pressure, never silent loss
     b->next = NULL;
+    b->state = WTA_SLOT_PENDING;
     if (w->tail != NULL)
         w->tail->next = b;
     else
@@ -309,13 +316,9 @@ void wta_writer_free(struct wta_trace_writer *w)
     pthread_cond_signal(&w->work);
     wta_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
-    while (w->spare != NULL) {
-        struct wta_trace_batch *b = w->spare;
-        w->spare = b->next;
-        free(b);
-    }
     if (close(w->fd) != 0 && w->err == 0)
         fprintf(stderr, "wta: trace file '%s': %s\n", w->path, strerror(errno));
+    wta_spool_close(w->spool);   // only now: every event is in the file
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->progress);
     wta_mutex_destroy(&w->lock);

@@ -12,6 +12,13 @@
  * (a wake is traced by the state machine, task.c, with its outcome), so a
  * reader can tell a task that nobody can wake (no clones, no pending wake)
  * from one that is merely waiting.
+ *
+ * A clone a runtime structure keeps (a timer, a socket, a channel, a
+ * JoinHandle: wta_waker_clone_held) has a vtable of its own that also
+ * counts it as "held", and says what for. The hang check needs the
+ * difference: a held clone fires only when the runtime runs, any other
+ * clone is the user's and may fire from anywhere. Dropping a user's clone
+ * pokes the hang check: that may have been the last hope.
  */
 #include <stddef.h>
 
@@ -31,9 +38,31 @@ static const struct wta_waker_vt task_waker_vt = {
     .drop = task_drop,
 };
 
+static void held_wake(struct wta_waker *w);
+static void held_drop(struct wta_waker *w);
+
+/* A clone a runtime structure holds; a clone of it is the user's. */
+static const struct wta_waker_vt task_held_vt = {
+    .clone = task_clone,
+    .wake = held_wake,
+    .wake_by_ref = task_wake_by_ref,
+    .drop = held_drop,
+};
+
+static bool is_task_waker(const struct wta_waker *w)
+{
+    return w->vt == &task_waker_vt || w->vt == &task_held_vt;
+}
+
 struct wta_waker wta_task_waker_borrowed(struct wta_task *t)
 {
     return (struct wta_waker){.vt = &task_waker_vt, .data = t};
+}
+
+/* The task w wakes, for the trace; 0 if w is not a task's waker. */
+uint64_t wta_waker_task_id(const struct wta_waker *w)
+{
+    return w != NULL && is_task_waker(w) ? wta_task_id(w->data) : 0;
 }
 
 static struct wta_waker task_clone(const struct wta_waker *w)
@@ -45,14 +74,76 @@ static struct wta_waker task_clone(const struct wta_waker *w)
     return (struct wta_waker){.vt = &task_waker_vt, .data = t};
 }
 
-static void task_drop(struct wta_waker *w)
+/* Lets go of one clone; returns the runtime (t may be gone after). */
+static struct wta_runtime *drop_clone(struct wta_waker *w)
 {
     struct wta_task *t = w->data;
+    struct wta_runtime *rt = wta_task_runtime(t);
     int n = wta_task_wakers_delta(t, -1);
-    WTA_TRACE(wta_task_runtime(t), WAKER_DROP, wta_task_id(t), n);
+    WTA_TRACE(rt, WAKER_DROP, wta_task_id(t), n);
     wta_task_release(t);
     w->vt = NULL;
     w->data = NULL;
+    return rt;
+}
+
+static void task_drop(struct wta_waker *w)
+{
+    // The task's memory holds the runtime: keep it past the release, for the poke.
+    struct wta_runtime *rt = wta_task_runtime(w->data);
+    wta_runtime_hold(rt);
+    drop_clone(w);
+    wta_hang_poke(rt);   // the user's clone: maybe the last hope of a wake
+    wta_runtime_release(rt);
+}
+
+static void held_drop(struct wta_waker *w)
+{
+    wta_task_held_delta(w->data, -1);   // first: until the next line it counts as the user's
+    drop_clone(w);
+}
+
+static void held_wake(struct wta_waker *w)
+{
+    wta_wake_task(w->data, false);
+    held_drop(w);
+}
+
+/*
+ * A clone for a runtime structure that keeps it: counted as held, with
+ * what it is for (the task's last wait, for the hang check's dump). Only
+ * from the poll that w belongs to. A waker that is neither a task's nor a
+ * MainWaker (the noop waker, the user's own) is cloned as usual.
+ */
+struct wta_waker wta_waker_clone_held(const struct wta_waker *w, enum wta_wait_kind kind,
+                                      uint64_t id, int64_t arg)
+{
+    struct wta_wait why = {kind, id, arg};
+    struct wta_waker out;
+    if (w != NULL && is_task_waker(w)) {
+        struct wta_task *t = w->data;
+        wta_task_set_wait(t, &why);
+        wta_task_held_delta(t, +1);   // first: until the clone, the counts differ (no hang)
+        out = task_clone(w);
+        out.vt = &task_held_vt;
+        return out;
+    }
+    if (w != NULL && wta_main_waker_clone_held(w, &why, &out))
+        return out;
+    return wta_waker_clone(w);
+}
+
+/* The trace's name for a wait: timer, fd.read, fd.write, chan.recv, chan.send, join, nothing. */
+const char *wta_wait_name(const struct wta_wait *w)
+{
+    switch (w->kind) {
+    case WTA_WAIT_TIMER: return "timer";
+    case WTA_WAIT_FD:    return w->arg == 2 ? "fd.write" : "fd.read";
+    case WTA_WAIT_CHAN:  return w->arg == 1 ? "chan.send" : "chan.recv";
+    case WTA_WAIT_JOIN:  return "join";
+    case WTA_WAIT_NOTHING:
+    default:             return "nothing";
+    }
 }
 
 static void task_wake_by_ref(const struct wta_waker *w)
@@ -125,7 +216,11 @@ bool wta_waker_is_set(const struct wta_waker *w)
 
 bool wta_waker_will_wake(const struct wta_waker *a, const struct wta_waker *b)
 {
-    return a != NULL && b != NULL && a->vt != NULL && a->vt == b->vt && a->data == b->data;
+    if (a == NULL || b == NULL || a->vt == NULL)
+        return false;
+    if (is_task_waker(a) && is_task_waker(b))   // held or not: the same task
+        return a->data == b->data;
+    return wta_main_waker_same(a, b) || (a->vt == b->vt && a->data == b->data);
 }
 
 /* Wakes by ref and tells the trace the source (timer, join, reactor...). */

@@ -191,7 +191,9 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg);
  * is flushed and closed; everything is freed. Call from outside any task
  * and outside block_on, from any thread: the creating thread or another
  * (the creating thread then forgets it: see wta_runtime_current). Wakers
- * kept past it stay safe to use (see wakers above). */
+ * kept past it stay safe to use (see wakers above). A listener or stream
+ * still open is named on stderr (what it is, the task that made it); it
+ * no longer works, but closing it later is safe. */
 void wta_runtime_free(struct wta_runtime *rt);
 
 int wta_runtime_workers(const struct wta_runtime *rt);
@@ -227,7 +229,8 @@ int wta_join_try(struct wta_future *handle, intptr_t *out);
 
 /*
  * Runs fn(arg) on a blocking thread, off the workers. Blocking threads are
- * started on demand, up to cfg.max_blocking, reused for later jobs, and
+ * started on demand, up to cfg.max_blocking, reused for later jobs (a
+ * strictly sequential pipeline of jobs uses one thread), and
  * joined at shutdown (which waits for queued and running jobs: a job
  * cannot be cancelled). A job never waits for a thread while fewer than
  * cfg.max_blocking exist, so a job may wait for a job submitted after it.
@@ -252,8 +255,12 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
  * f, if any, is dropped); a call from a worker gives -EDEADLK.
  *
  * Returns -EDEADLK if nothing can ever wake f: every worker is parked, no
- * blocking job runs and the reactor waits on nothing (a lost wakeup; off
- * with cfg.no_hang_check, e.g. when a foreign thread holds a waker).
+ * blocking job runs, the reactor waits on nothing, and every live waker
+ * clone is held by the runtime (a channel, a JoinHandle), none by user
+ * code - a clone the user holds, maybe on a thread of their own, may
+ * still fire, so block_on waits. At a hang it prints a task dump on
+ * stderr (the trace gets it too: hang.main, hang.task). Off with
+ * cfg.no_hang_check.
  * Several threads may each be in block_on on one runtime; the hang check
  * does not count the other block_on threads as able to wake f, so threads
  * that wake each other directly (a channel between two block_on futures,
@@ -451,6 +458,23 @@ static inline void wta_trace_mark(struct wta_runtime *rt, uint64_t id, uint64_t 
 }
 /* Writes out every thread's buffered events now. */
 void wta_trace_flush(struct wta_runtime *rt);
+/*
+ * A traced program that dies - a crash, abort(), a signal, even SIGKILL -
+ * leaves its last events in `<trace>.spool` beside the trace. This writes
+ * them as the trace's last lines, then process.end (how the run ended)
+ * and trace.end, and removes the spool; wta-trace does it by itself when
+ * it opens such a trace. Returns 0, -ENOENT (no spool: nothing to do),
+ * -EBUSY (the program still runs), -EINVAL (not a spool this version of
+ * wta wrote), or another -errno. out may be NULL.
+ */
+struct wta_trace_recovery {
+    uint64_t events;             /* events read back from the spool */
+    char how[16];                /* "signal", "exit", or "killed" (no word: SIGKILL) */
+    char signal[16];             /* "SIGSEGV", "SIGTERM", ..., or "" */
+    char thread[24];             /* the thread the signal hit, or "" */
+    uint64_t task;               /* the task that thread was polling, or 0 */
+};
+int wta_trace_recover(const char *trace_path, struct wta_trace_recovery *out);
 
 /* ---------------------------------------------------------------- errors */
 

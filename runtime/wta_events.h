@@ -9,6 +9,8 @@
  * after them are listed here, in order, as "name:type" where the type is
  *     u  unsigned integer     i  signed integer
  *     s  string               b  boolean
+ * At most five fields: the model keeps five per event (WTA_MAX_FIELDS;
+ * its slot check in viz/event.c fails on a sixth).
  * The recorder (runtime/trace_write.c), the trace loader (viz/) and the
  * schema test (tests/test_trace.c, which checks traces/SCHEMA.md documents
  * every kind) all expand this one list, so they cannot disagree.
@@ -73,6 +75,12 @@
       "book_keeping ended (why: woken, hang)") \
     X(HANG, "hang", "parked:u queued:u", \
       "block_on found that nothing can ever wake the main future") \
+    X(HANG_MAIN, "hang.main", "polls:u idle_ns:u wakers:u waits:s on:u", \
+      "the hang's dump: the main future, its polls, ns since its last poll, what holds its waker") \
+    X(HANG_TASK, "hang.task", "task:u state:s idle_ns:u waits:s on:u", \
+      "the hang's dump: one live task, its state, ns since its last poll, what it waits on") \
+    X(WAIT_EXTERNAL, "wait.external", "task:u wakers:u held:u", \
+      "all is idle but a waker clone of task (0: main) is held outside the runtime: no hang is certain") \
     /* JoinHandles and blocking jobs */ \
     X(JOIN_SEND, "join.send", "task:u result:i value:i", \
       "a task finished and sent its output into its JoinHandle") \
@@ -97,21 +105,21 @@
       "a timer was dropped before it fired") \
     X(TIMER_FIRE, "timer.fire", "timer:u deadline:u late_ns:i", \
       "a timer fired, late_ns after its deadline") \
-    X(IO_REGISTER, "io.register", "fd:i interest:s", \
+    X(IO_REGISTER, "io.register", "fd:i interest:s task:u", \
       "a socket was registered with the reactor") \
-    X(IO_DEREGISTER, "io.deregister", "fd:i", \
+    X(IO_DEREGISTER, "io.deregister", "fd:i task:u", \
       "a socket was removed from the reactor") \
-    X(IO_EVENT, "io.event", "fd:i ready:s", \
+    X(IO_EVENT, "io.event", "fd:i ready:s task:u", \
       "epoll reported a socket ready (ready: r, w, rw, err)") \
-    X(IO_OP, "io.op", "fd:i op:s result:i", \
+    X(IO_OP, "io.op", "fd:i op:s result:i task:u", \
       "a socket operation ran (op: accept, connect, read, write, ...): bytes or -errno") \
-    X(CHAN_SEND, "chan.send", "chan:u result:i len:u", \
+    X(CHAN_SEND, "chan.send", "chan:u result:i len:u task:u", \
       "a value was sent on a channel (result 0 or -errno); len after") \
-    X(CHAN_RECV, "chan.recv", "chan:u result:i len:u", \
+    X(CHAN_RECV, "chan.recv", "chan:u result:i len:u task:u", \
       "a value was received from a channel (result 0, or -EPIPE at end)") \
-    X(CHAN_CLOSE, "chan.close", "chan:u side:s", \
+    X(CHAN_CLOSE, "chan.close", "chan:u side:s task:u", \
       "a channel's last sender or its receiver was dropped") \
-    X(SELECT_WINNER, "select.winner", "index:u of:u", \
+    X(SELECT_WINNER, "select.winner", "index:u of:u task:u", \
       "select: future `index` of `of` finished first; the rest were dropped") \
     /* lessons and the recorder itself */ \
     X(NOTE, "note", "text:s", \
@@ -122,6 +130,8 @@
       "a bug's race window opened (its hook, if set, runs here)") \
     X(DROPPED, "dropped", "n:u", \
       "the recorder lost n events (write error) before this point") \
+    X(PROCESS_END, "process.end", "task:u how:s signal:s thread:s recovered:u", \
+      "the process died with its runtime running; wta-trace wrote this when it recovered the trace") \
     X(TRACE_END, "trace.end", "dropped:u complete:b", \
       "the last line: how many events were lost; complete = none")
 
@@ -132,7 +142,23 @@ enum wta_event {
     WTA_EV_COUNT
 };
 
-/* The trace format's version, in the header line. */
-#define WTA_TRACE_FORMAT_VERSION 1
+/* The trace format's version, in the header line. A reader also reads
+ * every older version: a field added since is 0 there (the list below). */
+#define WTA_TRACE_FORMAT_VERSION 2
+
+/*
+ * Fields added to an existing kind after version 1: a version-1 trace has
+ * no such field, and a reader takes it as 0 ("no task").
+ * X(ID, "field", version that added it)
+ */
+#define WTA_FIELDS_ADDED(X) \
+    X(IO_REGISTER, "task", 2) \
+    X(IO_DEREGISTER, "task", 2) \
+    X(IO_EVENT, "task", 2) \
+    X(IO_OP, "task", 2) \
+    X(CHAN_SEND, "task", 2) \
+    X(CHAN_RECV, "task", 2) \
+    X(CHAN_CLOSE, "task", 2) \
+    X(SELECT_WINNER, "task", 2)
 
 #endif /* WTA_EVENTS_H */

@@ -14,6 +14,8 @@
     X(join)                \
     X(bugs)                \
     X(trace)               \
+    X(crash)               \
+    X(hang)                \
     X(reactor)             \
     X(net)                 \
     X(chan)                \

@@ -135,6 +135,69 @@ static void block_on_spawn_blocking(void)
     free(path);
 }
 
+/* ---- a strictly sequential pipeline of blocking jobs */
+
+enum { PIPELINE_JOBS = 10 };
+
+static intptr_t add_one(void *arg)
+{
+    return (intptr_t)arg + 1;
+}
+
+struct pipeline {
+    struct wta_future *h;
+    intptr_t value;
+    int done;
+};
+
+static int pipeline_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct pipeline *p = st;
+    while (p->done < PIPELINE_JOBS) {
+        if (p->h == NULL)
+            p->h = wta_spawn_blocking(add_one, (void *)p->value);
+        int rc = wta_poll(p->h, cx, &p->value);
+        if (rc == WTA_PENDING)
+            return WTA_PENDING;   // the job's JoinHandle wakes us
+        wta_future_drop(p->h);
+        p->h = NULL;
+        if (rc != 0)
+            return rc;
+        p->done++;                // only now the next job: one at a time
+    }
+    *out = p->value;
+    return WTA_READY;
+}
+
+static void pipeline_drop(void *st)
+{
+    wta_future_drop(((struct pipeline *)st)->h);
+}
+
+/* Ten blocking jobs, each submitted after the last finished: one thread for all? */
+static void block_on_sequential_jobs_reuse_one_thread(void)
+{
+    char *path = test_trace_path("pipeline");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    struct pipeline p = {0};
+    intptr_t out = 0;
+    // A task runs it: its worker resubmits the moment a job's JoinHandle wakes it.
+    CU_ASSERT_EQUAL(run_one_task(rt, fn_future("pipeline", pipeline_poll, &p, pipeline_drop),
+                                 &out), 0);
+    CU_ASSERT_EQUAL(out, PIPELINE_JOBS);
+    wta_runtime_free(rt);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        CU_ASSERT_EQUAL(trace_count(&tr, "blocking.start"), PIPELINE_JOBS);
+        for (int i = 0; i < tr.n; i++)
+            if (strcmp(ev_kind(tr.ev[i]), "blocking.start") == 0)
+                CU_ASSERT_STRING_EQUAL(ev_str(tr.ev[i], "th"), "blocking-0");
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
 /* ---- a pending main future that nothing will wake */
 
 static int forgotten_poll(void *st, struct wta_context *cx, intptr_t *out)
@@ -197,6 +260,8 @@ void suite_block_on(void)
     CU_add_test(s, "block_on_ready_value", block_on_ready_value);
     CU_add_test(s, "block_on_error_result", block_on_error_result);
     CU_add_test(s, "block_on_spawn_blocking", block_on_spawn_blocking);
+    CU_add_test(s, "block_on_sequential_jobs_reuse_one_thread",
+                block_on_sequential_jobs_reuse_one_thread);
     CU_add_test(s, "block_on_detects_hang", block_on_detects_hang);
     CU_add_test(s, "block_on_timer_wake_is_not_a_hang", block_on_timer_wake_is_not_a_hang);
 }

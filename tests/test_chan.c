@@ -166,10 +166,41 @@ static void chan_end_of_stream(void)
     wta_runtime_free(rt);
 }
 
+/* Do channel events name the task that caused them (0: main)? */
+static void chan_events_carry_task(void)
+{
+    char *path = test_trace_path("chan_task");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    struct wta_chan_tx *tx;
+    struct wta_chan_rx *rx;
+    CU_ASSERT_FATAL(wta_chan_new(1, &tx, &rx) == 0);
+    struct wta_future *sender = wta_runtime_spawn(rt, wta_chan_send(tx, 7));
+    intptr_t v = 0;
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_chan_recv(rx), &v), 0);
+    CU_ASSERT_EQUAL(v, 7);
+    CU_ASSERT_EQUAL(wta_block_on(rt, sender, NULL), 0);
+    wta_chan_tx_drop(tx);
+    wta_chan_rx_drop(rx);
+    wta_runtime_free(rt);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        int s = trace_find(&tr, 0, "task.spawn", NULL, 0);
+        int send = trace_find(&tr, 0, "chan.send", NULL, 0);
+        int recv = trace_find(&tr, 0, "chan.recv", NULL, 0);
+        CU_ASSERT_FATAL(s >= 0 && send >= 0 && recv >= 0);
+        CU_ASSERT_EQUAL(ev_int(tr.ev[send], "task"), ev_int(tr.ev[s], "task"));
+        CU_ASSERT_EQUAL(ev_int(tr.ev[recv], "task"), 0);
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
 void suite_chan(void)
 {
     CU_pSuite s = CU_add_suite("chan", NULL, NULL);
     CU_add_test(s, "chan_mpsc_four_producers", chan_mpsc_four_producers);
     CU_add_test(s, "chan_send_to_closed", chan_send_to_closed);
     CU_add_test(s, "chan_end_of_stream", chan_end_of_stream);
+    CU_add_test(s, "chan_events_carry_task", chan_events_carry_task);
 }

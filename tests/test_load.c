@@ -6,10 +6,13 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "suites.h"
+#include "test_util.h"
 #include "../viz/viz_int.h"
 
 #define HDR "{\"format\":\"wta-trace\",\"version\":1,\"workers\":1,\"mode\":\"real\"}\n"
@@ -99,9 +102,28 @@ static void load_no_header(void)
 static void load_wrong_version(void)
 {
     int err;
-    struct wta_model *m = load_str("{\"format\":\"wta-trace\",\"version\":2}\n" END(1, 0), 0, &err);
+    struct wta_model *m = load_str("{\"format\":\"wta-trace\",\"version\":99}\n" END(1, 0), 0, &err);
     CU_ASSERT_EQUAL(err, -EINVAL);
-    CU_ASSERT(has_diag(m, WTA_ERROR, 1, "unsupported trace format version 2"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 1, "unsupported trace format version 99"));
+    wta_model_free(m);
+}
+
+#define IO_OP_V1 "{\"t\":2,\"th\":\"w0\",\"seq\":0,\"ev\":\"io.op\",\"fd\":5," \
+    "\"op\":\"read\",\"result\":3}\n"
+
+/* Does a version-1 trace (io.op without its task) still load, with task 0,
+ * while a version-2 trace must carry the field? */
+static void load_older_version(void)
+{
+    int err;
+    struct wta_model *m = load_str(HDR IO_OP_V1 END(3, 1), 0, &err);
+    CU_ASSERT_EQUAL(err, 0);
+    CU_ASSERT_EQUAL(m->nevents, 2);
+    CU_ASSERT_EQUAL(m->events[0].f[wta_schema_slot(WTA_EV_IO_OP, "task")], 0);
+    wta_model_free(m);
+    m = load_str("{\"format\":\"wta-trace\",\"version\":2}\n" IO_OP_V1 END(3, 1), 0, &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT(has_diag(m, WTA_ERROR, 2, "field 'task' missing"));
     wta_model_free(m);
 }
 
@@ -342,6 +364,38 @@ static void load_split_halves(void)
     wta_model_free(b);
 }
 
+#define MARK(seq) "{\"t\":1,\"th\":\"w1\",\"seq\":" #seq ",\"ev\":\"mark\",\"id\":1,\"value\":1}\n"
+
+/* Does the second half know the header's version (which decides whether a
+ * field version 2 added may be missing), from memory and from a file? */
+static void load_split_knows_version(void)
+{
+    static const char *hdr[] = {HDR, "{\"format\":\"wta-trace\",\"version\":2}\n"};
+    for (int v = 0; v < 2; v++) {
+        char *s;
+        /* four marks on another thread fill the first half; io.op is in the second */
+        CU_ASSERT_FATAL(asprintf(&s, "%s%s%s%s%s%s%s", hdr[v], MARK(0), MARK(1), MARK(2),
+                                 MARK(3), IO_OP_V1, END(3, 1)) > 0);
+        int err;
+        struct wta_model *a = load_str(s, 0, &err), *b = load_str(s, WTA_LOAD_SPLIT, &err);
+        CU_ASSERT_EQUAL(a->nerrors, (size_t)v);          /* missing only in version 2 */
+        assert_same(a, b);
+        wta_model_free(b);
+        char *path = test_trace_path("split_version");
+        FILE *f = fopen(path, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        fputs(s, f);
+        fclose(f);
+        CU_ASSERT_EQUAL(wta_model_load(path, WTA_LOAD_SPLIT, &b), v ? -EINVAL : 0);
+        assert_same(a, b);
+        wta_model_free(a);
+        wta_model_free(b);
+        unlink(path);
+        free(path);
+        free(s);
+    }
+}
+
 /* Do the model's field slots agree with wta_events.h? */
 static void load_slots_match_event_list(void)
 {
@@ -359,6 +413,7 @@ void suite_load(void)
     CU_add_test(s, "load_empty_file", load_empty_file);
     CU_add_test(s, "load_no_header", load_no_header);
     CU_add_test(s, "load_wrong_version", load_wrong_version);
+    CU_add_test(s, "load_older_version", load_older_version);
     CU_add_test(s, "load_garbage", load_garbage);
     CU_add_test(s, "load_huge_line", load_huge_line);
     CU_add_test(s, "load_duplicate_seq", load_duplicate_seq);
@@ -372,5 +427,6 @@ void suite_load(void)
     CU_add_test(s, "load_unknown_kind", load_unknown_kind);
     CU_add_test(s, "load_control_chars", load_control_chars);
     CU_add_test(s, "load_split_halves", load_split_halves);
+    CU_add_test(s, "load_split_knows_version", load_split_knows_version);
     CU_add_test(s, "load_slots_match_event_list", load_slots_match_event_list);
 }

@@ -7,6 +7,8 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -332,6 +334,42 @@ static void net_accept_emfile(void)
     wta_runtime_free(rt);
 }
 
+/* A listener and a stream still open at wta_runtime_free: named on stderr, and safe to close after? */
+static void net_close_after_runtime_free(void)
+{
+    char *log = test_trace_path("free_warning");   // a temporary file for stderr
+    struct wta_runtime *rt = test_runtime(1, 0, NULL);
+    struct wta_tcp_listener *l;
+    CU_ASSERT_FATAL(wta_tcp_listen("127.0.0.1", 0, &l) == 0);
+    uint16_t port = wta_tcp_listener_port(l);
+    intptr_t out = 0;
+    CU_ASSERT_FATAL(wta_block_on(rt, wta_tcp_connect(NULL, port), &out) == 0);
+    struct wta_tcp_stream *c = (struct wta_tcp_stream *)out;
+    fflush(stderr);
+    int saved = dup(2), fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    wta_runtime_free(rt);          // the program forgot both sockets
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    wta_tcp_listener_close(l);     // after the runtime: must not touch it
+    wta_tcp_close(c);
+    char text[1024] = "", want[64];
+    FILE *f = fopen(log, "r");
+    CU_ASSERT_FATAL(f != NULL);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    snprintf(want, sizeof want, "a listener on port %u", (unsigned)port);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "a stream from wta_tcp_connect"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "is still open"));
+    unlink(log);
+    free(log);
+}
+
 void suite_net(void)
 {
     CU_pSuite s = CU_add_suite("net", NULL, NULL);
@@ -340,4 +378,5 @@ void suite_net(void)
     CU_add_test(s, "net_write_all_partial", net_write_all_partial);
     CU_add_test(s, "net_read_exact_eof", net_read_exact_eof);
     CU_add_test(s, "net_accept_emfile", net_accept_emfile);
+    CU_add_test(s, "net_close_after_runtime_free", net_close_after_runtime_free);
 }

@@ -73,6 +73,14 @@ int run_one_task(struct wta_runtime *rt, struct wta_future *task, intptr_t *out)
     return wta_block_on(rt, fn_future("spawn_one", spawn_one_poll, &s, spawn_one_drop), out);
 }
 
+int run_one_task_within(struct wta_runtime *rt, struct wta_future *task, uint64_t ns,
+                        intptr_t *out)
+{
+    struct spawn_one s = {.task = task};
+    return wta_block_on(rt, wta_timeout(fn_future("spawn_one", spawn_one_poll, &s, spawn_one_drop),
+                                        ns), out);
+}
+
 struct wta_runtime *test_runtime(int workers, unsigned bugs, const char *trace_path)
 {
     struct wta_config cfg = {.workers = workers, .bugs = bugs, .trace_path = trace_path,

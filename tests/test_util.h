@@ -22,6 +22,9 @@ struct wta_future *fn_future(const char *name, test_poll_fn poll, void *state,
 
 /* block_on(a future that spawns task and awaits it): the task's output in *out. */
 int run_one_task(struct wta_runtime *rt, struct wta_future *task, intptr_t *out);
+/* The same, given up after ns: -ETIMEDOUT if the task has not finished by then. */
+int run_one_task_within(struct wta_runtime *rt, struct wta_future *task, uint64_t ns,
+                        intptr_t *out);
 
 /* A runtime for a test; CU_FAIL-safe: aborts the test binary if it cannot start. */
 struct wta_runtime *test_runtime(int workers, unsigned bugs, const char *trace_path);

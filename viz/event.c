@@ -77,6 +77,21 @@ int wta_schema_slot(unsigned kind, const char *name)
     return -1;
 }
 
+/* The format version that added field `name` to kind: 1 for the original
+ * fields, later for those in WTA_FIELDS_ADDED (an older trace lacks them). */
+int wta_schema_since(unsigned kind, const char *name)
+{
+    static const struct { unsigned kind; const char *name; int since; } added[] = {
+#define WTA_ADDED_ROW(id, field, version) {WTA_EV_##id, field, version},
+        WTA_FIELDS_ADDED(WTA_ADDED_ROW)
+#undef WTA_ADDED_ROW
+    };
+    for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
+        if (added[i].kind == kind && strcmp(added[i].name, name) == 0)
+            return added[i].since;
+    return 1;
+}
+
 int wta_schema_check_slots(void)
 {
     static const struct { int kind; const char *name; int slot; } rows[] = {
@@ -87,10 +102,16 @@ int wta_schema_check_slots(void)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
         if (wta_schema_slot((unsigned)rows[i].kind, rows[i].name) != rows[i].slot)
             return (int)i + 1;
-    /* "task", wherever a kind has it, is its first field. */
+    /* No kind has more fields than an event keeps (f[WTA_MAX_FIELDS]). */
+    char name[16], type;
+    for (unsigned k = 0; k < WTA_EV_COUNT; k++)
+        if (wta_schema_field(k, WTA_MAX_FIELDS, name, &type) == 0)
+            return 2000 + (int)k;
+    /* "task", wherever a kind has it, is its first field; or its last, on
+     * timer.insert and where version 2 added it. */
     for (unsigned k = 0; k < WTA_EV_COUNT; k++) {
         int s = wta_schema_slot(k, "task");
-        if (s > 0 && k != WTA_EV_TIMER_INSERT)
+        if (s > 0 && k != WTA_EV_TIMER_INSERT && wta_schema_since(k, "task") == 1)
             return 1000 + (int)k;
     }
     return 0;

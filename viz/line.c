@@ -118,9 +118,9 @@ static void parse_header(struct loader *ld, const cJSON *h)
         ld->stop = 1;
         return;
     }
-    if (v != WTA_TRACE_FORMAT_VERSION) {
+    if (v < 1 || v > WTA_TRACE_FORMAT_VERSION) {
         wta_model_diag(ld->m, WTA_ERROR, ld->line, "unsupported trace format version "
-                       "%lld (this reader knows version %d)", (long long)v,
+                       "%lld (this reader knows versions 1 to %d)", (long long)v,
                        WTA_TRACE_FORMAT_VERSION);
         ld->stop = 1;
         return;
@@ -268,6 +268,8 @@ static void parse_event(struct loader *ld, const cJSON *o)
     char name[16], type;
     for (int k = 0; wta_schema_field((unsigned)kind, k, name, &type) == 0; k++) {
         const cJSON *v = member(o, &next, name);
+        if (v == NULL && ld->m->header.version < wta_schema_since((unsigned)kind, name))
+            continue;                   /* an older trace: the field is 0 */
         const char *err = v ? read_value(ld, v, type, &f[k]) : "missing";
         if (err != NULL) {
             field_error(ld, name, v, err, type);

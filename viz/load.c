@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "viz_int.h"
 
@@ -193,6 +194,31 @@ static int merge(struct loader *la, struct wta_model *b, uint32_t line0)
     return 0;
 }
 
+/* The format version that line 1 (the header, within the first `mid`
+ * bytes) declares, or 0 if it declares none. The second half needs it before
+ * the first half has read it: which missing fields are errors depends on it.
+ * A header the first half rejects stops the load, so 0 is never used then. */
+static int peek_version(FILE *f, const char *buf, size_t mid)
+{
+    size_t n = mid < WTA_MAX_LINE ? mid : WTA_MAX_LINE;
+    char *own = NULL;
+    if (buf == NULL) {
+        if ((own = malloc(n)) == NULL)
+            return 0;
+        ssize_t got = pread(fileno(f), own, n, 0);
+        n = got > 0 ? (size_t)got : 0;
+        buf = own;
+    }
+    const char *nl = memchr(buf, '\n', n);
+    cJSON *h = cJSON_ParseWithLength(buf, nl ? (size_t)(nl - buf) : n);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(h, "version");
+    int version = cJSON_IsNumber(v) && v->valuedouble >= 1 &&
+                  v->valuedouble <= WTA_TRACE_FORMAT_VERSION ? (int)v->valuedouble : 0;
+    cJSON_Delete(h);
+    free(own);
+    return version;
+}
+
 /* Read the input as two halves on two threads, then merge them. */
 static int load_split(struct half *h1, const char *path, size_t mid)
 {
@@ -203,6 +229,7 @@ static int load_split(struct half *h1, const char *path, size_t mid)
     if (b == NULL || (b->strs = wta_strtab_new()) == NULL || half_init(&h2, b, h1->ld.flags) < 0)
         goto out;
     h2.ld.header_done = 1;
+    b->header.version = peek_version(h1->f, h1->buf, mid);
     h2.buf = h1->buf;
     h2.from = mid;
     h2.to = h1->to;

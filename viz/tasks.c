@@ -122,10 +122,13 @@ static uint32_t resolve(struct wta_model *m, struct wta_ev *e, uint32_t i)
         return (uint32_t)++m->ntasks;
     }
     /* Task 0 is "no task" (SCHEMA.md, "Ids"): a timer armed outside a task,
-     * or a oneshot that is not a JoinHandle. Polls, wakes and queues need one. */
+     * a oneshot that is not a JoinHandle, io or a channel used by main (the
+     * task fields version 2 added). Polls, wakes and queues need one. */
     if (id == 0 && (e->kind == WTA_EV_TIMER_INSERT || e->kind == WTA_EV_JOIN_SEND ||
                     e->kind == WTA_EV_JOIN_COMPLETE || e->kind == WTA_EV_JOIN_CANCEL ||
-                    e->kind == WTA_EV_JOIN_DETACH))
+                    e->kind == WTA_EV_JOIN_DETACH || e->kind == WTA_EV_PROCESS_END ||
+                    e->kind == WTA_EV_WAIT_EXTERNAL ||
+                    wta_schema_since(e->kind, "task") > 1))
         return 0;
     if (k == UINT32_MAX)
         wta_model_diag(m, WTA_ERROR, e->line, "%s of task %llu, which was never spawned",

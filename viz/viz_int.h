@@ -15,7 +15,8 @@
 
 #include "wta_model.h"
 
-/* Every kind that has a `task` field has it first. */
+/* Every kind that has a `task` field has it first, but timer.insert and the
+ * kinds that version 2 gave a task (last: WTA_FIELDS_ADDED). */
 #define WTA_SLOT_LIST(X) \
     X(TASK,           TASK_SPAWN,     "task",     0) \
     X(SPAWN_PARENT,   TASK_SPAWN,     "parent",   1) \
@@ -81,6 +82,7 @@ void wta_idmap_del(struct wta_idmap *m, uint64_t key);
  * 0, or -ENOENT past the last field. */
 int wta_schema_field(unsigned kind, int k, char name[16], char *type);
 int wta_schema_slot(unsigned kind, const char *name);     /* -1 if none */
+int wta_schema_since(unsigned kind, const char *name);    /* version that added it */
 /* 0 if every WTA_SLOT_LIST row matches wta_events.h, else the bad row + 1. */
 int wta_schema_check_slots(void);
 /* Write s as a JSON string literal (with quotes) to f; bytes that are not

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recover.h"
 #include "wta_model.h"
 
 /* Where `make install` puts the docs; the Makefile passes PREFIX/share/doc/wta. */
@@ -134,6 +135,7 @@ static int parse(int argc, char **argv, struct opts *o)
 static struct wta_model *open_trace(const char *path, const struct opts *o)
 {
     struct wta_model *m;
+    wta_cli_recover(path);
     int err = wta_model_load(path, o->strict ? WTA_LOAD_STRICT : 0, &m);
     if (m == NULL) {
         fprintf(stderr, "wta-trace: %s: %s\n", path, strerror(-err));
@@ -155,6 +157,7 @@ static struct wta_model *open_trace(const char *path, const struct opts *o)
 static int cmd_validate(const struct opts *o)
 {
     struct wta_model *m;
+    wta_cli_recover(o->files[0]);
     int err = wta_model_load(o->files[0], o->strict ? WTA_LOAD_STRICT : 0, &m);
     if (m == NULL) {
         fprintf(stderr, "wta-trace: %s: %s\n", o->files[0], strerror(-err));

@@ -1,0 +1,193 @@
+/*
+ * test_hang.c - block_on's hang check: only when certain, and then a dump.
+ *
+ * A hang is declared only when every live clone of every waker is held by
+ * a runtime structure that cannot fire; a clone held by the user (here, a
+ * thread of the test's own) means "cannot prove it", and block_on waits.
+ * At a hang the trace gets `hang`, `hang.main` and one `hang.task` per
+ * live task, saying what each waits on.
+ *
+ * The helper threads sleep 50 ms on purpose: that is the scenario (a
+ * thread that acts later), not a way to order the test's assertions.
+ */
+#include <CUnit/CUnit.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "suites.h"
+#include "test_util.h"
+
+/* ---- a main future that gives its waker to a thread of ours */
+
+struct foreign {
+    pthread_t th;
+    struct wta_waker w;
+    bool wake;                   /* wake the clone, or only drop it */
+    int polls;
+};
+
+static void *foreign_main(void *arg)
+{
+    struct foreign *f = arg;
+    struct timespec ms50 = {0, 50 * 1000 * 1000};
+    nanosleep(&ms50, NULL);
+    if (f->wake)
+        wta_waker_wake(&f->w);
+    else
+        wta_waker_drop(&f->w);
+    return NULL;
+}
+
+static int foreign_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct foreign *f = st;
+    if (++f->polls > 1) {
+        *out = f->polls;
+        return WTA_READY;
+    }
+    f->w = wta_waker_clone(cx->waker);   // the thread will wake (or drop) it
+    if (pthread_create(&f->th, NULL, foreign_main, f) != 0)
+        return -EAGAIN;
+    return WTA_PENDING;
+}
+
+/* A thread of the user's holds main's waker and wakes it 50 ms later: a hang? (no) */
+static void hang_foreign_thread_wakes_later(void)
+{
+    char *path = test_trace_path("hang_foreign");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    struct foreign f = {.wake = true};
+    intptr_t out = 0;
+    CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("foreign", foreign_poll, &f, NULL), &out), 0);
+    CU_ASSERT_EQUAL(out, 2);
+    pthread_join(f.th, NULL);
+    wta_runtime_free(rt);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        CU_ASSERT_EQUAL(trace_count(&tr, "hang"), 0);
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
+/* The thread drops main's waker without waking it: block_on must find the hang. */
+static int foreign_drop_scenario(void *arg)
+{
+    (void)arg;
+    struct wta_runtime *rt = test_runtime(2, 0, NULL);
+    struct foreign f = {.wake = false};
+    int rc = wta_block_on(rt, fn_future("foreign", foreign_poll, &f, NULL), NULL);
+    pthread_join(f.th, NULL);
+    wta_runtime_free(rt);
+    if (rc != -EDEADLK) {
+        fprintf(stderr, "block_on returned %d, expected -EDEADLK\n", rc);
+        return 1;
+    }
+    return 0;
+}
+
+/* When the user's last clone is dropped unwoken, is the hang found (not a wait forever)? */
+static void hang_foreign_thread_drops_waker(void)
+{
+    run_limited("hang_foreign_thread_drops_waker", foreign_drop_scenario, NULL, 20);
+}
+
+/* ---- a future that drops its waker */
+
+static int drops_waker_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    (void)st, (void)out;
+    struct wta_waker w = wta_waker_clone(cx->waker);
+    wta_waker_drop(&w);          // the bug: nobody will wake us
+    return WTA_PENDING;
+}
+
+/* A future that drops its waker: a hang, at once, with a dump that says so. */
+static void hang_dropped_waker(void)
+{
+    char *path = test_trace_path("hang_dropped");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("drops_waker", drops_waker_poll, NULL, NULL),
+                                 NULL), -EDEADLK);
+    wta_runtime_free(rt);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        int hang = trace_find(&tr, 0, "hang", NULL, 0);
+        int main = trace_find(&tr, hang, "hang.main", NULL, 0);
+        CU_ASSERT_FATAL(hang >= 0 && main > hang);
+        CU_ASSERT_STRING_EQUAL(ev_str(tr.ev[main], "waits"), "nothing");
+        CU_ASSERT_EQUAL(ev_int(tr.ev[main], "wakers"), 0);
+        CU_ASSERT_EQUAL(ev_int(tr.ev[main], "polls"), 1);
+        CU_ASSERT_EQUAL(trace_count(&tr, "hang.task"), 0);
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
+/* ---- main awaits a task that awaits a channel nobody sends on */
+
+struct stuck {
+    struct wta_chan_tx *tx;      /* kept, never used: the channel stays open */
+    struct wta_chan_rx *rx;
+    struct wta_future *h;
+};
+
+static int stuck_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct stuck *s = st;
+    if (s->h == NULL)
+        s->h = wta_spawn_named(wta_chan_recv(s->rx), "receiver");
+    return wta_poll(s->h, cx, out);   // pending: the receiver's join would wake us
+}
+
+static void stuck_drop(void *st)
+{
+    struct stuck *s = st;
+    wta_future_drop(s->h);
+}
+
+/* Does the dump say main waits on the task's JoinHandle and the task on its channel? */
+static void hang_dump_names_each_wait(void)
+{
+    char *path = test_trace_path("hang_dump");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    struct stuck s = {0};
+    CU_ASSERT_FATAL(wta_chan_new(1, &s.tx, &s.rx) == 0);
+    CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("stuck", stuck_poll, &s, stuck_drop), NULL),
+                    -EDEADLK);
+    wta_runtime_free(rt);          // drops the receiver task; the handles are ours
+    wta_chan_tx_drop(s.tx);
+    wta_chan_rx_drop(s.rx);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        int spawn = trace_find(&tr, 0, "task.spawn", NULL, 0);
+        int main = trace_find(&tr, 0, "hang.main", NULL, 0);
+        int task = trace_find(&tr, 0, "hang.task", NULL, 0);
+        CU_ASSERT_FATAL(spawn >= 0 && main >= 0 && task > main);
+        int64_t id = ev_int(tr.ev[spawn], "task");
+        CU_ASSERT_STRING_EQUAL(ev_str(tr.ev[main], "waits"), "join");
+        CU_ASSERT_EQUAL(ev_int(tr.ev[main], "on"), id);
+        CU_ASSERT_EQUAL(ev_int(tr.ev[task], "task"), id);
+        CU_ASSERT_STRING_EQUAL(ev_str(tr.ev[task], "state"), "IDLE");
+        CU_ASSERT_STRING_EQUAL(ev_str(tr.ev[task], "waits"), "chan.recv");
+        CU_ASSERT(ev_int(tr.ev[task], "idle_ns") > 0);
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
+void suite_hang(void)
+{
+    CU_pSuite s = CU_add_suite("hang", NULL, NULL);
+    CU_add_test(s, "hang_foreign_thread_wakes_later", hang_foreign_thread_wakes_later);
+    CU_add_test(s, "hang_foreign_thread_drops_waker", hang_foreign_thread_drops_waker);
+    CU_add_test(s, "hang_dropped_waker", hang_dropped_waker);
+    CU_add_test(s, "hang_dump_names_each_wait", hang_dump_names_each_wait);
+}
