@@ -44,6 +44,7 @@ DEPS_VIZ   := libcjson-dev
 # ---------------------------------------------------------------- sources
 RUNTIME_SRCS := \
 	runtime/sync.c \
+	runtime/sim.c \
 	runtime/runtime.c \
 	runtime/env.c \
 	runtime/task.c \

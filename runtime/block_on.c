@@ -79,7 +79,7 @@ static void mw_wake_by_ref(const struct wta_waker *w)
     // Pairs with book_keeping: it sets `waiting` and then checks `ready`.
     if (atomic_load(&mw->waiting)) {
         wta_mutex_lock(&rt->main_lock);
-        pthread_cond_broadcast(&rt->main_cond);
+        wta_cond_broadcast(&rt->main_cond);
         wta_mutex_unlock(&rt->main_lock);
     }
 }
@@ -193,7 +193,9 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
             WTA_TRACE(rt, MAIN_FLAG, was, WTA_S("before-poll"));
         }
         WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_POLL_BEGIN, poll);
+        wta_sim_point();
         rc = f->vt->poll(f, &cx, &value);
+        wta_sim_point();
         WTA_TRACE(rt, MAIN_POLL_END, poll, WTA_S(rc == WTA_PENDING ? "pending" : "ready"));
         if (w1) {
             bool was = atomic_exchange(&mw->ready, false);   // LESSON 10: W1 erases a wake from the poll

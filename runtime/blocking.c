@@ -154,13 +154,13 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
         struct thread_arg *ta = wta_xmalloc(sizeof *ta);
         ta->b = b;
         ta->index = b->nthreads;
-        if (pthread_create(&b->threads[ta->index], NULL, blocking_main, ta) == 0)
+        if (wta_thread_start(&b->threads[ta->index], blocking_main, ta) == 0)
             b->nthreads++;
         else
             free(ta);   // the job waits for a thread that exists
     }
     if (b->idle > 0)
-        pthread_cond_signal(&b->cond);
+        wta_cond_signal(&b->cond);
     wta_mutex_unlock(&b->lock);
     return handle;
 }
@@ -176,11 +176,11 @@ void wta_blocking_free(struct wta_blocking *b)
 {
     wta_mutex_lock(&b->lock);
     b->shutdown = true;
-    pthread_cond_broadcast(&b->cond);
+    wta_cond_broadcast(&b->cond);
     int n = b->nthreads;
     wta_mutex_unlock(&b->lock);
     for (int i = 0; i < n; i++)
-        pthread_join(b->threads[i], NULL);
+        wta_thread_join(b->threads[i]);
     // A job queued when no thread could be started never ran.
     for (struct job *j = b->head, *next; j != NULL; j = next) {
         next = j->next;

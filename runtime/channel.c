@@ -168,10 +168,11 @@ static void sender_gone(struct chan *c)
     if (last) {
         w = c->rx_waker;   // it will see the end of the stream
         c->rx_waker = (struct wta_waker){0};
+        // Under the lock: the receiver may see the end at once, and its
+        // chan.recv must sort after this.
+        WTA_TRACE(wta_self.rt, CHAN_CLOSE, c->id, WTA_S("tx"));
     }
     wta_mutex_unlock(&c->lock);
-    if (last)
-        WTA_TRACE(wta_self.rt, CHAN_CLOSE, c->id, WTA_S("tx"));
     wake_and_drop(&w);
     chan_release(c);
 }
@@ -330,8 +331,8 @@ void wta_chan_rx_drop(struct wta_chan_rx *rx)
     struct chan *c = rx->c;
     wta_mutex_lock(&c->lock);
     c->rx_alive = false;   // from now on no sender joins the wait list
+    WTA_TRACE(wta_self.rt, CHAN_CLOSE, c->id, WTA_S("rx"));   // before any send sees it
     wta_mutex_unlock(&c->lock);
-    WTA_TRACE(wta_self.rt, CHAN_CLOSE, c->id, WTA_S("rx"));
     for (;;) {             // one waiter at a time: taken under the lock, woken outside it
         wta_mutex_lock(&c->lock);
         struct wta_waker w = pop_waiter(c);

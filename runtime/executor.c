@@ -185,10 +185,10 @@ struct wta_executor *wta_executor_new(struct wta_runtime *rt)
 int wta_executor_start(struct wta_executor *ex)
 {
     for (int i = 0; i < ex->nworkers; i++) {
-        int err = pthread_create(&ex->workers[i].thread, NULL, worker_main, &ex->workers[i]);
+        int err = wta_thread_start(&ex->workers[i].thread, worker_main, &ex->workers[i]);
         if (err != 0) {
             wta_executor_stop(ex);
-            return -err;
+            return err;
         }
         ex->workers[i].started = true;
     }
@@ -211,10 +211,10 @@ void wta_executor_stop(struct wta_executor *ex)
     if (any_interrupt)
         wta_reactor_unpark(ex->rt->reactor);
     for (int i = 0; i < ex->nworkers; i++)
-        pthread_cond_signal(&ex->workers[i].cond);
+        wta_cond_signal(&ex->workers[i].cond);
     for (int i = 0; i < ex->nworkers; i++) {
         if (ex->workers[i].started)
-            pthread_join(ex->workers[i].thread, NULL);
+            wta_thread_join(ex->workers[i].thread);
         ex->workers[i].started = false;
     }
 }

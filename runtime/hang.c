@@ -19,6 +19,10 @@
  *
  * Left out on purpose: threads the runtime does not know (a thread of the
  * user's own holding a waker) can still wake main; set cfg.no_hang_check.
+ *
+ * Deterministic mode knows the answer outright: its scheduler (sim.c)
+ * wakes block_on when every thread waits and no deadline or socket can
+ * change that, and the looks below are not needed.
  */
 #include "executor.h"
 
@@ -30,7 +34,7 @@ void wta_hang_poke(struct wta_runtime *rt)
     if (atomic_load(&rt->main_waiters) == 0)
         return;
     wta_mutex_lock(&rt->main_lock);
-    pthread_cond_broadcast(&rt->main_cond);
+    wta_cond_broadcast(&rt->main_cond);
     wta_mutex_unlock(&rt->main_lock);
 }
 
@@ -93,6 +97,15 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
 bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready)
 {
     uint64_t queued = 0;
+    // Under W5 block_on turns the reactor itself, on a deadline, so the
+    // scheduler never sees it wait: then the looks below decide.
+    if (rt->sim != NULL && !wta_bug(rt, WTA_BUG_W5)) {
+        if (!wta_sim_take_hang(rt->sim) || atomic_load(ready))
+            return false;
+        nothing_can_wake(rt, &queued);   // only for the count left queued
+        WTA_TRACE(rt, HANG, rt->nworkers, queued);
+        return true;
+    }
     if (rt->cfg.no_hang_check || !nothing_can_wake(rt, &queued) || atomic_load(ready))
         return false;
     WTA_TRACE(rt, HANG, rt->nworkers, queued);

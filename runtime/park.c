@@ -57,7 +57,7 @@ void wta_pick_sleeper(struct wta_executor *ex, const char *why,
 void wta_finish_wake(struct wta_executor *ex, struct wta_worker *to_signal, bool interrupt)
 {
     if (to_signal != NULL)
-        pthread_cond_signal(&to_signal->cond);
+        wta_cond_signal(&to_signal->cond);
     if (interrupt)
         wta_reactor_unpark(ex->rt->reactor);
 }

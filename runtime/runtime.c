@@ -102,6 +102,19 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
     wta_mutex_init(&rt->main_lock);
     pthread_cond_init(&rt->main_cond, NULL);
     rt->creator = wta_thread_id();
+    if (rt->cfg.deterministic) {
+        // From here on this thread is runner 0: every thread started below
+        // waits for its turn (sim.c). The trace starts on the virtual clock.
+        rt->sim = wta_sim_new(rt->cfg.seed, &rt->main_cond);
+        if (rt->sim == NULL) {
+            pthread_cond_destroy(&rt->main_cond);
+            wta_mutex_destroy(&rt->main_lock);
+            wta_task_lists_destroy(rt);
+            free(rt);
+            errno = EBUSY;   // this thread already steps another runtime
+            return NULL;
+        }
+    }
     wta_thread_enter(rt, NULL);   // the creating thread may spawn (like tokio's rt.enter())
     wta_self.src = WTA_SRC_MAIN;
 
@@ -139,6 +152,7 @@ fail:
     pthread_cond_destroy(&rt->main_cond);
     wta_mutex_destroy(&rt->main_lock);
     wta_task_lists_destroy(rt);
+    wta_sim_free(rt->sim);
     free(rt);
     errno = err;
     return NULL;
@@ -165,6 +179,7 @@ void wta_runtime_free(struct wta_runtime *rt)
     wta_task_lists_destroy(rt);
     if (wta_self.rt == rt)
         wta_thread_leave();
+    wta_sim_free(rt->sim);   // every other runner has returned
     free(rt);
 }
 

@@ -251,7 +251,9 @@ void wta_task_run(struct wta_task *t)
     t->polls++;
     WTA_TRACE_AFTER(rt, after, POLL_BEGIN, t->id, t->polls);
     wta_self.current = t;
+    wta_sim_point();
     int rc = t->fut->vt->poll(t->fut, &cx, &out);
+    wta_sim_point();
     wta_self.current = NULL;
 
     if (rc != WTA_PENDING) {

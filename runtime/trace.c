@@ -18,6 +18,11 @@
  * Strings: most string fields are literals ("scheduled", "global"). The
  * few that may come from the user (task names, notes) are copied into the
  * batch, so the caller's string may die at once.
+ *
+ * Deterministic mode (sim.c): t is the virtual clock, and the recorder's
+ * own locks (buffers, the writer) are taken outside the scheduler, so
+ * recording adds no switch point: a traced run steps exactly as an
+ * untraced one.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -65,6 +70,7 @@ static struct wta_trace_buf *attach(struct wta_runtime *rt)
 {
     struct wta_trace *tr = rt->trace;
     struct wta_trace_buf *tb = wta_xcalloc(1, sizeof *tb);
+    struct wta_sim_runner *sim = wta_sim_detach();
     wta_mutex_lock(&tr->lock);
     if (wta_self.name[0] != '\0')
         snprintf(tb->name, sizeof tb->name, "%s", wta_self.name);
@@ -75,6 +81,7 @@ static struct wta_trace_buf *attach(struct wta_runtime *rt)
     tb->next = tr->bufs;
     tr->bufs = tb;
     wta_mutex_unlock(&tr->lock);
+    wta_sim_attach(sim);
     tb->batch = wta_writer_batch_new(tb->name);
     wta_self.tb = tb;
     my_gen = tr->gen;
@@ -113,7 +120,9 @@ uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev
 
     struct wta_trace_rec *r = wta_batch_slot(tb->batch);
     if (r == NULL) {   // once per 1024 events: hand the batch to the writer
+        struct wta_sim_runner *sim = wta_sim_detach();
         tb->batch = wta_writer_swap(tr->writer, tb->batch, tb->name);
+        wta_sim_attach(sim);
         r = wta_batch_slot(tb->batch);
     }
     r->t = t;
@@ -137,13 +146,18 @@ static int header(struct wta_runtime *rt, char *buf, size_t cap, uint64_t unix_n
             n += (size_t)snprintf(bugs + n, sizeof bugs - n, "%s\"W%d\"", n ? "," : "", i + 1);
     char program[256];
     wta_json_escape(program, sizeof program, rt->cfg.program);
+    char seed[24] = "null";
+    if (rt->sim != NULL)
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)wta_sim_seed(rt->sim));
     return snprintf(buf, cap,
                     "{\"format\":\"wta-trace\",\"version\":%d,\"runtime\":\"%s\","
-                    "\"program\":\"%s\",\"mode\":\"real\",\"seed\":null,\"workers\":%d,"
-                    "\"scheduler\":\"%s\",\"bugs\":[%s],\"clock\":\"monotonic\","
+                    "\"program\":\"%s\",\"mode\":\"%s\",\"seed\":%s,\"workers\":%d,"
+                    "\"scheduler\":\"%s\",\"bugs\":[%s],\"clock\":\"%s\","
                     "\"start_unix_ns\":%llu}\n",
-                    WTA_TRACE_FORMAT_VERSION, WTA_VERSION, program, rt->nworkers,
-                    wta_executor_scheduler_name(rt), bugs, (unsigned long long)unix_ns);
+                    WTA_TRACE_FORMAT_VERSION, WTA_VERSION, program,
+                    rt->sim != NULL ? "deterministic" : "real", seed, rt->nworkers,
+                    wta_executor_scheduler_name(rt), bugs,
+                    rt->sim != NULL ? "virtual" : "monotonic", (unsigned long long)unix_ns);
 }
 
 /* Opens cfg.trace_path and writes the header. 0 or -errno; on error, no trace. */
@@ -156,10 +170,13 @@ int wta_trace_open(struct wta_runtime *rt)
     tr->start_ns = wta_clock_ns();
     wta_mutex_init(&tr->lock);
     char head[1024];
+    // Deterministic mode: nothing in the trace may depend on the wall clock.
     header(rt, head, sizeof head,
-           (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
+           rt->sim != NULL ? 0 : (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
     int err = 0;
+    struct wta_sim_runner *sim = wta_sim_detach();
     tr->writer = wta_writer_new(rt->cfg.trace_path, head, &err);
+    wta_sim_attach(sim);
     if (tr->writer == NULL) {
         wta_mutex_destroy(&tr->lock);
         free(tr);
@@ -176,8 +193,10 @@ void wta_trace_thread_done(void)
     struct wta_trace_buf *tb = wta_self.tb;
     if (rt == NULL || rt->trace == NULL || tb == NULL || my_gen != rt->trace->gen)
         return;
+    struct wta_sim_runner *sim = wta_sim_detach();
     if (tb->batch != NULL)
         wta_writer_submit(rt->trace->writer, tb->batch);
+    wta_sim_attach(sim);
     tb->batch = NULL;
 }
 
@@ -191,6 +210,7 @@ void wta_trace_close(struct wta_runtime *rt)
     if (tr == NULL)
         return;
     wta_trace_rec(rt, 0, WTA_EV_TRACE_END, 0, 0, 0, 0, 0, 0);
+    struct wta_sim_runner *sim = wta_sim_detach();
     struct wta_trace_buf *mine = wta_self.tb;
     for (struct wta_trace_buf *tb = tr->bufs, *next; tb != NULL; tb = next) {
         next = tb->next;
@@ -206,6 +226,7 @@ void wta_trace_close(struct wta_runtime *rt)
     wta_writer_free(tr->writer);
     wta_mutex_destroy(&tr->lock);
     free(tr);
+    wta_sim_attach(sim);
 }
 
 /* ---------------------------------------------------------------- public */
@@ -215,11 +236,19 @@ int wta_trace_error(const struct wta_runtime *rt)
 {
     if (rt->trace_err != 0 || rt->trace == NULL)
         return rt->trace_err;
-    return wta_writer_error(rt->trace->writer);
+    struct wta_sim_runner *sim = wta_sim_detach();
+    int err = wta_writer_error(rt->trace->writer);
+    wta_sim_attach(sim);
+    return err;
 }
 uint64_t wta_trace_dropped(const struct wta_runtime *rt)
 {
-    return rt->trace != NULL ? wta_writer_dropped(rt->trace->writer) : 0;
+    if (rt->trace == NULL)
+        return 0;
+    struct wta_sim_runner *sim = wta_sim_detach();
+    uint64_t n = wta_writer_dropped(rt->trace->writer);
+    wta_sim_attach(sim);
+    return n;
 }
 const char *wta_trace_path(const struct wta_runtime *rt)
 {
@@ -262,9 +291,11 @@ void wta_trace_flush(struct wta_runtime *rt)
     if (rt == NULL || rt->trace == NULL)
         return;
     struct wta_trace_buf *tb = wta_self.tb;
+    struct wta_sim_runner *sim = wta_sim_detach();
     if (tb != NULL && my_gen == rt->trace->gen && tb->batch != NULL) {
         wta_writer_submit(rt->trace->writer, tb->batch);
         tb->batch = NULL;
     }
     wta_writer_flush(rt->trace->writer);
+    wta_sim_attach(sim);
 }

@@ -124,6 +124,12 @@ int run_limited(const char *name, int (*scenario)(void *arg), void *arg, unsigne
     return -1;
 }
 
+bool test_deterministic(void)
+{
+    const char *seed = getenv("WTA_SEED");
+    return seed != NULL && seed[0] != '\0';
+}
+
 char *test_trace_path(const char *name)
 {
     const char *dir = getenv("TMPDIR");
