@@ -61,7 +61,7 @@ struct recv_fut {
     struct chan *c;
 };
 
-static _Atomic uint64_t next_chan_id = 1;
+static _Atomic uint64_t next_chan_id = 1;   /* channels made outside any runtime */
 
 static struct chan *chan_hold(struct chan *c)
 {
@@ -138,7 +138,10 @@ int wta_chan_new(size_t cap, struct wta_chan_tx **tx, struct wta_chan_rx **rx)
     c->cap = cap;
     c->senders = 1;
     c->rx_alive = true;
-    c->id = atomic_fetch_add(&next_chan_id, 1);
+    // Numbered per runtime, as tasks are: a trace's ids do not depend on
+    // what ran before it in the same process.
+    struct wta_runtime *rt = wta_self.rt;
+    c->id = atomic_fetch_add(rt != NULL ? &rt->next_chan_id : &next_chan_id, 1);
     atomic_init(&c->refs, 2);
     (*tx)->c = c;
     (*rx)->c = c;

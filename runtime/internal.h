@@ -93,6 +93,8 @@ int  wta_sim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 void wta_sim_thread_join(pthread_t th);
 struct wta_sim_runner *wta_sim_detach(void); /* calls into the trace writer */
 void wta_sim_attach(struct wta_sim_runner *r);
+int64_t  wta_sim_trace_fd(struct wta_sim *s, int64_t fd, bool closing);
+uint64_t wta_sim_trace_port(struct wta_sim *s, uint64_t port);
 
 // runtime.c
 /* What the calling thread is to the runtime: kept in thread-local storage. */
@@ -117,6 +119,7 @@ struct wta_runtime {
     struct wta_reactor *reactor;
     int trace_err;                    /* why tracing is off, or 0 */
     _Atomic uint64_t next_task_id;
+    _Atomic uint64_t next_chan_id;
     _Atomic uint64_t live_tasks;
 
     /* Every task not yet DONE, so shutdown can drop them: one list per

@@ -96,6 +96,7 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
         rt->cfg.program = "wta";
     rt->nworkers = rt->cfg.workers;
     atomic_init(&rt->next_task_id, 1);
+    atomic_init(&rt->next_chan_id, 1);
     atomic_init(&rt->live_tasks, 0);
     atomic_init(&rt->main_waiters, 0);
     wta_task_lists_init(rt);

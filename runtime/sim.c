@@ -63,6 +63,9 @@
 #define STEP_NS 100                     /* virtual time one switch point takes */
 #define CHANGE_ODDS 24                  /* 1 in CHANGE_ODDS switch points is a change point */
 #define NO_DEADLINE UINT64_MAX
+#define MAX_FDS 1024                    /* fds renumbered for the trace (above: as is) */
+#define MAX_PORTS 64
+#define FIRST_PORT 40000                /* the trace's first listening port */
 
 _Thread_local struct wta_sim_runner *wta_sim_me;
 
@@ -96,6 +99,10 @@ struct wta_sim {
     struct wta_sim_runner *current;  /* holds the baton */
     const void *hang_obj;        /* block_on waits on it: woken to report a hang */
     bool hung;
+    int vfd[MAX_FDS];            /* the trace's number for each fd, 0: none yet */
+    bool vfd_used[MAX_FDS];
+    uint64_t ports[MAX_PORTS];   /* listening ports, in the order they opened */
+    int nports;
 };
 
 /* splitmix64: small, fast, and the same numbers on every machine. */
@@ -349,6 +356,46 @@ bool wta_sim_is_runner(unsigned long tid)
         found = s->r[i]->tid == tid && !s->r[i]->done;
     pthread_mutex_unlock(&s->lock);
     return found;
+}
+
+/* ---------------------------------------------------------------- trace numbers */
+
+/*
+ * fds and ports are the machine's (inherited fds shift every number; the
+ * kernel picks ports), so a deterministic trace numbers them itself: an
+ * fd gets the lowest number from 3 up that no open fd has, as a fresh
+ * process would; a listening port gets FIRST_PORT, FIRST_PORT + 1, ... in
+ * the order listeners open. Baton holder only.
+ */
+int64_t wta_sim_trace_fd(struct wta_sim *s, int64_t fd, bool closing)
+{
+    if (fd < 0 || fd >= MAX_FDS)
+        return fd;
+    int v = s->vfd[fd];
+    if (v == 0) {
+        for (v = 3; v < MAX_FDS && s->vfd_used[v]; v++)
+            ;
+        if (v == MAX_FDS)
+            return fd;
+        s->vfd_used[v] = true;
+        s->vfd[fd] = v;
+    }
+    if (closing) {
+        s->vfd_used[v] = false;
+        s->vfd[fd] = 0;
+    }
+    return v;
+}
+
+uint64_t wta_sim_trace_port(struct wta_sim *s, uint64_t port)
+{
+    for (int i = 0; i < s->nports; i++)
+        if (s->ports[i] == port)
+            return FIRST_PORT + (uint64_t)i;
+    if (s->nports == MAX_PORTS)
+        return port;
+    s->ports[s->nports] = port;
+    return FIRST_PORT + (uint64_t)s->nports++;
 }
 
 /* ---------------------------------------------------------------- threads */

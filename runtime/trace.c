@@ -100,10 +100,35 @@ uint64_t wta_trace_clock(struct wta_runtime *rt, uint64_t mono_ns)
     return mono_ns > start ? mono_ns - start : 0;
 }
 
+/* Deterministic mode: fds and ports in the machine's numbers become the trace's own. */
+static void renumber(struct wta_sim *s, enum wta_event ev, uint64_t *a, uint64_t b, uint64_t *c)
+{
+    switch (ev) {
+    case WTA_EV_IO_REGISTER:
+    case WTA_EV_IO_EVENT:
+    case WTA_EV_IO_DEREGISTER:
+        *a = (uint64_t)wta_sim_trace_fd(s, (int64_t)*a, false);
+        break;
+    case WTA_EV_IO_OP: {
+        const char *op = (const char *)(uintptr_t)b;
+        *a = (uint64_t)wta_sim_trace_fd(s, (int64_t)*a, strcmp(op, "close") == 0);
+        if (strcmp(op, "accept") == 0 && (int64_t)*c >= 0)
+            *c = (uint64_t)wta_sim_trace_fd(s, (int64_t)*c, false);
+        else if (strcmp(op, "listen") == 0 && (int64_t)*c > 0)
+            *c = wta_sim_trace_port(s, *c);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev,
                        uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                        uint64_t e, uint64_t f)
 {
+    if (rt->sim != NULL)
+        renumber(rt->sim, ev, &a, b, &c);
     struct wta_trace *tr = rt->trace;
     struct wta_trace_buf *tb = wta_self.tb;
     if (tb == NULL || my_gen != tr->gen)
