@@ -46,11 +46,14 @@
  * is woken to report the hang (-EDEADLK), as the real hang check would.
  *
  * Left out on purpose: threads the runtime did not start (a test's own
- * pthread) are not runners; if they touch the runtime while it steps,
- * the order is no longer a function of the seed. The trace writer is one
- * such thread; it only formats and writes, and the recorder's calls into
- * it run outside the scheduler (wta_sim_detach), so tracing adds no
- * switch points.
+ * pthread) are not runners; if they touch the runtime while it steps, the
+ * order is no longer a function of the seed. The trace writer is one such
+ * thread; it only formats and writes, and the recorder's calls into it run
+ * outside the scheduler (wta_sim_detach), so tracing adds no switch
+ * points. The kernel's part in I/O is taken as it comes: how much of a
+ * large write a socket accepts can vary with the machine's memory, so only
+ * runs whose writes fit in the socket buffers are sure to repeat byte for
+ * byte.
  */
 #include <errno.h>
 #include <poll.h>

@@ -44,6 +44,13 @@ int run_limited(const char *name, int (*scenario)(void *arg), void *arg, unsigne
  */
 bool test_deterministic(void);
 
+/*
+ * The path of a program built beside the test runner (rel is relative to
+ * build/<mode>/, e.g. "viz/wta-trace"), so each build mode tests its own.
+ * 0 if it exists and is executable, else -1.
+ */
+int test_build_path(const char *rel, char *out, size_t cap);
+
 /* A fresh temporary trace path (in $TMPDIR or /tmp); caller frees. */
 char *test_trace_path(const char *name);
 

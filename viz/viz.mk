@@ -42,7 +42,7 @@ $(LIBWTAVIZ): $(VIZ_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(WTA_TRACE_BIN): $(BUILD)/viz/wta_trace_main.o $(LIBWTAVIZ)
+$(WTA_TRACE_BIN): $(BUILD)/viz/wta_trace_main.o $(BUILD)/viz/explore.o $(LIBWTAVIZ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CJSON_LIBS) $(LDLIBS)
 
