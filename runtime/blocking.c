@@ -84,7 +84,7 @@ static void *blocking_main(void *p)
         wta_join_send(j->tx, 0, v);   // LESSON 15: its JoinHandle wakes the awaiting task
         free(j);
         // Hang check hook (hang.c): after the send's wake, block_on may look again.
-        atomic_fetch_sub(&b->active, 1);
+        wta_atomic_fetch_sub(&b->active, 1);
         wta_hang_poke(b->rt);
 
         wta_mutex_lock(&b->lock);
@@ -140,7 +140,7 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
         free(j);
         return handle;
     }
-    atomic_fetch_add(&b->active, 1);
+    wta_atomic_fetch_add(&b->active, 1);
     j->id = b->next_job++;
     wta_join_set_task(j->tx, 0);
     if (b->tail != NULL)
@@ -168,7 +168,7 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
 /* Hang check hook (hang.c): no job queued or running? Any thread. */
 bool wta_blocking_idle(struct wta_blocking *b)
 {
-    return atomic_load(&b->active) == 0;
+    return wta_atomic_load(&b->active) == 0;
 }
 
 /* Shutdown: lets queued and running jobs finish, joins every thread. */

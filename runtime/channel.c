@@ -65,13 +65,13 @@ static _Atomic uint64_t next_chan_id = 1;   /* channels made outside any runtime
 
 static struct chan *chan_hold(struct chan *c)
 {
-    atomic_fetch_add(&c->refs, 1);
+    wta_atomic_fetch_add(&c->refs, 1);
     return c;
 }
 
 static void chan_release(struct chan *c)
 {
-    if (atomic_fetch_sub(&c->refs, 1) != 1)
+    if (wta_atomic_fetch_sub(&c->refs, 1) != 1)
         return;
     wta_waker_drop(&c->rx_waker);
     wta_mutex_destroy(&c->lock);
@@ -141,7 +141,7 @@ int wta_chan_new(size_t cap, struct wta_chan_tx **tx, struct wta_chan_rx **rx)
     // Numbered per runtime, as tasks are: a trace's ids do not depend on
     // what ran before it in the same process.
     struct wta_runtime *rt = wta_self.rt;
-    c->id = atomic_fetch_add(rt != NULL ? &rt->next_chan_id : &next_chan_id, 1);
+    c->id = wta_atomic_fetch_add(rt != NULL ? &rt->next_chan_id : &next_chan_id, 1);
     atomic_init(&c->refs, 2);
     (*tx)->c = c;
     (*rx)->c = c;

@@ -281,13 +281,13 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
         }
         wta_mutex_lock(&me->qlock);
         runq_push(ex->rt, &me->local, t);   // LESSON 16: keep it close: our own queue
-        bool more = atomic_load(&me->local.len) + (me->next != NULL) > 1;
+        bool more = wta_atomic_load(&me->local.len) + (me->next != NULL) > 1;
         wta_mutex_unlock(&me->qlock);
         // One task in our queue is the one we run next ourselves: waking a
         // sleeper for it would only make two threads race for it. From the
         // second on, another worker could help. (Read after the push: pairs
         // with park()'s register-then-look.)
-        if (more && atomic_load(&ex->nsearching) == 0 && atomic_load(&ex->nparked) > 0)
+        if (more && wta_atomic_load(&ex->nsearching) == 0 && wta_atomic_load(&ex->nparked) > 0)
             wta_executor_wake_searcher(ex);
         return;
     }
@@ -300,7 +300,7 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
         return;
     }
     runq_push(ex->rt, &ex->global, t);
-    if (!ex->per_worker || atomic_load(&ex->nsearching) == 0)
+    if (!ex->per_worker || wta_atomic_load(&ex->nsearching) == 0)
         wta_pick_sleeper(ex, "push", &w, &interrupt);   // LESSON 03: push + wake one sleeper
     wta_mutex_unlock(&ex->lock);
     wta_finish_wake(ex, w, interrupt);

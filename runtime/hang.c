@@ -31,7 +31,7 @@ void wta_hang_poke(struct wta_runtime *rt)
 {
     // Nobody in book_keeping: a block_on that starts waiting later checks
     // for itself before it sleeps (it counts itself first, then looks).
-    if (atomic_load(&rt->main_waiters) == 0)
+    if (wta_atomic_load(&rt->main_waiters) == 0)
         return;
     wta_mutex_lock(&rt->main_lock);
     wta_cond_broadcast(&rt->main_cond);
@@ -78,11 +78,11 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
     if (wta_reactor_busy(rt->reactor) || !wta_blocking_idle(rt->blocking))
         return false;
     wta_mutex_lock(&ex->lock);
-    *queued = atomic_load(&ex->global.len);
-    bool stuck = atomic_load(&ex->nparked) == ex->nworkers;
+    *queued = wta_atomic_load(&ex->global.len);
+    bool stuck = wta_atomic_load(&ex->nparked) == ex->nworkers;
     for (int i = 0; stuck && i < ex->nworkers; i++)
-        stuck = atomic_load(&ex->workers[i].local.len) == 0 &&
-                !atomic_load(&ex->workers[i].next_full);
+        stuck = wta_atomic_load(&ex->workers[i].local.len) == 0 &&
+                !wta_atomic_load(&ex->workers[i].next_full);
     wta_mutex_unlock(&ex->lock);
     return stuck && wta_blocking_idle(rt->blocking) && !wta_reactor_busy(rt->reactor);
 }
@@ -100,13 +100,13 @@ bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready)
     // Under W5 block_on turns the reactor itself, on a deadline, so the
     // scheduler never sees it wait: then the looks below decide.
     if (rt->sim != NULL && !wta_bug(rt, WTA_BUG_W5)) {
-        if (!wta_sim_take_hang(rt->sim) || atomic_load(ready))
+        if (!wta_sim_take_hang(rt->sim) || wta_atomic_load(ready))
             return false;
         nothing_can_wake(rt, &queued);   // only for the count left queued
         WTA_TRACE(rt, HANG, rt->nworkers, queued);
         return true;
     }
-    if (rt->cfg.no_hang_check || !nothing_can_wake(rt, &queued) || atomic_load(ready))
+    if (rt->cfg.no_hang_check || !nothing_can_wake(rt, &queued) || wta_atomic_load(ready))
         return false;
     WTA_TRACE(rt, HANG, rt->nworkers, queued);
     return true;

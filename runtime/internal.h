@@ -89,6 +89,27 @@ void wta_sim_wake(const void *obj, bool all);
 void wta_sim_wait_fd(int fd, int64_t wait_ns, bool may_wake);
 bool wta_sim_take_hang(struct wta_sim *s);
 bool wta_sim_is_runner(unsigned long tid);
+/*
+ * sync.c's atomics: every atomic the runtime shares between threads goes
+ * through these, C11's own after a switch point, so a seed can let
+ * another thread run between any two of them, as the hardware could.
+ * Outside sync.c, sim.c and the recorder (trace*.c, which runs outside the
+ * scheduler), runtime/ has no bare atomic_* call but atomic_init: a test
+ * (sim_atomics_wrapped) checks, so new code cannot skip a switch point.
+ */
+#define wta_atomic_load(p)                   (wta_sim_point(), atomic_load(p))
+#define wta_atomic_load_explicit(p, mo)      (wta_sim_point(), atomic_load_explicit((p), (mo)))
+#define wta_atomic_store(p, v)               (wta_sim_point(), atomic_store((p), (v)))
+#define wta_atomic_store_explicit(p, v, mo)  (wta_sim_point(), atomic_store_explicit((p), (v), (mo)))
+#define wta_atomic_exchange(p, v)            (wta_sim_point(), atomic_exchange((p), (v)))
+#define wta_atomic_fetch_add(p, v)           (wta_sim_point(), atomic_fetch_add((p), (v)))
+#define wta_atomic_fetch_add_explicit(p, v, mo) \
+    (wta_sim_point(), atomic_fetch_add_explicit((p), (v), (mo)))
+#define wta_atomic_fetch_sub(p, v)           (wta_sim_point(), atomic_fetch_sub((p), (v)))
+#define wta_atomic_fetch_sub_explicit(p, v, mo) \
+    (wta_sim_point(), atomic_fetch_sub_explicit((p), (v), (mo)))
+#define wta_atomic_compare_exchange_strong(p, e, v) \
+    (wta_sim_point(), atomic_compare_exchange_strong((p), (e), (v)))
 int  wta_sim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 void wta_sim_thread_join(pthread_t th);
 struct wta_sim_runner *wta_sim_detach(void); /* calls into the trace writer */

@@ -268,13 +268,13 @@ static int wait_events(struct wta_reactor *r, struct epoll_event *evs, int64_t w
         wta_sim_wait_fd(r->epfd, wait_ns, io);
         wait_ns = 0;
     }
-    if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+    if (!wta_atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
         struct timespec ts = {.tv_sec = wait_ns / 1000000000, .tv_nsec = wait_ns % 1000000000};
         n = epoll_pwait2(r->epfd, evs, MAX_EVENTS, wait_ns < 0 ? NULL : &ts, NULL);
         if (n < 0 && errno == ENOSYS)
-            atomic_store(&no_pwait2, true);
+            wta_atomic_store(&no_pwait2, true);
     }
-    if (atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+    if (wta_atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
         int64_t ms = wait_ns < 0 ? -1 : (wait_ns + 999999) / 1000000;
         n = epoll_wait(r->epfd, evs, MAX_EVENTS, ms > INT32_MAX ? INT32_MAX : (int)ms);
     }

@@ -29,8 +29,8 @@ void runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *t)
     else
         q->head = t;
     q->tail = t;
-    uint64_t len = atomic_load_explicit(&q->len, memory_order_relaxed) + 1;
-    atomic_store_explicit(&q->len, len, memory_order_relaxed);
+    uint64_t len = wta_atomic_load_explicit(&q->len, memory_order_relaxed) + 1;
+    wta_atomic_store_explicit(&q->len, len, memory_order_relaxed);
     WTA_TRACE(rt, QUEUE_PUSH, wta_task_id(t), WTA_S(q->name), len);
 }
 
@@ -44,8 +44,8 @@ struct wta_task *runq_pop(struct wta_runtime *rt, struct wta_runq *q)
     if (q->head == NULL)
         q->tail = NULL;
     wta_task_set_queued(t, false);
-    uint64_t len = atomic_load_explicit(&q->len, memory_order_relaxed) - 1;
-    atomic_store_explicit(&q->len, len, memory_order_relaxed);
+    uint64_t len = wta_atomic_load_explicit(&q->len, memory_order_relaxed) - 1;
+    wta_atomic_store_explicit(&q->len, len, memory_order_relaxed);
     WTA_TRACE_AFTER(rt, wta_task_last_wake_t(t), QUEUE_POP, wta_task_id(t), WTA_S(q->name), len);
     return t;
 }

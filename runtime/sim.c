@@ -64,7 +64,7 @@
 
 #define VIRTUAL_START_NS 1000000000ull  /* t = 0 of a deterministic trace */
 #define STEP_NS 100                     /* virtual time one switch point takes */
-#define CHANGE_ODDS 24                  /* 1 in CHANGE_ODDS switch points is a change point */
+#define CHANGE_ODDS 8                  /* 1 in CHANGE_ODDS switch points is a change point */
 #define NO_DEADLINE UINT64_MAX
 #define MAX_FDS 1024                    /* fds renumbered for the trace (above: as is) */
 #define MAX_PORTS 64

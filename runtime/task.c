@@ -94,7 +94,7 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
     wta_mutex_init(&t->lock);
     t->state = WTA_TASK_SCHEDULED;
     t->rt = rt;
-    t->id = atomic_fetch_add(&rt->next_task_id, 1);
+    t->id = wta_atomic_fetch_add(&rt->next_task_id, 1);
     t->parent = wta_self.current != NULL ? wta_self.current->id : 0;
     t->fut = f;
     t->join = join;
@@ -109,7 +109,7 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
         t->list->head->all_prev = t;
     t->list->head = t;
     wta_mutex_unlock(&t->list->lock);
-    atomic_fetch_add(&rt->live_tasks, 1);
+    wta_atomic_fetch_add(&rt->live_tasks, 1);
 
     t->last_wake_t = 0;
     WTA_TRACE(rt, TASK_SPAWN, t->id, t->parent, WTA_S(name), WTA_S(file), line);
@@ -118,13 +118,13 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
 
 void wta_task_hold(struct wta_task *t)
 {
-    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+    wta_atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
 }
 
 /* Drops one reference; the last one frees the task's memory. */
 void wta_task_release(struct wta_task *t)
 {
-    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+    if (wta_atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
         return;
     wta_mutex_destroy(&t->lock);
     free(t);
@@ -132,7 +132,7 @@ void wta_task_release(struct wta_task *t)
 
 int wta_task_wakers_delta(struct wta_task *t, int delta)
 {
-    return atomic_fetch_add_explicit(&t->wakers, delta, memory_order_relaxed) + delta;
+    return wta_atomic_fetch_add_explicit(&t->wakers, delta, memory_order_relaxed) + delta;
 }
 
 /* Takes t off its task list and lets go of the runtime's reference. */
@@ -147,7 +147,7 @@ static void unlist(struct wta_task *t)
     if (t->all_next != NULL)
         t->all_next->all_prev = t->all_prev;
     wta_mutex_unlock(&t->list->lock);
-    atomic_fetch_sub(&rt->live_tasks, 1);
+    wta_atomic_fetch_sub(&rt->live_tasks, 1);
     wta_task_release(t);
 }
 
@@ -223,7 +223,7 @@ void wta_wake_task(struct wta_task *t, bool by_ref)
 /* Frees a task whose lost self-wake left no one to wake it (W4 on). */
 static bool w4_frees(struct wta_task *t)
 {
-    return t->lost_self_wake && atomic_load(&t->wakers) == 0;
+    return t->lost_self_wake && wta_atomic_load(&t->wakers) == 0;
 }
 
 /*

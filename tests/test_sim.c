@@ -679,6 +679,57 @@ static void sim_explore_usage(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "--seeds A..B"));
 }
 
+/* ---- the switch points are in the primitives: nothing in runtime/ may skip them */
+
+/* Is a bare C11 atomic (not sync.c's wrapper) called at s? */
+static bool bare_atomic_at(const char *line, const char *s)
+{
+    static const char *ops[] = {"load", "store", "exchange", "fetch_add", "fetch_sub",
+                                "fetch_or", "fetch_and", "compare_exchange"};
+    if (s > line && (s[-1] == '_' || (s[-1] >= 'a' && s[-1] <= 'z')))
+        return false;   // wta_atomic_..., or part of a longer name
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strncmp(s + 7, ops[i], strlen(ops[i])) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Does every file of the runtime share state between threads only through
+ * sync.c's locks and atomic wrappers (each a switch point)? sync.c and
+ * sim.c implement them; the recorder (trace*.c) runs outside the scheduler.
+ */
+static void sim_atomics_wrapped(void)
+{
+    static const char *files[] = {
+        "block_on.c", "blocking.c", "channel.c", "combinators.c", "env.c", "executor.c",
+        "future.c", "hang.c", "io.c", "net.c", "oneshot.c", "park.c", "reactor.c",
+        "runq.c", "runtime.c", "steal.c", "task.c", "time.c", "timer.c", "waker.c",
+        "executor.h",
+    };
+    int checked = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[256], line[1024];
+        snprintf(path, sizeof path, "runtime/%s", files[i]);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;   // a file that was split or renamed: the rest still count
+        checked++;
+        for (int n = 1; fgets(line, sizeof line, f) != NULL; n++) {
+            for (const char *s = strstr(line, "atomic_"); s != NULL; s = strstr(s + 1, "atomic_")) {
+                if (bare_atomic_at(line, s)) {
+                    fprintf(stderr, "\n%s:%d: a bare C11 atomic; use sync.c's wta_%.*s "
+                            "(a switch point of the deterministic mode)\n", path, n,
+                            (int)strcspn(s, "("), s);
+                    CU_FAIL("a bare atomic in runtime/ (see stderr)");
+                }
+            }
+        }
+        fclose(f);
+    }
+    CU_ASSERT_TRUE(checked > 10);   // run from the repository's root
+}
+
 void suite_sim(void)
 {
     CU_pSuite s = CU_add_suite("sim", NULL, NULL);
@@ -689,4 +740,5 @@ void suite_sim(void)
     CU_add_test(s, "sim_hang_reported", sim_hang_reported);
     CU_add_test(s, "sim_explore_finds_races", sim_explore_finds_races);
     CU_add_test(s, "sim_explore_usage", sim_explore_usage);
+    CU_add_test(s, "sim_atomics_wrapped", sim_atomics_wrapped);
 }
