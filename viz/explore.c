@@ -199,9 +199,12 @@ static void last_line(const char *path, char *out, size_t cap)
     char line[1024];
     while (fgets(line, sizeof line, f) != NULL) {
         size_t n = strcspn(line, "\n");
-        line[n] = '\0';
-        if (n > 0)
-            snprintf(out, cap, "%s", line);
+        if (n == 0)
+            continue;
+        if (n >= cap)
+            n = cap - 1;   // a long line is cut: this is a reminder, not the record
+        memcpy(out, line, n);
+        out[n] = '\0';
     }
     fclose(f);
 }
