@@ -45,8 +45,10 @@ static void reactor_timer_order(void)
     // One worker: it alone turns the reactor, so its seq order is the fire order.
     struct wta_runtime *rt = test_runtime(1, 0, path);
     struct wta_future **v = malloc(N * sizeof *v);
-    // 50 distinct deadlines for 10,000 timers: many ties to break.
-    uint64_t base = wta_now() + 300 * MS;
+    // 50 distinct deadlines for 10,000 timers: many ties to break. The first
+    // is 1 s away, so that none is due before its first poll even under TSan
+    // on a loaded machine (300 ms was not always enough there).
+    uint64_t base = wta_now() + 1000 * MS;
     srand(7);
     for (int i = 0; i < N; i++)
         v[i] = wta_sleep_until(base + (uint64_t)(rand() % 50) * MS);
