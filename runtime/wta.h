@@ -176,6 +176,12 @@ struct wta_config {
     bool no_hang_check;          /* see wta_block_on() */
     int max_blocking;            /* spawn_blocking threads; 0: 64 */
     struct wta_hooks hooks;
+    /* Deterministic mode: the runtime's threads run one at a time, in an
+     * order drawn from `seed`, on a virtual clock; the same program, seed
+     * and worker count give the same trace byte for byte. $WTA_SEED=n
+     * turns it on too (when this is false). */
+    bool deterministic;
+    uint64_t seed;
 };
 
 struct wta_runtime;
