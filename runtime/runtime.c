@@ -231,6 +231,10 @@ void wta_runtime_free(struct wta_runtime *rt)
         return;
     if (wta_self.worker != NULL)
         wta_panic("wta_runtime_free called from a worker");
+    // Deterministic mode: the workers wait for the creating thread's baton;
+    // from any other thread, joining them would wait forever.
+    if (rt->sim != NULL && wta_thread_id() != rt->creator)
+        wta_panic("wta_runtime_free: a deterministic runtime freed by another thread");
     live_remove(rt);                  // the creating thread forgets it, whichever thread frees
     wta_executor_stop(rt->exec);      // no worker polls after this
     wta_blocking_free(rt->blocking);  // waits for running jobs

@@ -199,7 +199,9 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg);
  * (the creating thread then forgets it: see wta_runtime_current). Wakers
  * kept past it stay safe to use (see wakers above). A listener or stream
  * still open is named on stderr (what it is, the task that made it); it
- * no longer works, but closing it later is safe. */
+ * no longer works, but closing it later is safe. A deterministic runtime
+ * is the exception: its threads take turns with the creating thread, so
+ * only that thread may free it (another panics rather than hang). */
 void wta_runtime_free(struct wta_runtime *rt);
 
 int wta_runtime_workers(const struct wta_runtime *rt);
