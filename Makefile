@@ -45,6 +45,7 @@ DEPS_VIZ   := libcjson-dev libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-d
 # ---------------------------------------------------------------- sources
 RUNTIME_SRCS := \
 	runtime/sync.c \
+	runtime/sim.c \
 	runtime/runtime.c \
 	runtime/env.c \
 	runtime/task.c \
@@ -87,9 +88,11 @@ TEST_SRCS := \
 	tests/test_net.c \
 	tests/test_chan.c \
 	tests/test_combinators.c \
-	tests/test_env.c
+	tests/test_env.c \
+	tests/test_sim.c
 
 DEMO_SRCS := demo/demo.c
+RACES_SRCS := demo/races.c   # W1-W3 with no hook: for deterministic mode's explore
 TEST_LIBS :=
 BENCH_RUNS :=   # targets `make bench` runs; each part's makefile adds its own
 
@@ -101,6 +104,7 @@ RUNTIME_OBJS := $(RUNTIME_SRCS:%.c=$(BUILD)/%.o)
 LIBWTA       := $(BUILD)/libwta.a
 TEST_BIN     := $(BUILD)/tests/run_tests
 DEMO_BIN     := $(BUILD)/demo/demo
+RACES_BIN    := $(BUILD)/demo/races
 
 # The lessons need LIBWTA and WTA_TRACE_BIN above.
 include lessons/lessons.mk
@@ -111,7 +115,7 @@ include dist/dist.mk
 
 .PHONY: all run test bench clean deps help
 bench: $(BENCH_RUNS)
-all: $(LIBWTA) $(DEMO_BIN) $(TEST_BIN)
+all: $(LIBWTA) $(DEMO_BIN) $(RACES_BIN) $(TEST_BIN)
 
 # Every target and setting; tests/test_install.sh checks that each .PHONY
 # target is listed here.
@@ -170,6 +174,10 @@ $(DEMO_BIN): $(DEMO_SRCS:%.c=$(BUILD)/%.o) $(LIBWTA)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(RACES_BIN): $(RACES_SRCS:%.c=$(BUILD)/%.o) $(LIBWTA)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@sh scripts/deps.sh $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_VIZ)
 
@@ -178,11 +186,23 @@ RUN_PREFIX := $(if $(filter tsan,$(MODE)),sh scripts/norandom.sh,)
 
 # Every suite runs under both schedulers: the per-worker default and wta's global queue.
 # The environment knobs a user may have set (README) would change what the tests run.
-TEST_ENV := env -u WTA_WORKERS -u WTA_SCHEDULER -u WTA_BUGS -u WTA_TRACE
+# Then the runtime's suites run again in deterministic mode, a few seeds under each
+# scheduler (tests whose scenario needs a thread of their own skip themselves there).
+TEST_ENV := env -u WTA_WORKERS -u WTA_SCHEDULER -u WTA_BUGS -u WTA_TRACE -u WTA_SEED
+SIM_SUITES       := task block_on join bugs trace reactor net chan combinators
+SIM_SEEDS_LOCAL  := 1 2
+SIM_SEEDS_GLOBAL := 3 4
 test: deps
 	@$(MAKE) --no-print-directory all
 	$(TEST_ENV) $(RUN_PREFIX) $(TEST_BIN)
 	$(TEST_ENV) WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN)
+	@for s in $(SIM_SEEDS_LOCAL); do echo "WTA_SEED=$$s $(TEST_BIN) $(SIM_SUITES)"; \
+		$(TEST_ENV) WTA_SEED=$$s $(RUN_PREFIX) $(TEST_BIN) $(SIM_SUITES) > $(BUILD)/sim-test.log 2>&1 \
+		|| { cat $(BUILD)/sim-test.log; exit 1; }; tail -1 $(BUILD)/sim-test.log; done
+	@for s in $(SIM_SEEDS_GLOBAL); do echo "WTA_SEED=$$s WTA_TEST_SCHEDULER=global $(TEST_BIN) $(SIM_SUITES)"; \
+		$(TEST_ENV) WTA_SEED=$$s WTA_TEST_SCHEDULER=global $(RUN_PREFIX) $(TEST_BIN) $(SIM_SUITES) \
+		> $(BUILD)/sim-test.log 2>&1 || { cat $(BUILD)/sim-test.log; exit 1; }; \
+		tail -1 $(BUILD)/sim-test.log; done
 	@$(MAKE) --no-print-directory lessons-check
 	$(if $(filter debug,$(MODE)),@$(TEST_ENV) $(MAKE) --no-print-directory labs-check)
 	@$(MAKE) --no-print-directory viz-check

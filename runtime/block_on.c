@@ -67,7 +67,7 @@ static const struct wta_waker_vt main_held_vt = {
 
 static void mw_release(struct main_waker *mw)
 {
-    if (atomic_fetch_sub(&mw->refs, 1) == 1)
+    if (wta_atomic_fetch_sub(&mw->refs, 1) == 1)
         mw_free(mw);
 }
 
@@ -75,7 +75,7 @@ static void mw_release(struct main_waker *mw)
 static struct wta_waker mw_clone(const struct wta_waker *w)
 {
     struct main_waker *mw = w->data;
-    atomic_fetch_add(&mw->refs, 1);
+    wta_atomic_fetch_add(&mw->refs, 1);
     wta_hang_main_clones(&mw->hm, +1, false);
     return (struct wta_waker){.vt = &main_waker_vt, .data = mw};
 }
@@ -84,7 +84,7 @@ static void mw_drop(struct wta_waker *w)
 {
     struct main_waker *mw = w->data;
     wta_hang_main_clones(&mw->hm, -1, false);
-    if (atomic_load(&mw->waiting))
+    if (wta_atomic_load(&mw->waiting))
         wta_hang_poke(mw->rt);   // the user's clone: maybe the last hope of a wake
     mw_release(mw);
 }
@@ -108,7 +108,7 @@ bool wta_main_waker_clone_held(const struct wta_waker *w, const struct wta_wait 
         return false;
     struct main_waker *mw = w->data;
     mw->hm.wait = *why;
-    atomic_fetch_add(&mw->refs, 1);
+    wta_atomic_fetch_add(&mw->refs, 1);
     wta_hang_main_clones(&mw->hm, +1, true);
     *out = (struct wta_waker){.vt = &main_held_vt, .data = mw};
     return true;
@@ -128,17 +128,17 @@ static void mw_wake_by_ref(const struct wta_waker *w)
     struct wta_runtime *rt = mw->rt;
     if (rt->trace != NULL) {
         struct wta_task *cur = wta_self.current;
-        bool was = atomic_load(&mw->ready);
-        atomic_store(&mw->wake_t,
+        bool was = wta_atomic_load(&mw->ready);
+        wta_atomic_store(&mw->wake_t,
                      wta_trace_rec(rt, 0, WTA_EV_MAIN_WAKE,
                                    WTA_S(wta_wake_source_name(wta_self.src)),
                                    cur != NULL ? wta_task_id(cur) : 0, was, 0, 0, 0));
     }
-    atomic_store(&mw->ready, true);
+    wta_atomic_store(&mw->ready, true);
     // Pairs with book_keeping: it sets `waiting` and then checks `ready`.
-    if (atomic_load(&mw->waiting)) {
+    if (wta_atomic_load(&mw->waiting)) {
         wta_mutex_lock(&rt->main_lock);
-        pthread_cond_broadcast(&rt->main_cond);
+        wta_cond_broadcast(&rt->main_cond);
         wta_mutex_unlock(&rt->main_lock);
     }
 }
@@ -158,15 +158,15 @@ static void mw_held_wake(struct wta_waker *w)
 /* A MainWaker: the runtime's spare if it has one, else a new one. */
 static struct main_waker *main_waker_get(struct wta_runtime *rt)
 {
-    struct main_waker *mw = atomic_exchange(&rt->spare_main_waker, NULL);
+    struct main_waker *mw = wta_atomic_exchange(&rt->spare_main_waker, NULL);
     if (mw == NULL) {
         mw = wta_xmalloc(sizeof *mw);
         wta_runtime_hold(rt);   // the spare keeps it
     }
     atomic_init(&mw->refs, 1);
-    atomic_store(&mw->ready, true);
-    atomic_store(&mw->waiting, false);
-    atomic_store(&mw->wake_t, 0);
+    wta_atomic_store(&mw->ready, true);
+    wta_atomic_store(&mw->waiting, false);
+    wta_atomic_store(&mw->wake_t, 0);
     mw->rt = rt;
     mw->hm = (struct wta_hang_main){.name = NULL};
     atomic_init(&mw->hm.clones, 0);
@@ -177,8 +177,8 @@ static struct main_waker *main_waker_get(struct wta_runtime *rt)
 /* Done with mw: keep it as the spare if no clone of it is alive. */
 static void main_waker_put(struct wta_runtime *rt, struct main_waker *mw)
 {
-    if (atomic_load(&mw->refs) == 1) {
-        struct main_waker *old = atomic_exchange(&rt->spare_main_waker, mw);
+    if (wta_atomic_load(&mw->refs) == 1) {
+        struct main_waker *old = wta_atomic_exchange(&rt->spare_main_waker, mw);
         mw_free(old);
     } else {
         mw_release(mw);   // the last clone frees it
@@ -188,7 +188,7 @@ static void main_waker_put(struct wta_runtime *rt, struct main_waker *mw)
 /* Frees the spare at shutdown. */
 void wta_main_waker_free_spare(struct wta_runtime *rt)
 {
-    mw_free(atomic_exchange(&rt->spare_main_waker, NULL));
+    mw_free(wta_atomic_exchange(&rt->spare_main_waker, NULL));
 }
 
 /*
@@ -201,14 +201,14 @@ void wta_main_waker_free_spare(struct wta_runtime *rt)
 static int book_keeping_w5(struct wta_runtime *rt, struct main_waker *mw)
 {
     WTA_TRACE(rt, MAIN_WAIT, 0);
-    while (!atomic_load(&mw->ready)) {
+    while (!wta_atomic_load(&mw->ready)) {
         if (wta_hang_certain(rt, &mw->ready, &mw->hm)) {
             WTA_TRACE(rt, MAIN_RESUME, WTA_S("hang"));
             return -EDEADLK;
         }
         wta_reactor_turn(rt->reactor, W5_SPIN_NS);   // LESSON 14: W5: only here, every 100 us
     }
-    WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_RESUME, WTA_S("woken"));
+    WTA_TRACE_AFTER(rt, wta_atomic_load(&mw->wake_t), MAIN_RESUME, WTA_S("woken"));
     return 0;
 }
 
@@ -217,19 +217,19 @@ static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
 {
     int rc = 0;
     wta_mutex_lock(&rt->main_lock);
-    atomic_store(&mw->waiting, true);
-    atomic_fetch_add(&rt->main_waiters, 1);
+    wta_atomic_store(&mw->waiting, true);
+    wta_atomic_fetch_add(&rt->main_waiters, 1);
     WTA_TRACE(rt, MAIN_WAIT, 0);
-    while (!atomic_load(&mw->ready)) {
+    while (!wta_atomic_load(&mw->ready)) {
         if (wta_hang_certain(rt, &mw->ready, &mw->hm)) {   // hang.c
             rc = -EDEADLK;
             break;
         }
         wta_cond_wait(&rt->main_cond, &rt->main_lock);
     }
-    atomic_fetch_sub(&rt->main_waiters, 1);
-    atomic_store(&mw->waiting, false);
-    WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_RESUME, WTA_S(rc ? "hang" : "woken"));
+    wta_atomic_fetch_sub(&rt->main_waiters, 1);
+    wta_atomic_store(&mw->waiting, false);
+    WTA_TRACE_AFTER(rt, wta_atomic_load(&mw->wake_t), MAIN_RESUME, WTA_S(rc ? "hang" : "woken"));
     wta_mutex_unlock(&rt->main_lock);
     return rc;
 }
@@ -264,14 +264,16 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
         mw->hm.last_poll_ns = wta_clock_ns();
         mw->hm.told_external = false;
         if (!w1) {
-            bool was = atomic_exchange(&mw->ready, false);   // LESSON 01: clear *before* polling
+            bool was = wta_atomic_exchange(&mw->ready, false);   // LESSON 01: clear *before* polling
             WTA_TRACE(rt, MAIN_FLAG, was, WTA_S("before-poll"));
         }
-        WTA_TRACE_AFTER(rt, atomic_load(&mw->wake_t), MAIN_POLL_BEGIN, poll);
+        WTA_TRACE_AFTER(rt, wta_atomic_load(&mw->wake_t), MAIN_POLL_BEGIN, poll);
+        wta_sim_point();
         rc = f->vt->poll(f, &cx, &value);
+        wta_sim_point();
         WTA_TRACE(rt, MAIN_POLL_END, poll, WTA_S(rc == WTA_PENDING ? "pending" : "ready"));
         if (w1) {
-            bool was = atomic_exchange(&mw->ready, false);   // LESSON 10: W1 erases a wake from the poll
+            bool was = wta_atomic_exchange(&mw->ready, false);   // LESSON 10: W1 erases a wake from the poll
             WTA_TRACE(rt, MAIN_FLAG, was, WTA_S("after-poll"));
         }
         if (rc != WTA_PENDING)

@@ -91,7 +91,7 @@ static void *blocking_main(void *p)
         wta_join_send(j->tx, 0, v);   // LESSON 15: its JoinHandle wakes the awaiting task
         free(j);
         // Hang check hook (hang.c): after the send's wake, block_on may look again.
-        atomic_fetch_sub(&b->active, 1);
+        wta_atomic_fetch_sub(&b->active, 1);
         wta_hang_poke(b->rt);
 
         wta_mutex_lock(&b->lock);
@@ -148,7 +148,7 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
         free(j);
         return handle;
     }
-    atomic_fetch_add(&b->active, 1);
+    wta_atomic_fetch_add(&b->active, 1);
     j->id = b->next_job++;
     wta_join_set_task(j->tx, 0);
     if (b->tail != NULL)
@@ -162,13 +162,13 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
         struct thread_arg *ta = wta_xmalloc(sizeof *ta);
         ta->b = b;
         ta->index = b->nthreads;
-        if (pthread_create(&b->threads[ta->index], NULL, blocking_main, ta) == 0)
+        if (wta_thread_start(&b->threads[ta->index], blocking_main, ta) == 0)
             b->nthreads++;
         else
             free(ta);   // the job waits for a thread that exists
     }
     if (b->idle > 0)
-        pthread_cond_signal(&b->cond);
+        wta_cond_signal(&b->cond);
     wta_mutex_unlock(&b->lock);
     return handle;
 }
@@ -176,7 +176,7 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
 /* Hang check hook (hang.c): no job queued or running? Any thread. */
 bool wta_blocking_idle(struct wta_blocking *b)
 {
-    return atomic_load(&b->active) == 0;
+    return wta_atomic_load(&b->active) == 0;
 }
 
 /* Shutdown: lets queued and running jobs finish, joins every thread. */
@@ -184,11 +184,11 @@ void wta_blocking_free(struct wta_blocking *b)
 {
     wta_mutex_lock(&b->lock);
     b->shutdown = true;
-    pthread_cond_broadcast(&b->cond);
+    wta_cond_broadcast(&b->cond);
     int n = b->nthreads;
     wta_mutex_unlock(&b->lock);
     for (int i = 0; i < n; i++)
-        pthread_join(b->threads[i], NULL);
+        wta_thread_join(b->threads[i]);
     // A job queued when no thread could be started never ran.
     for (struct job *j = b->head, *next; j != NULL; j = next) {
         next = j->next;

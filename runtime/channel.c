@@ -61,17 +61,17 @@ struct recv_fut {
     struct chan *c;
 };
 
-static _Atomic uint64_t next_chan_id = 1;
+static _Atomic uint64_t next_chan_id = 1;   /* channels made outside any runtime */
 
 static struct chan *chan_hold(struct chan *c)
 {
-    atomic_fetch_add(&c->refs, 1);
+    wta_atomic_fetch_add(&c->refs, 1);
     return c;
 }
 
 static void chan_release(struct chan *c)
 {
-    if (atomic_fetch_sub(&c->refs, 1) != 1)
+    if (wta_atomic_fetch_sub(&c->refs, 1) != 1)
         return;
     wta_waker_drop(&c->rx_waker);
     wta_mutex_destroy(&c->lock);
@@ -140,7 +140,10 @@ int wta_chan_new(size_t cap, struct wta_chan_tx **tx, struct wta_chan_rx **rx)
     c->cap = cap;
     c->senders = 1;
     c->rx_alive = true;
-    c->id = atomic_fetch_add(&next_chan_id, 1);
+    // Numbered per runtime, as tasks are: a trace's ids do not depend on
+    // what ran before it in the same process.
+    struct wta_runtime *rt = wta_thread_rt();
+    c->id = wta_atomic_fetch_add(rt != NULL ? &rt->next_chan_id : &next_chan_id, 1);
     atomic_init(&c->refs, 2);
     (*tx)->c = c;
     (*rx)->c = c;
@@ -165,15 +168,17 @@ struct wta_chan_tx *wta_chan_tx_clone(struct wta_chan_tx *tx)
 static void sender_gone(struct chan *c)
 {
     struct wta_waker w = {0};
+    struct wta_runtime *rt = wta_thread_rt();   // before the lock: it may take runtime.c's live_lock
     wta_mutex_lock(&c->lock);
     bool last = --c->senders == 0;
     if (last) {
         w = c->rx_waker;   // it will see the end of the stream
         c->rx_waker = (struct wta_waker){0};
+        // Under the lock: the receiver may see the end at once, and its
+        // chan.recv must sort after this.
+        WTA_TRACE(rt, CHAN_CLOSE, c->id, WTA_S("tx"), wta_current_task_id());
     }
     wta_mutex_unlock(&c->lock);
-    if (last)
-        WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("tx"), wta_current_task_id());
     wake_and_drop(&w);
     chan_release(c);
 }
@@ -330,10 +335,11 @@ void wta_chan_rx_drop(struct wta_chan_rx *rx)
     if (rx == NULL)
         return;
     struct chan *c = rx->c;
+    struct wta_runtime *rt = wta_thread_rt();   // before the lock: it may take runtime.c's live_lock
     wta_mutex_lock(&c->lock);
     c->rx_alive = false;   // from now on no sender joins the wait list
+    WTA_TRACE(rt, CHAN_CLOSE, c->id, WTA_S("rx"), wta_current_task_id());   // before any send sees it
     wta_mutex_unlock(&c->lock);
-    WTA_TRACE(wta_thread_rt(), CHAN_CLOSE, c->id, WTA_S("rx"), wta_current_task_id());
     for (;;) {             // one waiter at a time: taken under the lock, woken outside it
         wta_mutex_lock(&c->lock);
         struct wta_waker w = pop_waiter(c);

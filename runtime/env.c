@@ -11,6 +11,7 @@
  *     WTA_SCHEDULER=S     cfg.scheduler    local | global
  *     WTA_BUGS=W2,W5      cfg.bugs         W1..W5, comma-separated, or none
  *     WTA_TRACE=path      cfg.trace_path   a file to write the trace to
+ *     WTA_SEED=n          cfg.deterministic, cfg.seed   deterministic mode (sim.c)
  *
  * A bad value is refused, never guessed at: the runtime does not start, and
  * the message names the variable, the value and what it accepts, so a typo
@@ -80,6 +81,18 @@ static int parse_trace(const char *value, struct wta_config *cfg)
     return 0;
 }
 
+static int parse_seed(const char *value, struct wta_config *cfg)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(value, &end, 10);
+    if (errno != 0 || end == value || *end != '\0' || value[0] < '0' || value[0] > '9')
+        return -EINVAL;
+    cfg->deterministic = true;
+    cfg->seed = n;
+    return 0;
+}
+
 _Static_assert(WTA_MAX_WORKERS == 256, "WTA_WORKERS' message says 1 to 256");
 
 static const struct env_knob {
@@ -91,6 +104,7 @@ static const struct env_knob {
     {"WTA_SCHEDULER", parse_scheduler, "'local' or 'global'"},
     {"WTA_BUGS",      parse_bugs,      "bug ids W1..W5 separated by commas (e.g. W2,W5), or 'none'"},
     {"WTA_TRACE",     parse_trace,     "a file name"},
+    {"WTA_SEED",      parse_seed,      "a seed, a number from 0 to 18446744073709551615"},
 };
 
 /*
@@ -121,5 +135,9 @@ int wta_env_apply(struct wta_config *cfg, char *msg, size_t cap)
         cfg->bugs = env.bugs;
     if (cfg->trace_path == NULL)
         cfg->trace_path = env.trace_path;
+    if (!cfg->deterministic) {
+        cfg->deterministic = env.deterministic;
+        cfg->seed = env.seed;
+    }
     return 0;
 }

@@ -135,7 +135,7 @@ static bool poll_once(struct wta_worker *w)
     // A worker that always finds work never reaches the shutdown checks
     // where it would sleep: look before every poll, so shutdown stops each
     // worker within one poll whatever the load (tasks left stay listed).
-    if (atomic_load_explicit(&ex->shutdown, memory_order_relaxed))
+    if (wta_atomic_load_explicit(&ex->shutdown, memory_order_relaxed))
         return false;
     struct wta_task *t = wta_bug(ex->rt, WTA_BUG_W3) ? next_task_w3(w)
                          : ex->per_worker            ? next_local(w)
@@ -195,10 +195,10 @@ struct wta_executor *wta_executor_new(struct wta_runtime *rt)
 int wta_executor_start(struct wta_executor *ex)
 {
     for (int i = 0; i < ex->nworkers; i++) {
-        int err = pthread_create(&ex->workers[i].thread, NULL, worker_main, &ex->workers[i]);
+        int err = wta_thread_start(&ex->workers[i].thread, worker_main, &ex->workers[i]);
         if (err != 0) {
             wta_executor_stop(ex);
-            return -err;
+            return err;
         }
         ex->workers[i].started = true;
     }
@@ -211,7 +211,7 @@ void wta_executor_stop(struct wta_executor *ex)
     struct wta_worker *w;
     bool interrupt, any_interrupt = false;
     wta_mutex_lock(&ex->lock);
-    atomic_store(&ex->shutdown, true);
+    wta_atomic_store(&ex->shutdown, true);
     do {
         wta_pick_sleeper(ex, "shutdown", &w, &interrupt);
         any_interrupt |= interrupt;
@@ -221,10 +221,10 @@ void wta_executor_stop(struct wta_executor *ex)
     if (any_interrupt)
         wta_reactor_unpark(ex->rt->reactor);
     for (int i = 0; i < ex->nworkers; i++)
-        pthread_cond_signal(&ex->workers[i].cond);
+        wta_cond_signal(&ex->workers[i].cond);
     for (int i = 0; i < ex->nworkers; i++) {
         if (ex->workers[i].started)
-            pthread_join(ex->workers[i].thread, NULL);
+            wta_thread_join(ex->workers[i].thread);
         ex->workers[i].started = false;
     }
 }
@@ -291,13 +291,13 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
         }
         wta_mutex_lock(&me->qlock);
         wta_runq_push(ex->rt, &me->local, t);   // LESSON 16: keep it close: our own queue
-        bool more = atomic_load(&me->local.len) + (me->next != NULL) > 1;
+        bool more = wta_atomic_load(&me->local.len) + (me->next != NULL) > 1;
         wta_mutex_unlock(&me->qlock);
         // One task in our queue is the one we run next ourselves: waking a
         // sleeper for it would only make two threads race for it. From the
         // second on, another worker could help. (Read after the push: pairs
         // with park()'s register-then-look.)
-        if (more && atomic_load(&ex->nsearching) == 0 && atomic_load(&ex->nparked) > 0)
+        if (more && wta_atomic_load(&ex->nsearching) == 0 && wta_atomic_load(&ex->nparked) > 0)
             wta_executor_wake_searcher(ex);
         return;
     }
@@ -310,7 +310,7 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
         return;
     }
     wta_runq_push(ex->rt, &ex->global, t);
-    if (!ex->per_worker || atomic_load(&ex->nsearching) == 0)
+    if (!ex->per_worker || wta_atomic_load(&ex->nsearching) == 0)
         wta_pick_sleeper(ex, "push", &w, &interrupt);   // LESSON 03: push + wake one sleeper
     wta_mutex_unlock(&ex->lock);
     wta_finish_wake(ex, w, interrupt);

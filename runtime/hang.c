@@ -33,6 +33,13 @@
  * Left out on purpose: a waker a task keeps in its own future's memory is
  * the user's; a hang where one is alive waits forever, since the runtime
  * cannot tell that memory from a foreign thread's.
+ *
+ * Deterministic mode knows the answer outright: its scheduler (sim.c)
+ * wakes block_on when every thread waits and no deadline or socket can
+ * change that, and the looks below are not needed. Only a thread the
+ * runtime did not start could still wake something, and such a thread is
+ * outside deterministic mode anyway (sim.c), so a clone the user holds
+ * does not hold the hang back there.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +51,8 @@
 void wta_hang_main_clones(struct wta_hang_main *hm, int delta, bool held)
 {
     if (held)
-        atomic_fetch_add(&hm->held, delta);
-    atomic_fetch_add(&hm->clones, delta);
+        wta_atomic_fetch_add(&hm->held, delta);
+    wta_atomic_fetch_add(&hm->clones, delta);
 }
 
 /* Is every clone of main's and every task's waker held by the runtime? If
@@ -53,7 +60,7 @@ void wta_hang_main_clones(struct wta_hang_main *hm, int delta, bool held)
 static bool all_wakers_held(struct wta_runtime *rt, struct wta_hang_main *hm)
 {
     uint64_t id = 0;
-    int held = atomic_load(&hm->held), wakers = atomic_load(&hm->clones);
+    int held = wta_atomic_load(&hm->held), wakers = wta_atomic_load(&hm->clones);
     if (wakers == held && wta_task_all_held(rt, &id, &wakers, &held))
         return true;
     if (!hm->told_external) {
@@ -135,12 +142,12 @@ static void dump(struct wta_runtime *rt, struct wta_hang_main *hm)
     if (d.n > 1)
         qsort(d.v, d.n, sizeof *d.v, by_id);
     uint64_t now = wta_clock_ns();
-    int held = atomic_load(&hm->held);
+    int held = wta_atomic_load(&hm->held);
     char what[128];
     describe(what, sizeof what, held, &hm->wait);
     static const struct wta_wait none = {WTA_WAIT_NOTHING, 0, 0};
     const struct wta_wait *mw = held ? &hm->wait : &none;
-    WTA_TRACE(rt, HANG_MAIN, hm->polls, now - hm->last_poll_ns, atomic_load(&hm->clones),
+    WTA_TRACE(rt, HANG_MAIN, hm->polls, now - hm->last_poll_ns, wta_atomic_load(&hm->clones),
               WTA_S(wta_wait_name(mw)), mw->id);
     fprintf(stderr, "wta: hang: nothing can ever wake the main future; block_on returns "
             "-EDEADLK. %zu live task(s):\n"
@@ -173,10 +180,10 @@ void wta_hang_poke(struct wta_runtime *rt)
 {
     // Nobody in book_keeping: a block_on that starts waiting later checks
     // for itself before it sleeps (it counts itself first, then looks).
-    if (atomic_load(&rt->main_waiters) == 0)
+    if (wta_atomic_load(&rt->main_waiters) == 0)
         return;
     wta_mutex_lock(&rt->main_lock);
-    pthread_cond_broadcast(&rt->main_cond);
+    wta_cond_broadcast(&rt->main_cond);
     wta_mutex_unlock(&rt->main_lock);
 }
 
@@ -221,11 +228,11 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
     if (wta_reactor_busy(rt->reactor) || !wta_blocking_idle(rt->blocking))
         return false;
     wta_mutex_lock(&ex->lock);
-    *queued = atomic_load(&ex->global.len);
-    bool stuck = atomic_load(&ex->nparked) == ex->nworkers;
+    *queued = wta_atomic_load(&ex->global.len);
+    bool stuck = wta_atomic_load(&ex->nparked) == ex->nworkers;
     for (int i = 0; stuck && i < ex->nworkers; i++)
-        stuck = atomic_load(&ex->workers[i].local.len) == 0 &&
-                !atomic_load(&ex->workers[i].next_full);
+        stuck = wta_atomic_load(&ex->workers[i].local.len) == 0 &&
+                !wta_atomic_load(&ex->workers[i].next_full);
     wta_mutex_unlock(&ex->lock);
     return stuck && wta_blocking_idle(rt->blocking) && !wta_reactor_busy(rt->reactor);
 }
@@ -240,8 +247,18 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
 bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready, struct wta_hang_main *hm)
 {
     uint64_t queued = 0;
+    // Under W5 block_on turns the reactor itself, on a deadline, so the
+    // scheduler never sees it wait: then the looks below decide.
+    if (rt->sim != NULL && !wta_bug(rt, WTA_BUG_W5)) {
+        if (!wta_sim_take_hang(rt->sim) || wta_atomic_load(ready))
+            return false;
+        nothing_can_wake(rt, &queued);   // only for the count left queued
+        WTA_TRACE(rt, HANG, rt->nworkers, queued);
+        dump(rt, hm);
+        return true;
+    }
     if (rt->cfg.no_hang_check || !nothing_can_wake(rt, &queued) ||
-        !all_wakers_held(rt, hm) || atomic_load(ready))
+        !all_wakers_held(rt, hm) || wta_atomic_load(ready))
         return false;
     WTA_TRACE(rt, HANG, rt->nworkers, queued);
     dump(rt, hm);

@@ -68,8 +68,12 @@ void wta_mutex_lock(struct wta_mutex *mu);
 void wta_mutex_unlock(struct wta_mutex *mu);
 bool wta_mutex_held(struct wta_mutex *mu);
 void wta_cond_wait(pthread_cond_t *c, struct wta_mutex *mu);
+void wta_cond_signal(pthread_cond_t *c);
+void wta_cond_broadcast(pthread_cond_t *c);
+int  wta_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);  /* 0 or -errno */
+void wta_thread_join(pthread_t th);
 unsigned long wta_thread_id(void);
-uint64_t wta_clock_ns(void);                 /* CLOCK_MONOTONIC */
+uint64_t wta_clock_ns(void);                 /* CLOCK_MONOTONIC, or virtual */
 _Noreturn void wta_panic(const char *tag);
 void *wta_xmalloc(size_t n);                 /* panics "oom" */
 void *wta_xcalloc(size_t n, size_t size);
@@ -85,6 +89,55 @@ void *wta_xcalloc(size_t n, size_t size);
     } while (0)
 #endif
 #define WTA_ASSERT_HELD(mu, tag) WTA_ASSERT(wta_mutex_held(mu), tag)
+
+// sim.c (deterministic mode: one runner at a time, seeded, virtual clock)
+struct wta_sim;
+struct wta_sim_runner;
+extern _Thread_local struct wta_sim_runner *wta_sim_me;  /* NULL: not stepping */
+void wta_sim_point_slow(void);
+/* A switch point: the scheduler may let another runner go first. */
+static inline void wta_sim_point(void)
+{
+    if (__builtin_expect(wta_sim_me != NULL, 0))
+        wta_sim_point_slow();
+}
+struct wta_sim *wta_sim_new(uint64_t seed, const void *hang_obj);  /* caller: runner 0 */
+void wta_sim_free(struct wta_sim *s);        /* the caller is the last runner */
+uint64_t wta_sim_seed(const struct wta_sim *s);
+uint64_t wta_sim_now(void);
+uint64_t wta_sim_start_ns(void);
+void wta_sim_block(const void *obj);         /* until wta_sim_wake(obj) */
+void wta_sim_wake(const void *obj, bool all);
+void wta_sim_wait_fd(int fd, int64_t wait_ns, bool may_wake);
+bool wta_sim_take_hang(struct wta_sim *s);
+bool wta_sim_is_runner(unsigned long tid);
+/*
+ * sync.c's atomics: every atomic the runtime shares between threads goes
+ * through these, C11's own after a switch point, so a seed can let
+ * another thread run between any two of them, as the hardware could.
+ * Outside sync.c, sim.c and the recorder (trace*.c, which runs outside the
+ * scheduler), runtime/ has no bare atomic_* call but atomic_init: a test
+ * (sim_atomics_wrapped) checks, so new code cannot skip a switch point.
+ */
+#define wta_atomic_load(p)                   (wta_sim_point(), atomic_load(p))
+#define wta_atomic_load_explicit(p, mo)      (wta_sim_point(), atomic_load_explicit((p), (mo)))
+#define wta_atomic_store(p, v)               (wta_sim_point(), atomic_store((p), (v)))
+#define wta_atomic_store_explicit(p, v, mo)  (wta_sim_point(), atomic_store_explicit((p), (v), (mo)))
+#define wta_atomic_exchange(p, v)            (wta_sim_point(), atomic_exchange((p), (v)))
+#define wta_atomic_fetch_add(p, v)           (wta_sim_point(), atomic_fetch_add((p), (v)))
+#define wta_atomic_fetch_add_explicit(p, v, mo) \
+    (wta_sim_point(), atomic_fetch_add_explicit((p), (v), (mo)))
+#define wta_atomic_fetch_sub(p, v)           (wta_sim_point(), atomic_fetch_sub((p), (v)))
+#define wta_atomic_fetch_sub_explicit(p, v, mo) \
+    (wta_sim_point(), atomic_fetch_sub_explicit((p), (v), (mo)))
+#define wta_atomic_compare_exchange_strong(p, e, v) \
+    (wta_sim_point(), atomic_compare_exchange_strong((p), (e), (v)))
+int  wta_sim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
+void wta_sim_thread_join(pthread_t th);
+struct wta_sim_runner *wta_sim_detach(void); /* calls into the trace writer */
+void wta_sim_attach(struct wta_sim_runner *r);
+int64_t  wta_sim_trace_fd(struct wta_sim *s, int64_t fd, bool closing);
+uint64_t wta_sim_trace_port(struct wta_sim *s, uint64_t port);
 
 // runtime.c
 /* What the calling thread is to the runtime: kept in thread-local storage. */
@@ -125,6 +178,7 @@ struct wta_runtime {
     struct wta_reactor *reactor;
     int trace_err;                    /* why tracing is off, or 0 */
     _Atomic uint64_t next_task_id;
+    _Atomic uint64_t next_chan_id;
     _Atomic uint64_t live_tasks;
 
     /* Every task not yet DONE, so shutdown can drop them: one list per
@@ -146,6 +200,7 @@ struct wta_runtime {
     uint64_t serial;                  /* unique per runtime: a reused address is not it */
     struct wta_runtime *live_next;    /* runtime.c's list of live runtimes */
     struct main_waker *_Atomic spare_main_waker;  /* block_on.c reuses it */
+    struct wta_sim *sim;              /* deterministic mode, or NULL */
 };
 _Static_assert(offsetof(struct wta_runtime, trace) == 0, "wta_trace_mark reads rt->trace first");
 bool wta_bug(const struct wta_runtime *rt, enum wta_bug b);

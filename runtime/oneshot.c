@@ -47,7 +47,7 @@ static const struct wta_future_vt join_rx_vt = {"join_handle", rx_poll, rx_drop}
 
 static void release(struct wta_oneshot_tx *os)
 {
-    if (atomic_fetch_sub(&os->refs, 1) != 1)
+    if (wta_atomic_fetch_sub(&os->refs, 1) != 1)
         return;
     wta_waker_drop(&os->rx_waker);
     wta_mutex_destroy(&os->lock);

@@ -46,9 +46,9 @@ void wta_pick_sleeper(struct wta_executor *ex, const char *why,
     } else {
         return;
     }
-    atomic_store(&ex->nparked, ex->nparked - 1);
+    wta_atomic_store(&ex->nparked, ex->nparked - 1);
     if (ex->per_worker)
-        atomic_fetch_add(&ex->nsearching, 1);   // it wakes up looking for work
+        wta_atomic_fetch_add(&ex->nsearching, 1);   // it wakes up looking for work
     w->unpark_t = 0;
     if (ex->rt->trace != NULL && wta_self.worker != w)
         w->unpark_t = wta_trace_rec(ex->rt, 0, WTA_EV_WORKER_UNPARK, w->index,
@@ -58,7 +58,7 @@ void wta_pick_sleeper(struct wta_executor *ex, const char *why,
 void wta_finish_wake(struct wta_executor *ex, struct wta_worker *to_signal, bool interrupt)
 {
     if (to_signal != NULL)
-        pthread_cond_signal(&to_signal->cond);
+        wta_cond_signal(&to_signal->cond);
     if (interrupt)
         wta_reactor_unpark(ex->rt->reactor);
 }
@@ -76,10 +76,10 @@ void wta_executor_wake_searcher(struct wta_executor *ex)
 
 static bool work_left(struct wta_executor *ex)
 {
-    if (atomic_load(&ex->global.len) > 0)
+    if (wta_atomic_load(&ex->global.len) > 0)
         return true;
     for (int i = 0; i < ex->nworkers; i++)
-        if (atomic_load(&ex->workers[i].local.len) > 0)
+        if (wta_atomic_load(&ex->workers[i].local.len) > 0)
             return true;
     return false;
 }
@@ -91,7 +91,7 @@ void wta_found_work(struct wta_worker *w)
     if (!w->searching)
         return;
     w->searching = false;
-    if (atomic_fetch_sub(&ex->nsearching, 1) == 1 && atomic_load(&ex->nparked) > 0 &&
+    if (wta_atomic_fetch_sub(&ex->nsearching, 1) == 1 && wta_atomic_load(&ex->nparked) > 0 &&
         work_left(ex))
         wta_executor_wake_searcher(ex);
 }
@@ -107,10 +107,10 @@ static int register_sleeper(struct wta_worker *w, bool drive)
     struct wta_executor *ex = w->ex;
     if (w->searching) {
         w->searching = false;   // before the last look: pairs with push's check
-        atomic_fetch_sub(&ex->nsearching, 1);
+        wta_atomic_fetch_sub(&ex->nsearching, 1);
     }
-    int parked = atomic_load(&ex->nparked) + 1;
-    atomic_store(&ex->nparked, parked);
+    int parked = wta_atomic_load(&ex->nparked) + 1;
+    wta_atomic_store(&ex->nparked, parked);
     if (drive) {
         ex->driving = true;
         ex->driver = w;
@@ -134,7 +134,7 @@ static void unregister_sleeper(struct wta_worker *w, bool drive)
     } else {
         ex->sleepers = w->next_sleeper;
     }
-    atomic_store(&ex->nparked, ex->nparked - 1);
+    wta_atomic_store(&ex->nparked, ex->nparked - 1);
 }
 
 /* The driver's sleep: a reactor turn with no time limit. Must hold ex->lock. */
@@ -146,7 +146,7 @@ static void sleep_in_reactor(struct wta_worker *w)
     wta_mutex_lock(&ex->lock);
     if (ex->driver_waiting) {   // we came back on our own, not woken by a push
         ex->driver_waiting = false;
-        atomic_store(&ex->nparked, ex->nparked - 1);
+        wta_atomic_store(&ex->nparked, ex->nparked - 1);
     } else if (ex->per_worker) {
         w->searching = true;
     }
@@ -180,7 +180,7 @@ void wta_park(struct wta_worker *w, bool recheck)
         unregister_sleeper(w, drive);
         return;
     }
-    WTA_TRACE(ex->rt, WORKER_PARK, w->index, atomic_load(&ex->global.len));
+    WTA_TRACE(ex->rt, WORKER_PARK, w->index, wta_atomic_load(&ex->global.len));
     wta_hang_last_asleep(ex, parked);   // hang check hook (hang.c)
     if (drive)
         sleep_in_reactor(w);

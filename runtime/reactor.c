@@ -314,17 +314,25 @@ static void dispatched(struct wta_reactor *r)
  * Linux 5.11; where it is missing (older kernels, valgrind) fall back to
  * epoll_wait, rounding the timeout *up* to a millisecond: late, never early.
  */
-static int wait_events(struct wta_reactor *r, struct epoll_event *evs, int64_t wait_ns)
+static int wait_events(struct wta_reactor *r, struct epoll_event *evs, int64_t wait_ns,
+                       bool io)
 {
     static _Atomic bool no_pwait2;
     int n = -1;
-    if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+    if (wta_sim_me != NULL) {
+        // Deterministic mode: wait as a runner, until the epoll fd is
+        // readable or wait_ns of virtual time has passed; then take the
+        // events without blocking.
+        wta_sim_wait_fd(r->epfd, wait_ns, io);
+        wait_ns = 0;
+    }
+    if (!wta_atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
         struct timespec ts = {.tv_sec = wait_ns / 1000000000, .tv_nsec = wait_ns % 1000000000};
         n = epoll_pwait2(r->epfd, evs, MAX_EVENTS, wait_ns < 0 ? NULL : &ts, NULL);
         if (n < 0 && errno == ENOSYS)
-            atomic_store(&no_pwait2, true);
+            wta_atomic_store(&no_pwait2, true);
     }
-    if (atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+    if (wta_atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
         int64_t ms = wait_ns < 0 ? -1 : (wait_ns + 999999) / 1000000;
         n = epoll_wait(r->epfd, evs, MAX_EVENTS, ms > INT32_MAX ? INT32_MAX : (int)ms);
     }
@@ -374,12 +382,13 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
     int fired = fire_due(r);
     wta_mutex_lock(&r->lock);
     int64_t wait = fired > 0 ? 0 : wta_timer_heap_wait_ns(&r->timers);   // LESSON 06: until the next deadline
+    bool io = r->nsources > 0;
     wta_mutex_unlock(&r->lock);
     if (max_wait_ns >= 0 && (wait < 0 || wait > max_wait_ns))
         wait = max_wait_ns;
 
     WTA_TRACE(rt, REACTOR_TURN_BEGIN, wait);
-    int n = wait_events(r, evs, wait);
+    int n = wait_events(r, evs, wait, io);
 
     int nwake = 0, nio = 0;
     wta_mutex_lock(&r->lock);

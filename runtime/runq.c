@@ -41,8 +41,8 @@ void wta_runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *
     else
         q->head = t;
     q->tail = t;
-    uint64_t len = atomic_load_explicit(&q->len, memory_order_relaxed) + 1;
-    atomic_store_explicit(&q->len, len, memory_order_relaxed);
+    uint64_t len = wta_atomic_load_explicit(&q->len, memory_order_relaxed) + 1;
+    wta_atomic_store_explicit(&q->len, len, memory_order_relaxed);
     WTA_TRACE(rt, QUEUE_PUSH, wta_task_id(t), WTA_S(q->name), len);
 }
 
@@ -57,8 +57,8 @@ struct wta_task *wta_runq_pop(struct wta_runtime *rt, struct wta_runq *q)
     if (q->head == NULL)
         q->tail = NULL;
     wta_task_set_queued(t, false);
-    uint64_t len = atomic_load_explicit(&q->len, memory_order_relaxed) - 1;
-    atomic_store_explicit(&q->len, len, memory_order_relaxed);
+    uint64_t len = wta_atomic_load_explicit(&q->len, memory_order_relaxed) - 1;
+    wta_atomic_store_explicit(&q->len, len, memory_order_relaxed);
     WTA_TRACE_AFTER(rt, wta_task_last_wake_t(t), QUEUE_POP, wta_task_id(t), WTA_S(q->name), len);
     return t;
 }
@@ -83,7 +83,7 @@ void wta_next_put(struct wta_worker *w, struct wta_task *t)
     }
     wta_task_set_queued(t, true);
     w->next = t;
-    atomic_store(&w->next_full, true);
+    wta_atomic_store(&w->next_full, true);
     WTA_TRACE(w->ex->rt, QUEUE_PUSH, wta_task_id(t), WTA_S(w->next_name), 1);
 }
 
@@ -103,13 +103,13 @@ struct wta_task *wta_next_take(struct wta_worker *w)
     WTA_TRACE_AFTER(w->ex->rt, wta_task_last_wake_t(t), QUEUE_POP, wta_task_id(t),
                     WTA_S(w->next_name), 0);
     if (++w->next_streak <= NEXT_MAX) {
-        atomic_store(&w->next_full, false);
+        wta_atomic_store(&w->next_full, false);
         return t;
     }
     w->next_streak = 0;   // fairness: to the back of our queue
     wta_mutex_lock(&w->qlock);
     wta_runq_push(w->ex->rt, &w->local, t);
     wta_mutex_unlock(&w->qlock);
-    atomic_store(&w->next_full, false);
+    wta_atomic_store(&w->next_full, false);
     return NULL;
 }

@@ -80,13 +80,13 @@ struct wta_runtime *wta_thread_rt_checked(void)
 
 void wta_runtime_hold(struct wta_runtime *rt)
 {
-    atomic_fetch_add_explicit(&rt->refs, 1, memory_order_relaxed);
+    wta_atomic_fetch_add_explicit(&rt->refs, 1, memory_order_relaxed);
 }
 
 /* The last reference frees the struct (wta_runtime_free has freed the rest). */
 void wta_runtime_release(struct wta_runtime *rt)
 {
-    if (atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1)
+    if (wta_atomic_fetch_sub_explicit(&rt->refs, 1, memory_order_acq_rel) == 1)
         free(rt);
 }
 
@@ -156,6 +156,7 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
         rt->cfg.program = "wta";
     rt->nworkers = rt->cfg.workers;
     atomic_init(&rt->next_task_id, 1);
+    atomic_init(&rt->next_chan_id, 1);
     atomic_init(&rt->live_tasks, 0);
     atomic_init(&rt->main_waiters, 0);
     atomic_init(&rt->refs, 1);   // the owner's, until wta_runtime_free
@@ -163,6 +164,19 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
     wta_mutex_init(&rt->main_lock);
     pthread_cond_init(&rt->main_cond, NULL);
     rt->creator = wta_thread_id();
+    if (rt->cfg.deterministic) {
+        // From here on this thread is runner 0: every thread started below
+        // waits for its turn (sim.c). The trace starts on the virtual clock.
+        rt->sim = wta_sim_new(rt->cfg.seed, &rt->main_cond);
+        if (rt->sim == NULL) {
+            pthread_cond_destroy(&rt->main_cond);
+            wta_mutex_destroy(&rt->main_lock);
+            wta_task_lists_destroy(rt);
+            free(rt);
+            errno = EBUSY;   // this thread already steps another runtime
+            return NULL;
+        }
+    }
     live_add(rt);
     wta_thread_enter(rt, NULL);   // the creating thread may spawn (like tokio's rt.enter())
     wta_self.rt_unpinned = true;  // ...but any thread may free it
@@ -205,6 +219,7 @@ fail:
     wta_task_lists_destroy(rt);
     live_remove(rt);
     wta_thread_leave();
+    wta_sim_free(rt->sim);
     free(rt);
     errno = err;
     return NULL;
@@ -216,6 +231,10 @@ void wta_runtime_free(struct wta_runtime *rt)
         return;
     if (wta_self.worker != NULL)
         wta_panic("wta_runtime_free called from a worker");
+    // Deterministic mode: the workers wait for the creating thread's baton;
+    // from any other thread, joining them would wait forever.
+    if (rt->sim != NULL && wta_thread_id() != rt->creator)
+        wta_panic("wta_runtime_free: a deterministic runtime freed by another thread");
     live_remove(rt);                  // the creating thread forgets it, whichever thread frees
     wta_executor_stop(rt->exec);      // no worker polls after this
     wta_blocking_free(rt->blocking);  // waits for running jobs
@@ -232,6 +251,8 @@ void wta_runtime_free(struct wta_runtime *rt)
     wta_task_lists_destroy(rt);
     if (wta_self.rt == rt)
         wta_thread_leave();
+    wta_sim_free(rt->sim);            // every other runner has returned
+    rt->sim = NULL;                   // a waker kept past free finds no scheduler
     wta_runtime_release(rt);          // wakers still alive keep the struct (a no-op to wake)
 }
 

@@ -35,7 +35,7 @@
 
 static struct wta_task *pop_local(struct wta_worker *w)
 {
-    if (atomic_load_explicit(&w->local.len, memory_order_relaxed) == 0)
+    if (wta_atomic_load_explicit(&w->local.len, memory_order_relaxed) == 0)
         return NULL;
     wta_mutex_lock(&w->qlock);
     struct wta_task *t = wta_runq_pop(w->ex->rt, &w->local);
@@ -47,11 +47,11 @@ static struct wta_task *pop_local(struct wta_worker *w)
 static struct wta_task *from_global(struct wta_worker *w)
 {
     struct wta_executor *ex = w->ex;
-    if (atomic_load(&ex->global.len) == 0)
+    if (wta_atomic_load(&ex->global.len) == 0)
         return NULL;   // a peek: parking looks again under the lock
     wta_mutex_lock(&w->qlock);
     wta_mutex_lock(&ex->lock);
-    uint64_t len = atomic_load(&ex->global.len);
+    uint64_t len = wta_atomic_load(&ex->global.len);
     uint64_t share = len / (uint64_t)ex->nworkers + 1;
     if (share > REFILL_MAX)
         share = REFILL_MAX;
@@ -66,14 +66,14 @@ static struct wta_task *from_global(struct wta_worker *w)
 /* Takes the older half of victim v's queue: one to run, the rest to ours. */
 static struct wta_task *steal_from(struct wta_worker *w, struct wta_worker *v)
 {
-    if (atomic_load(&v->local.len) == 0)
+    if (wta_atomic_load(&v->local.len) == 0)
         return NULL;
     // Two queue locks: always the lower-numbered worker's first.
     struct wta_worker *first = w->index < v->index ? w : v;
     struct wta_worker *second = first == w ? v : w;
     wta_mutex_lock(&first->qlock);
     wta_mutex_lock(&second->qlock);
-    uint64_t half = (atomic_load(&v->local.len) + 1) / 2;   // LESSON 16: the older half
+    uint64_t half = (wta_atomic_load(&v->local.len) + 1) / 2;   // LESSON 16: the older half
     struct wta_task *t = wta_runq_pop(w->ex->rt, &v->local);
     if (t != NULL && half > 1)
         wta_runq_move(w->ex->rt, &v->local, &w->local, half - 1);

@@ -112,7 +112,7 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
     wta_mutex_init(&t->lock);
     t->state = WTA_TASK_SCHEDULED;
     t->rt = rt;
-    t->id = atomic_fetch_add(&rt->next_task_id, 1);
+    t->id = wta_atomic_fetch_add(&rt->next_task_id, 1);
     t->parent = wta_self.current != NULL ? wta_self.current->id : 0;
     t->fut = f;
     t->join = join;
@@ -132,7 +132,7 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
         t->list->head->all_prev = t;
     t->list->head = t;
     wta_mutex_unlock(&t->list->lock);
-    atomic_fetch_add(&rt->live_tasks, 1);
+    wta_atomic_fetch_add(&rt->live_tasks, 1);
 
     t->last_wake_t = 0;
     WTA_TRACE(rt, TASK_SPAWN, t->id, t->parent, WTA_S(name), WTA_S(file), line);
@@ -141,13 +141,13 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
 
 void wta_task_hold(struct wta_task *t)
 {
-    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+    wta_atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
 }
 
 /* Drops one reference; the last one frees the task's memory. */
 void wta_task_release(struct wta_task *t)
 {
-    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+    if (wta_atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
         return;
     struct wta_runtime *rt = t->rt;
     wta_mutex_destroy(&t->lock);
@@ -157,12 +157,12 @@ void wta_task_release(struct wta_task *t)
 
 int wta_task_wakers_delta(struct wta_task *t, int delta)
 {
-    return atomic_fetch_add_explicit(&t->wakers, delta, memory_order_relaxed) + delta;
+    return wta_atomic_fetch_add_explicit(&t->wakers, delta, memory_order_relaxed) + delta;
 }
 
 int wta_task_held_delta(struct wta_task *t, int delta)
 {
-    return atomic_fetch_add_explicit(&t->held, delta, memory_order_relaxed) + delta;
+    return wta_atomic_fetch_add_explicit(&t->held, delta, memory_order_relaxed) + delta;
 }
 
 /* A runtime structure took a clone of t's waker: say what for (t's poll only). */
@@ -183,8 +183,8 @@ bool wta_task_all_held(struct wta_runtime *rt, uint64_t *id, int *wakers, int *h
         bool all = true;
         wta_mutex_lock(&list->lock);
         for (struct wta_task *t = list->head; t != NULL && all; t = t->all_next) {
-            *held = atomic_load(&t->held);   // first: held only grows after clones do
-            *wakers = atomic_load(&t->wakers);
+            *held = wta_atomic_load(&t->held);   // first: held only grows after clones do
+            *wakers = wta_atomic_load(&t->wakers);
             if (*wakers != *held) {
                 *id = t->id;
                 all = false;
@@ -211,7 +211,7 @@ void wta_task_for_each(struct wta_runtime *rt, void (*fn)(const struct wta_task_
         for (struct wta_task *t = list->head; t != NULL; t = t->all_next) {
             struct wta_task_info info = {
                 .id = t->id, .polls = t->polls, .last_poll_ns = t->last_poll_ns,
-                .wakers = atomic_load(&t->wakers), .held = atomic_load(&t->held),
+                .wakers = wta_atomic_load(&t->wakers), .held = wta_atomic_load(&t->held),
                 .wait = t->wait, .name = t->name, .file = t->file, .line = t->line,
             };
             wta_mutex_lock(&t->lock);
@@ -236,7 +236,7 @@ static void unlist(struct wta_task *t)
     if (t->all_next != NULL)
         t->all_next->all_prev = t->all_prev;
     wta_mutex_unlock(&t->list->lock);
-    atomic_fetch_sub(&rt->live_tasks, 1);
+    wta_atomic_fetch_sub(&rt->live_tasks, 1);
     wta_task_release(t);
 }
 
@@ -317,7 +317,7 @@ void wta_wake_task(struct wta_task *t, bool by_ref)
  */
 static bool lost_wake_frees(struct wta_task *t)
 {
-    return t->lost_wake && atomic_load(&t->wakers) == 0;
+    return t->lost_wake && wta_atomic_load(&t->wakers) == 0;
 }
 
 /* RUNNING, on this thread. Returns the stamp of the wake that scheduled t. */
@@ -403,7 +403,9 @@ void wta_task_run(struct wta_task *t)
     t->last_poll_ns = wta_clock_ns();
     WTA_TRACE_AFTER(rt, after, POLL_BEGIN, t->id, t->polls);
     wta_self.current = t;
+    wta_sim_point();
     int rc = t->fut->vt->poll(t->fut, &cx, &out);
+    wta_sim_point();
     if (rc == WTA_PENDING) {
         wta_self.current = NULL;
         after_pending(t);

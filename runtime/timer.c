@@ -245,5 +245,8 @@ struct wta_future *wta_sleep(uint64_t ns)
 
 uint64_t wta_now(void)
 {
+    // A switch point: in deterministic mode, a loop that waits for time
+    // to pass lets the other threads run (and the virtual clock move).
+    wta_sim_point();
     return wta_clock_ns();
 }

@@ -22,6 +22,11 @@
  * Most are literals ("scheduled", "global"), copied once per batch and
  * found again by address; the few that may be the user's (task names,
  * notes) are copied every time, so the caller's string may die at once.
+ *
+ * Deterministic mode (sim.c): t is the virtual clock, and the recorder's
+ * own locks (buffers, the writer, its spool) are taken outside the
+ * scheduler, so recording adds no switch point: a traced run steps
+ * exactly as an untraced one.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -114,18 +119,50 @@ uint64_t wta_trace_clock(struct wta_runtime *rt, uint64_t mono_ns)
     return mono_ns > start ? mono_ns - start : 0;
 }
 
+/* Deterministic mode: fds and ports in the machine's numbers become the trace's own. */
+static void renumber(struct wta_sim *s, enum wta_event ev, uint64_t *a, uint64_t b, uint64_t *c,
+                     uint64_t d, uint64_t *e)
+{
+    switch (ev) {
+    case WTA_EV_HANG_MAIN:   // waits:s on:u - an fd when it waits on one
+    case WTA_EV_HANG_TASK:
+        if (strncmp((const char *)(uintptr_t)d, "fd.", 3) == 0)
+            *e = (uint64_t)wta_sim_trace_fd(s, (int64_t)*e, false);
+        break;
+    case WTA_EV_IO_REGISTER:
+    case WTA_EV_IO_EVENT:
+    case WTA_EV_IO_DEREGISTER:
+        *a = (uint64_t)wta_sim_trace_fd(s, (int64_t)*a, false);
+        break;
+    case WTA_EV_IO_OP: {
+        const char *op = (const char *)(uintptr_t)b;
+        *a = (uint64_t)wta_sim_trace_fd(s, (int64_t)*a, strcmp(op, "close") == 0);
+        if (strcmp(op, "accept") == 0 && (int64_t)*c >= 0)
+            *c = (uint64_t)wta_sim_trace_fd(s, (int64_t)*c, false);
+        else if (strcmp(op, "listen") == 0 && (int64_t)*c > 0)
+            *c = wta_sim_trace_port(s, *c);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev,
                        uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                        uint64_t e, uint64_t f)
 {
+    if (rt->sim != NULL)
+        renumber(rt->sim, ev, &a, b, &c, d, &e);
     struct wta_trace *tr = rt->trace;
+    uint64_t t = wta_clock_ns() - tr->start_ns;   // the virtual clock is the runner's: read it first
+    struct wta_sim_runner *sim = wta_sim_detach();   // from here on, no switch point
     struct wta_trace_buf *tb = wta_self.tb;
     if (tb == NULL || my_gen != tr->gen)
         tb = attach(rt);
     if (tb->batch == NULL)
         tb->batch = wta_writer_batch_new(tr->writer, tb->name);
 
-    uint64_t t = wta_clock_ns() - tr->start_ns;
     if (t < tb->last_t)
         t = tb->last_t;
     if (after != 0 && t <= after)
@@ -151,6 +188,7 @@ uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev
     // the compiler must not sink a field's store below this one.)
     atomic_signal_fence(memory_order_release);
     bt->n++;
+    wta_sim_attach(sim);
     return t;
 }
 
@@ -163,13 +201,18 @@ static int header(struct wta_runtime *rt, char *buf, size_t cap, uint64_t unix_n
             n += (size_t)snprintf(bugs + n, sizeof bugs - n, "%s\"W%d\"", n ? "," : "", i + 1);
     char program[256];
     wta_json_escape(program, sizeof program, rt->cfg.program);
+    char seed[24] = "null";
+    if (rt->sim != NULL)
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)wta_sim_seed(rt->sim));
     return snprintf(buf, cap,
                     "{\"format\":\"wta-trace\",\"version\":%d,\"runtime\":\"%s\","
-                    "\"program\":\"%s\",\"mode\":\"real\",\"seed\":null,\"workers\":%d,"
-                    "\"scheduler\":\"%s\",\"bugs\":[%s],\"clock\":\"monotonic\","
+                    "\"program\":\"%s\",\"mode\":\"%s\",\"seed\":%s,\"workers\":%d,"
+                    "\"scheduler\":\"%s\",\"bugs\":[%s],\"clock\":\"%s\","
                     "\"start_unix_ns\":%llu}\n",
-                    WTA_TRACE_FORMAT_VERSION, WTA_VERSION, program, rt->nworkers,
-                    wta_executor_scheduler_name(rt), bugs, (unsigned long long)unix_ns);
+                    WTA_TRACE_FORMAT_VERSION, WTA_VERSION, program,
+                    rt->sim != NULL ? "deterministic" : "real", seed, rt->nworkers,
+                    wta_executor_scheduler_name(rt), bugs,
+                    rt->sim != NULL ? "virtual" : "monotonic", (unsigned long long)unix_ns);
 }
 
 /* Opens cfg.trace_path and writes the header. 0 or -errno; on error, no trace. */
@@ -182,10 +225,13 @@ int wta_trace_open(struct wta_runtime *rt)
     tr->start_ns = wta_clock_ns();
     wta_mutex_init(&tr->lock);
     char head[1024];
+    // Deterministic mode: nothing in the trace may depend on the wall clock.
     header(rt, head, sizeof head,
-           (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
+           rt->sim != NULL ? 0 : (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
     int err = 0;
+    struct wta_sim_runner *sim = wta_sim_detach();
     tr->writer = wta_writer_new(rt->cfg.trace_path, head, tr->start_ns, &err);
+    wta_sim_attach(sim);
     if (tr->writer == NULL) {
         wta_mutex_destroy(&tr->lock);
         free(tr);
@@ -202,8 +248,10 @@ void wta_trace_thread_done(void)
     struct wta_trace_buf *tb = wta_self.tb;
     if (rt == NULL || rt->trace == NULL || tb == NULL || my_gen != rt->trace->gen)
         return;
+    struct wta_sim_runner *sim = wta_sim_detach();
     if (tb->batch != NULL)
         wta_writer_submit(rt->trace->writer, tb->batch);
+    wta_sim_attach(sim);
     tb->batch = NULL;
 }
 
@@ -217,6 +265,7 @@ void wta_trace_close(struct wta_runtime *rt)
     if (tr == NULL)
         return;
     wta_trace_rec(rt, 0, WTA_EV_TRACE_END, 0, 0, 0, 0, 0, 0);
+    struct wta_sim_runner *sim = wta_sim_detach();
     struct wta_trace_buf *mine = wta_self.tb;
     for (struct wta_trace_buf *tb = tr->bufs, *next; tb != NULL; tb = next) {
         next = tb->next;
@@ -232,6 +281,7 @@ void wta_trace_close(struct wta_runtime *rt)
     wta_writer_free(tr->writer);
     wta_mutex_destroy(&tr->lock);
     free(tr);
+    wta_sim_attach(sim);
 }
 
 /* ---------------------------------------------------------------- public */
@@ -241,11 +291,19 @@ int wta_trace_error(const struct wta_runtime *rt)
 {
     if (rt->trace_err != 0 || rt->trace == NULL)
         return rt->trace_err;
-    return wta_writer_error(rt->trace->writer);
+    struct wta_sim_runner *sim = wta_sim_detach();
+    int err = wta_writer_error(rt->trace->writer);
+    wta_sim_attach(sim);
+    return err;
 }
 uint64_t wta_trace_dropped(const struct wta_runtime *rt)
 {
-    return rt->trace != NULL ? wta_writer_dropped(rt->trace->writer) : 0;
+    if (rt->trace == NULL)
+        return 0;
+    struct wta_sim_runner *sim = wta_sim_detach();
+    uint64_t n = wta_writer_dropped(rt->trace->writer);
+    wta_sim_attach(sim);
+    return n;
 }
 const char *wta_trace_path(const struct wta_runtime *rt)
 {
@@ -288,9 +346,11 @@ void wta_trace_flush(struct wta_runtime *rt)
     if (rt == NULL || rt->trace == NULL)
         return;
     struct wta_trace_buf *tb = wta_self.tb;
+    struct wta_sim_runner *sim = wta_sim_detach();
     if (tb != NULL && my_gen == rt->trace->gen && tb->batch != NULL) {
         wta_writer_submit(rt->trace->writer, tb->batch);
         tb->batch = NULL;
     }
     wta_writer_flush(rt->trace->writer);
+    wta_sim_attach(sim);
 }

@@ -71,7 +71,12 @@ static const int fatal_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
 static struct sigaction old_action[NFATAL];
 static bool installed[NFATAL];
 
-/* Notes in every live spool how the process ends. Async-signal-safe. */
+/*
+ * Notes in every live spool how the process ends. Async-signal-safe: plain
+ * C11 atomics, not sync.c's wta_atomic_* (a switch point of deterministic
+ * mode would pass the baton from inside a handler); wta_clock_ns() only
+ * reads the clock (the virtual one in deterministic mode).
+ */
 static void note_end(int how, int sig)
 {
     for (int i = 0; i < MAX_SPOOLS; i++) {

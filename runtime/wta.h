@@ -176,6 +176,12 @@ struct wta_config {
     bool no_hang_check;          /* see wta_block_on() */
     int max_blocking;            /* spawn_blocking threads; 0: 64 */
     struct wta_hooks hooks;
+    /* Deterministic mode: the runtime's threads run one at a time, in an
+     * order drawn from `seed`, on a virtual clock; the same program, seed
+     * and worker count give the same trace byte for byte. $WTA_SEED=n
+     * turns it on too (when this is false). */
+    bool deterministic;
+    uint64_t seed;
 };
 
 struct wta_runtime;
@@ -193,7 +199,9 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg);
  * (the creating thread then forgets it: see wta_runtime_current). Wakers
  * kept past it stay safe to use (see wakers above). A listener or stream
  * still open is named on stderr (what it is, the task that made it); it
- * no longer works, but closing it later is safe. */
+ * no longer works, but closing it later is safe. A deterministic runtime
+ * is the exception: its threads take turns with the creating thread, so
+ * only that thread may free it (another panics rather than hang). */
 void wta_runtime_free(struct wta_runtime *rt);
 
 int wta_runtime_workers(const struct wta_runtime *rt);

@@ -21,6 +21,7 @@
     X(chan)                \
     X(combinators)         \
     X(env)                 \
+    X(sim)                 \
     X(load)                \
     X(model)               \
     X(lint)                \

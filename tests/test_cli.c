@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "suites.h"
+#include "test_util.h"
 
 static char tool[PATH_MAX];
 
@@ -38,17 +39,7 @@ static int run(const char *args, char *out, size_t size)
 
 static int find_tool(void)
 {
-    char self[PATH_MAX - 32];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -1;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash == NULL)
-        return -1;
-    *slash = '\0';              /* build/<mode>/tests */
-    snprintf(tool, sizeof tool, "%s/../viz/wta-trace", self);
-    return access(tool, X_OK) == 0 ? 0 : -1;
+    return test_build_path("viz/wta-trace", tool, sizeof tool);
 }
 
 /* One command line, its exit status, and a piece of its output (or NULL). */

@@ -132,6 +132,27 @@ int run_limited(const char *name, int (*scenario)(void *arg), void *arg, unsigne
     return -1;
 }
 
+bool test_deterministic(void)
+{
+    const char *seed = getenv("WTA_SEED");
+    return seed != NULL && seed[0] != '\0';
+}
+
+int test_build_path(const char *rel, char *out, size_t cap)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash == NULL)
+        return -1;
+    *slash = '\0';              /* build/<mode>/tests */
+    snprintf(out, cap, "%s/../%s", self, rel);
+    return access(out, X_OK) == 0 ? 0 : -1;
+}
+
 char *test_trace_path(const char *name)
 {
     const char *dir = getenv("TMPDIR");

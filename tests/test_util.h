@@ -10,6 +10,7 @@
 #define WTA_TEST_UTIL_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "wta.h"
@@ -37,6 +38,21 @@ struct wta_runtime *test_runtime(int workers, unsigned bugs, const char *trace_p
  * after a CUnit failure that names the scenario and what happened.
  */
 int run_limited(const char *name, int (*scenario)(void *arg), void *arg, unsigned limit_s);
+
+/*
+ * True when the suites run in deterministic mode ($WTA_SEED set: the test
+ * runner re-runs the runtime suites so). A test whose scenario needs a
+ * thread the runtime does not step (its own pthread, a semaphore between
+ * a hook and main, real time passing outside the runtime) returns early.
+ */
+bool test_deterministic(void);
+
+/*
+ * The path of a program built beside the test runner (rel is relative to
+ * build/<mode>/, e.g. "viz/wta-trace"), so each build mode tests its own.
+ * 0 if it exists and is executable, else -1.
+ */
+int test_build_path(const char *rel, char *out, size_t cap);
 
 /* A fresh temporary trace path (in $TMPDIR or /tmp); caller frees. */
 char *test_trace_path(const char *name);

@@ -44,7 +44,7 @@ $(LIBWTAVIZ): $(VIZ_SRCS:%.c=$(BUILD)/%.o)
 	$(AR) rcs $@ $^
 
 # recover.c finishes a crashed program's trace with libwta's wta_trace_recover.
-$(WTA_TRACE_BIN): $(BUILD)/viz/wta_trace_main.o $(BUILD)/viz/recover.o $(LIBWTAVIZ) $(BUILD)/libwta.a
+$(WTA_TRACE_BIN): $(BUILD)/viz/wta_trace_main.o $(BUILD)/viz/recover.o $(BUILD)/viz/explore.o $(LIBWTAVIZ) $(BUILD)/libwta.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CJSON_LIBS) $(LDLIBS)
 

@@ -8,6 +8,7 @@
  *     wta-trace cat FILE [--from I] [--to J] [--task T]
  *     wta-trace export --perfetto FILE -o OUT.json
  *     wta-trace diff A B                 first divergent scheduling decision
+ *     wta-trace explore [--seeds A..B] -- PROGRAM ARGS   search seeds for a race
  *
  * Each subcommand parses its own flags, loads the trace (errors print as
  * file:line and exit 1), asks the model one question and prints the answer.
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explore.h"
 #include "recover.h"
 #include "wta_model.h"
 
@@ -42,6 +44,9 @@ static const char usage[] =
     "  cat FILE [--from I] [--to J] [--task T]   one readable line per event\n"
     "  export --perfetto FILE -o OUT.json Chrome trace JSON for ui.perfetto.dev\n"
     "  diff A B                           first divergent scheduling decision\n"
+    "  explore [--seeds A..B] [--lint NAME] -- PROGRAM [ARGS]\n"
+    "                                     run PROGRAM once per seed (WTA_SEED) and report\n"
+    "                                     the seeds where it failed, hung or a lint fired\n"
     "\n"
     "  --strict   an unknown event kind is an error (default: a warning)\n"
     "  --help     this text      --version   the version\n"
@@ -273,6 +278,8 @@ int main(int argc, char **argv)
         printf("wta-trace %s (trace format %d)\n", WTA_VIZ_VERSION, WTA_TRACE_FORMAT_VERSION);
         return 0;
     }
+    if (strcmp(cmd, "explore") == 0)
+        return wta_explore_main(argc, argv);   // its own flags, and a program after --
     static const char *cmds[] = {"validate", "stats", "lint", "why", "cat", "export", "diff"};
     int c = -1;
     for (int k = 0; k < 7; k++)
