@@ -14,6 +14,7 @@ VIZ_SRCS := \
 	viz/tasks.c \
 	viz/state.c \
 	viz/keyframe.c \
+	viz/hang.c \
 	viz/why.c \
 	viz/lint.c \
 	viz/lint_rules.c \

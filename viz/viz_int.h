@@ -45,6 +45,15 @@
     X(IO_INTEREST,    IO_REGISTER,    "interest", 1) \
     X(IO_READY,       IO_EVENT,       "ready",    1) \
     X(JOB,            BLOCKING_DONE,  "job",      0) \
+    X(HMAIN_POLLS,    HANG_MAIN,      "polls",    0) \
+    X(HMAIN_WAKERS,   HANG_MAIN,      "wakers",   2) \
+    X(HANG_STATE,     HANG_TASK,      "state",    1) \
+    X(HANG_IDLE,      HANG_TASK,      "idle_ns",  2) \
+    X(HMAIN_IDLE,     HANG_MAIN,      "idle_ns",  1) \
+    X(HANG_WAITS,     HANG_TASK,      "waits",    3) \
+    X(HANG_ON,        HANG_TASK,      "on",       4) \
+    X(HMAIN_WAITS,    HANG_MAIN,      "waits",    3) \
+    X(HMAIN_ON,       HANG_MAIN,      "on",       4) \
     X(CHAN,           CHAN_SEND,      "chan",     0) \
     X(DROPPED_N,      DROPPED,        "n",        0) \
     X(END_DROPPED,    TRACE_END,      "dropped",  0) \
@@ -135,6 +144,16 @@ void wta_state_apply(const struct wta_model *m, struct wta_state *s, size_t i);
 int wta_state_reset(const struct wta_model *m, struct wta_state *s);
 /* Grow *arr (of *cap elements of size sz) to hold n; 0 or -ENOMEM. */
 int wta_reserve(void **arr, size_t *cap, size_t n, size_t sz);
+
+/* ---------------------------------------------------------------- hang.c */
+/* The event after `ev` in the task dump that follows a hang (call it first
+ * with the hang itself): a hang.main or hang.task, or UINT32_MAX at the end. */
+uint32_t wta_hang_dump_next(const struct wta_model *m, uint32_t ev);
+/* What a dump's (waits, on) pair means, as words: "timer 3", "nothing: ...". */
+void wta_wait_text(const struct wta_model *m, int64_t waits, int64_t on, char *buf,
+                   size_t size);
+/* Does hang.main or hang.task e say its waker is held by nothing? */
+int wta_wait_is_nothing(const struct wta_model *m, const struct wta_ev *e);
 
 /* ---------------------------------------------------------------- keyframe.c */
 /* Keyframes every WTA_KEYFRAME_EVERY events for m (after a clean build). */

@@ -279,11 +279,12 @@ struct wta_lint_config {
     uint32_t allow;             /* bit k set: lint k is counted in allowed[k], not reported */
 };
 
+#define WTA_LINT_MSG 400     /* bytes of a finding's message, '\0' included */
 struct wta_lint {
     enum wta_lint_kind kind;
     uint32_t ev;                /* the event to jump to */
     uint32_t task;              /* dense + 1, or 0 */
-    char msg[200];              /* what happened, with numbers */
+    char msg[WTA_LINT_MSG];     /* what happened, with numbers */
 };
 
 struct wta_lints {
