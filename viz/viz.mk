@@ -16,6 +16,7 @@ VIZ_SRCS := \
 	viz/keyframe.c \
 	viz/hang.c \
 	viz/why.c \
+	viz/why_not.c \
 	viz/lint.c \
 	viz/lint_rules.c \
 	viz/stats.c \

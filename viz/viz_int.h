@@ -145,6 +145,11 @@ int wta_state_reset(const struct wta_model *m, struct wta_state *s);
 /* Grow *arr (of *cap elements of size sz) to hold n; 0 or -ENOMEM. */
 int wta_reserve(void **arr, size_t *cap, size_t n, size_t sz);
 
+/* ---------------------------------------------------------------- why.c */
+/* Add one step (event ev, printf text) to w; 0 if w is full. */
+int wta_why_step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* ---------------------------------------------------------------- hang.c */
 /* The event after `ev` in the task dump that follows a hang (call it first
  * with the hang itself): a hang.main or hang.task, or UINT32_MAX at the end. */
