@@ -21,6 +21,7 @@ VIZ_SRCS := \
 	viz/lint_rules.c \
 	viz/stats.c \
 	viz/perfetto.c \
+	viz/perfetto_marks.c \
 	viz/diff.c
 
 TEST_SRCS += \

@@ -97,6 +97,9 @@ int wta_schema_check_slots(void);
 /* Write s as a JSON string literal (with quotes) to f; bytes that are not
  * UTF-8 become '?', so the output is always JSON. */
 void wta_json_string(FILE *f, const char *s);
+/* Write e's fields as JSON members, each after a comma (,"task":3,"poll":2),
+ * for an object the caller opened: the JSON twin of wta_event_format. */
+void wta_event_json_fields(FILE *f, const struct wta_model *m, const struct wta_ev *e);
 /* Replace control characters in s with '?': text from a trace may reach a
  * terminal, and must not move its cursor or change its colours. */
 void wta_sanitize(char *s);
@@ -159,6 +162,33 @@ void wta_wait_text(const struct wta_model *m, int64_t waits, int64_t on, char *b
                    size_t size);
 /* Does hang.main or hang.task e say its waker is held by nothing? */
 int wta_wait_is_nothing(const struct wta_model *m, const struct wta_ev *e);
+
+/* ---------------------------------------------------------------- perfetto.c */
+/* The export being written: its file, and whether no array element is out yet. */
+struct wta_pf_out {
+    FILE *f;
+    int first;
+};
+#define WTA_PF_THREAD_PID 1     /* the process with a lane per trace thread */
+#define WTA_PF_TASK_PID   2     /* the process with a lane per task */
+/* Separate array elements: a comma before all but the first. */
+void wta_pf_sep(struct wta_pf_out *o);
+/* Write ,"key":us with ns precision (ns / 1000 with three decimals). */
+void wta_pf_ts(FILE *f, const char *key, int64_t ns);
+
+/* ---------------------------------------------------------------- perfetto_marks.c */
+/* ,"args":{"event":ev,"ev":kind,<its fields>[,"end":{the same for end}]}:
+ * the event that opened a slice (or is an instant), and the one that
+ * closed it (UINT32_MAX: none, the trace ended). */
+void wta_pf_args(struct wta_pf_out *o, const struct wta_model *m, uint32_t ev, uint32_t end);
+/* Is an event of this kind shown as an instant on its lanes? */
+int wta_pf_is_instant(uint8_t kind);
+/* Event i as an instant on lane (pid, tid), named `name` or, if NULL, by its
+ * kind (a note by its text). */
+void wta_pf_instant(struct wta_pf_out *o, const struct wta_model *m, int pid, int tid,
+                    uint32_t i, const char *name);
+/* Counter tracks: each run queue's length, and how many workers are parked. */
+void wta_pf_counters(struct wta_pf_out *o, const struct wta_model *m);
 
 /* ---------------------------------------------------------------- keyframe.c */
 /* Keyframes every WTA_KEYFRAME_EVERY events for m (after a clean build). */
