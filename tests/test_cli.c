@@ -74,6 +74,9 @@ static void cli_usage(void)
         {"export tests/data/small.jsonl", 2, "needs --perfetto and -o OUT.json"},
         {"stats tests/data/small.jsonl --bogus", 2, "unknown option '--bogus'"},
         {"diff tests/data/small.jsonl", 2, "needs two trace files"},
+        /* a range that ends before it starts is a mistake, not an empty answer */
+        {"cat tests/data/small.jsonl --from 50 --to 10", 2, "--from 50 is after --to 10"},
+        {"cat tests/data/small.jsonl --from 10 --to 10", 0, "worker.unpark worker=0"},
     };
     check_cases(cases, sizeof cases / sizeof cases[0]);
 }
@@ -89,8 +92,14 @@ static void cli_validate(void)
         {"validate tests/suites.h", 1, "tests/suites.h:1: error: not valid JSON"},
         /* other commands refuse a broken trace, printing its errors */
         {"stats tests/suites.h", 1, "tests/suites.h:1: error:"},
+        {"stats tests/data", 1, "wta-trace: tests/data: is a directory, not a trace file\n"},
+        {"validate tests/data", 1, "tests/data: is a directory"},
     };
     check_cases(cases, sizeof cases / sizeof cases[0]);
+    /* one message for a directory: not "read error", then "empty file" */
+    char out[1024];
+    CU_ASSERT_EQUAL(run("stats tests/data", out, sizeof out), 1);
+    CU_ASSERT_STRING_EQUAL(out, "wta-trace: tests/data: is a directory, not a trace file\n");
 }
 
 /* Does lint exit 1 on an error with the finding and its explanation, 0 on a
@@ -148,6 +157,44 @@ static void cli_commands(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"traceEvents\":["));
 }
 
+/* Does why say why a task or the main future is not running, and what it waits on? */
+static void cli_why_not(void)
+{
+    static const struct cli_case cases[] = {
+        {"why tests/data/runtime/lost.jsonl --task 1 --at 30", 0,
+         "     19  task 1 'waiter' is IDLE: its poll 1 returned Pending at event 19"},
+        {"why tests/data/runtime/lost.jsonl --task 1 --at 30", 0,
+         "its waker was never handed out"},
+        {"why tests/data/runtime/lost.jsonl --task 0 --at 45", 0,
+         "     43  the dump: main, polled 1 time(s), 1 live waker clone(s), waits on task 1 "
+         "'waiter' (its JoinHandle)"},
+        {"why tests/data/runtime/lost.jsonl --task 0 --at 45", 0,
+         "     44  the dump: task 1 'waiter' IDLE waits on nothing"},
+        {"why tests/data/runtime/lost.jsonl --task 0 --at 9", 0,
+         "the main future is running: its poll 1 began at event 8"},
+        {"why tests/data/runtime/lost.jsonl --task 9 --at 9", 1,
+         "no task 9 (--task 0 is the main future)"},
+        /* a running task: still the chain of causes */
+        {"why tests/data/small.jsonl --task 1 --at 31", 0, "  <-      21  timer 1 fired"},
+    };
+    check_cases(cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Does cat --task keep the io and channel events the task caused (version 2)? */
+static void cli_cat_task_io(void)
+{
+    static char out[65536];
+    CU_ASSERT_EQUAL(run("cat tests/data/runtime/echo.jsonl --task 2", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "io.register fd=8 interest=\"rw\" task=2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "io.op fd=8 op=\"connect\" result=0 task=2"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "io.event fd=8 ready=\"w\" task=2"));
+    CU_ASSERT_PTR_NULL(strstr(out, "task=3"));          /* nothing of the other tasks */
+    CU_ASSERT_EQUAL(run("cat tests/data/lint/hang-dump.jsonl --task 1", out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "chan.send chan=1 result=0 len=1 task=1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "hang.task task=1 state=\"IDLE\""));
+    CU_ASSERT_PTR_NULL(strstr(out, "chan.recv"));       /* task 2's */
+}
+
 /* Is the tool there at all? (Only added when it is not: then it fails.) */
 static void cli_tool_missing(void)
 {
@@ -165,4 +212,6 @@ void suite_cli(void)
     CU_add_test(s, "cli_validate", cli_validate);
     CU_add_test(s, "cli_lint", cli_lint);
     CU_add_test(s, "cli_commands", cli_commands);
+    CU_add_test(s, "cli_why_not", cli_why_not);
+    CU_add_test(s, "cli_cat_task_io", cli_cat_task_io);
 }

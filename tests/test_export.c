@@ -141,6 +141,8 @@ static void export_busier(void)
     check_file("tests/data/lint/self-wake-loop.jsonl", 4);
     check_file("tests/data/unpark-no-work.jsonl", 1);
     check_file("tests/data/diff_b.jsonl", 2);
+    check_file("tests/data/runtime/lost.jsonl", -1);
+    check_file("tests/data/runtime/echo.jsonl", -1);
 }
 
 /* Are there the wake arrows we expect, thread names, and a reactor lane? */
@@ -165,6 +167,161 @@ static void export_flows_and_names(void)
     CU_ASSERT_EQUAL(starts, 2);     /* spawn -> poll 1, timer wake -> poll 2 */
     CU_ASSERT(w1);
     CU_ASSERT_EQUAL(turns, 1);      /* main's one reactor turn, on the reactor lane too */
+    cJSON_Delete(j);
+}
+
+/* The tid of the thread lane named `name` (pid 1), or -1. */
+static int thread_tid(cJSON *evs, const char *name)
+{
+    cJSON *e;
+    cJSON_ArrayForEach(e, evs) {
+        cJSON *args = cJSON_GetObjectItem(e, "args");
+        cJSON *n = args ? cJSON_GetObjectItem(args, "name") : NULL;
+        if (strcmp(cJSON_GetObjectItem(e, "ph")->valuestring, "M") == 0 &&
+            cJSON_GetObjectItem(e, "pid")->valueint == 1 && cJSON_IsString(n) &&
+            strcmp(n->valuestring, name) == 0)
+            return cJSON_GetObjectItem(e, "tid")->valueint;
+    }
+    return -1;
+}
+
+/* Are the hang, its dump, io and channel events instants on their thread's
+ * lane (and their task's), with every field as args? */
+static void export_instants(void)
+{
+    cJSON *j = export("tests/data/runtime/lost.jsonl"), *e;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    cJSON *evs = cJSON_GetObjectItem(j, "traceEvents");
+    int main_tid = thread_tid(evs, "main"), hang = 0, dump_main = 0, dump_task = 0;
+    CU_ASSERT(main_tid > 0);
+    cJSON_ArrayForEach(e, evs) {
+        if (strcmp(cJSON_GetObjectItem(e, "ph")->valuestring, "i") != 0)
+            continue;
+        const char *name = cJSON_GetObjectItem(e, "name")->valuestring;
+        cJSON *args = cJSON_GetObjectItem(e, "args");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(args);
+        CU_ASSERT(cJSON_IsNumber(cJSON_GetObjectItem(args, "event")));
+        int pid = cJSON_GetObjectItem(e, "pid")->valueint;
+        int tid = cJSON_GetObjectItem(e, "tid")->valueint;
+        if (strcmp(name, "hang") == 0) {
+            hang++;
+            CU_ASSERT_EQUAL(tid, main_tid);
+            CU_ASSERT_EQUAL(cJSON_GetObjectItem(args, "parked")->valueint, 2);
+        } else if (strcmp(name, "hang.main") == 0) {
+            dump_main++;
+            CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(args, "waits")->valuestring, "join");
+            CU_ASSERT_EQUAL(cJSON_GetObjectItem(args, "on")->valueint, 1);
+        } else if (strcmp(name, "hang.task") == 0) {
+            dump_task++;        /* on main's lane, and on task 1's (pid 2, tid 1) */
+            CU_ASSERT(pid == 1 ? tid == main_tid : tid == 1);
+            CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(args, "waits")->valuestring, "nothing");
+            CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(args, "state")->valuestring, "IDLE");
+        }
+    }
+    CU_ASSERT_EQUAL(hang, 1);
+    CU_ASSERT_EQUAL(dump_main, 1);
+    CU_ASSERT_EQUAL(dump_task, 2);
+    cJSON_Delete(j);
+
+    j = export("tests/data/runtime/echo.jsonl");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    evs = cJSON_GetObjectItem(j, "traceEvents");
+    int io_thread = 0, io_task = 0, chan = 0;
+    cJSON_ArrayForEach(e, evs) {
+        const char *name = cJSON_GetObjectItem(e, "name")->valuestring;
+        if (strcmp(cJSON_GetObjectItem(e, "ph")->valuestring, "i") != 0)
+            continue;
+        cJSON *args = cJSON_GetObjectItem(e, "args");
+        if (strncmp(name, "io.", 3) == 0) {
+            CU_ASSERT(cJSON_IsNumber(cJSON_GetObjectItem(args, "fd")));
+            CU_ASSERT(cJSON_IsNumber(cJSON_GetObjectItem(args, "task")));
+            if (cJSON_GetObjectItem(e, "pid")->valueint == 2) {
+                io_task++;      /* on the lane of the task the event names */
+                CU_ASSERT_EQUAL(cJSON_GetObjectItem(e, "tid")->valueint,
+                                cJSON_GetObjectItem(args, "task")->valueint);
+            } else {
+                io_thread++;
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(io_thread, 41);     /* every io event of the trace */
+    CU_ASSERT(io_task > 0 && io_task <= io_thread);
+    cJSON_Delete(j);
+
+    j = export("tests/data/lint/hang-dump.jsonl");     /* a send and a recv on w0 */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    evs = cJSON_GetObjectItem(j, "traceEvents");
+    int w0 = thread_tid(evs, "w0");
+    cJSON_ArrayForEach(e, evs) {
+        const char *name = cJSON_GetObjectItem(e, "name")->valuestring;
+        if (strcmp(cJSON_GetObjectItem(e, "ph")->valuestring, "i") != 0 ||
+            strncmp(name, "chan.", 5) != 0)
+            continue;
+        cJSON *args = cJSON_GetObjectItem(e, "args");
+        int tid = cJSON_GetObjectItem(e, "tid")->valueint;
+        CU_ASSERT_EQUAL(cJSON_GetObjectItem(args, "chan")->valueint, 1);
+        CU_ASSERT(cJSON_GetObjectItem(e, "pid")->valueint == 1 ? tid == w0 :
+                  tid == cJSON_GetObjectItem(args, "task")->valueint);
+        chan++;
+    }
+    CU_ASSERT_EQUAL(chan, 4);           /* each on w0's lane and on its task's */
+    cJSON_Delete(j);
+}
+
+/* Does every slice carry its events' fields, not only their index? */
+static void export_slice_args(void)
+{
+    cJSON *j = export("tests/data/small.jsonl"), *e;
+    int polls = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "traceEvents")) {
+        if (strcmp(cJSON_GetObjectItem(e, "ph")->valuestring, "X") != 0)
+            continue;
+        cJSON *args = cJSON_GetObjectItem(e, "args");
+        CU_ASSERT(cJSON_IsNumber(cJSON_GetObjectItem(args, "event")));
+        CU_ASSERT(cJSON_IsString(cJSON_GetObjectItem(args, "ev")));
+        if (strncmp(cJSON_GetObjectItem(e, "name")->valuestring, "poll ", 5) != 0)
+            continue;
+        polls++;
+        cJSON *end = cJSON_GetObjectItem(args, "end");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(args, "ev")->valuestring, "poll.begin");
+        CU_ASSERT_EQUAL(cJSON_GetObjectItem(args, "task")->valueint, 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(end, "ev")->valuestring, "poll.end");
+        CU_ASSERT(cJSON_IsString(cJSON_GetObjectItem(end, "result")));
+        CU_ASSERT_EQUAL(cJSON_GetObjectItem(args, "poll")->valueint,
+                        cJSON_GetObjectItem(end, "poll")->valueint);
+    }
+    CU_ASSERT_EQUAL(polls, 2);
+    cJSON_Delete(j);
+}
+
+/* Are there counter tracks for each run queue's length and for parked
+ * workers, following the trace's own numbers? */
+static void export_counters(void)
+{
+    cJSON *j = export("tests/data/runtime/lost.jsonl"), *e;
+    int parked = 0, queue = 0, max_parked = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(j, "traceEvents")) {
+        if (strcmp(cJSON_GetObjectItem(e, "ph")->valuestring, "C") != 0)
+            continue;
+        const char *name = cJSON_GetObjectItem(e, "name")->valuestring;
+        cJSON *args = cJSON_GetObjectItem(e, "args");
+        if (strcmp(name, "parked workers") == 0) {
+            int n = cJSON_GetObjectItem(args, "parked")->valueint;
+            CU_ASSERT(n >= 0 && n <= 2);        /* the trace has two workers */
+            max_parked = n > max_parked ? n : max_parked;
+            parked++;
+        } else {
+            CU_ASSERT(strncmp(name, "run queue ", 10) == 0);
+            CU_ASSERT(cJSON_GetObjectItem(args, "len")->valueint >= 0);
+            queue++;
+        }
+    }
+    CU_ASSERT_EQUAL(max_parked, 2);     /* both parked at the hang */
+    CU_ASSERT(parked > 0);
+    CU_ASSERT_EQUAL(queue, 6);          /* three pushes, three pops */
     cJSON_Delete(j);
 }
 
@@ -201,4 +358,7 @@ void suite_export(void)
     CU_add_test(s, "export_busier", export_busier);
     CU_add_test(s, "export_flows_and_names", export_flows_and_names);
     CU_add_test(s, "export_runtime_trace", export_runtime_trace);
+    CU_add_test(s, "export_instants", export_instants);
+    CU_add_test(s, "export_slice_args", export_slice_args);
+    CU_add_test(s, "export_counters", export_counters);
 }

@@ -80,6 +80,48 @@ static void lint_hang(void)
     wta_lints_free(&l);
     wta_model_free(m);
 }
+/* The message of the one lint of kind k on path ("" if none), and its task's id. */
+static void one_lint(const char *path, enum wta_lint_kind k, char *msg, size_t size,
+                     unsigned long long *task)
+{
+    struct wta_model *m = NULL;
+    struct wta_lint_config c;
+    struct wta_lints l;
+    msg[0] = '\0';
+    *task = 0;
+    CU_ASSERT_FATAL(wta_model_load(path, 0, &m) == 0);
+    wta_lint_config_default(&c);
+    CU_ASSERT_FATAL(wta_lint_run(m, &c, &l) == 0);
+    CU_ASSERT_EQUAL(l.count[k], 1);
+    for (size_t i = 0; i < l.n; i++)
+        if (l.items[i].kind == k) {
+            CU_ASSERT_EQUAL(m->events[l.items[i].ev].kind, WTA_EV_HANG);
+            snprintf(msg, size, "%s", l.items[i].msg);
+            *task = l.items[i].task ? m->tasks[l.items[i].task - 1].id : 0;
+        }
+    wta_lints_free(&l);
+    wta_model_free(m);
+}
+
+/* With the task dump (version 2), does the hang lint name what main waits on
+ * and each live task's wait, the task waiting on nothing first and as its task? */
+static void lint_hang_dump(void)
+{
+    char msg[WTA_LINT_MSG];
+    unsigned long long task;
+    one_lint("tests/data/lint/hang-dump.jsonl", WTA_LINT_HANG, msg, sizeof msg, &task);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "main (1 poll(s)) waits on task 2 'reader' (its "
+                                  "JoinHandle); task 1 'stuck' IDLE waits on nothing: no "
+                                  "waker held, nothing will wake it; task 2 'reader' IDLE "
+                                  "waits on a value on channel 1 (recv)"));
+    CU_ASSERT_EQUAL(task, 1);
+    /* and in a trace the runtime wrote (examples/lost_wakeup.c) */
+    one_lint("tests/data/runtime/lost.jsonl", WTA_LINT_HANG, msg, sizeof msg, &task);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "main (1 poll(s)) waits on task 1 'waiter' (its "
+                                  "JoinHandle); task 1 'waiter' IDLE waits on nothing"));
+    CU_ASSERT_EQUAL(task, 1);
+}
+
 /* Does --allow leave a lint out but count it, and do the per-lint counts add up? */
 static void lint_allow_and_counts(void)
 {
@@ -117,7 +159,13 @@ static void lint_long_poll(void) { check(WTA_LINT_LONG_POLL); }
 /* Are three self-woken Pending polls in a row a loop, and two not? */
 static void lint_self_wake_loop(void) { check(WTA_LINT_SELF_WAKE_LOOP); }
 /* Is a timer 5 ms late found, and 0.9 ms late not? */
-static void lint_late_timer(void) { check(WTA_LINT_LATE_TIMER); }
+static void lint_late_timer(void)
+{
+    check(WTA_LINT_LATE_TIMER);
+    /* late, (a poll), late, on time, late: two runs of late fires, two findings */
+    CU_ASSERT_EQUAL(count("tests/data/lint/late-timer-runs.jsonl", WTA_LINT_LATE_TIMER), 2);
+    CU_ASSERT_EQUAL(count("tests/data/lint/late-timer-runs.jsonl", -1), 2);
+}
 /* Is a task output nobody received found, but not a joined one? */
 static void lint_never_joined(void) { check(WTA_LINT_NEVER_JOINED); }
 /* Is a `dropped` event found, and a complete trace clean? */
@@ -137,6 +185,9 @@ static void lint_runtime_bug_traces(void)
     CU_ASSERT_EQUAL(count("tests/data/runtime/w3.jsonl", WTA_LINT_PARKED_WITH_WORK), 1);
     CU_ASSERT_EQUAL(count("tests/data/runtime/w3.jsonl", WTA_LINT_HANG), 1);
     CU_ASSERT_EQUAL(count("tests/data/runtime/w3.jsonl", -1), 2);
+    for (int k = 0; k < WTA_LINT_COUNT; k++)
+        if (wta_lint_severity(k) == WTA_ERROR)
+            CU_ASSERT_EQUAL(count("tests/data/runtime/echo.jsonl", k), 0);
     /* (its spinners yield 4 times: a self-wake loop against this file's threshold of 3) */
     for (int k = 0; k < WTA_LINT_COUNT; k++)
         if (wta_lint_severity(k) == WTA_ERROR)
@@ -163,6 +214,7 @@ void suite_lint(void)
     CU_add_test(s, "lint_self_wake_loop", lint_self_wake_loop);
     CU_add_test(s, "lint_lost_wakeup_out_of_order", lint_lost_wakeup_out_of_order);
     CU_add_test(s, "lint_hang", lint_hang);
+    CU_add_test(s, "lint_hang_dump", lint_hang_dump);
     CU_add_test(s, "lint_allow_and_counts", lint_allow_and_counts);
     CU_add_test(s, "lint_late_timer", lint_late_timer);
     CU_add_test(s, "lint_never_joined", lint_never_joined);

@@ -140,6 +140,86 @@ static void model_why_chain(void)
     wta_model_free(m);
 }
 
+/* Is step k of w about event ev, and does its text hold needle? */
+static void step_is(const struct wta_why *w, size_t k, uint32_t ev, const char *needle)
+{
+    CU_ASSERT_FATAL(k < w->n);
+    if (w->ev[k] != ev || strstr(w->text[k], needle) == NULL)
+        fprintf(stderr, "\nstep %zu: event %u, '%s'; expected event %u, '%s'\n", k, w->ev[k],
+                w->text[k], ev, needle);
+    CU_ASSERT_EQUAL(w->ev[k], ev);
+    CU_ASSERT_PTR_NOT_NULL(strstr(w->text[k], needle));
+}
+
+/* Why is a task not running: queued, not yet spawned, waker dropped, waker
+ * held, the hang dump's word; and is a running task left to wta_why? */
+static void model_why_not(void)
+{
+    struct wta_model *m = load("tests/data/lint/hang-dump.jsonl");
+    struct wta_why w;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    uint32_t stuck = wta_model_task_by_id(m, 1), reader = wta_model_task_by_id(m, 2);
+    CU_ASSERT_EQUAL(wta_why_not(m, stuck, 9, &w), 0);
+    step_is(&w, 0, 4, "is SCHEDULED: on run queue 'global' since event 4");
+    CU_ASSERT_EQUAL(wta_why_not(m, reader, 4, &w), 0);
+    step_is(&w, 0, 5, "is not spawned yet");
+    CU_ASSERT_EQUAL(wta_why_not(m, stuck, 11, &w), 1);          /* polled: ask wta_why */
+    CU_ASSERT_EQUAL(wta_why_not(m, stuck, 17, &w), 0);
+    step_is(&w, 0, 13, "'stuck' is IDLE: its poll 1 returned Pending at event 13");
+    step_is(&w, 1, 12, "in its last poll: chan.send chan=1");
+    step_is(&w, 2, 14, "its waker was dropped: the last live clone went at event 14");
+    CU_ASSERT_EQUAL(w.n, 3);
+    CU_ASSERT_EQUAL(wta_why_not(m, stuck, m->nevents - 1, &w), 0);
+    step_is(&w, 1, 24, "the hang's task dump: it waits on nothing: no waker held");
+    CU_ASSERT_EQUAL(wta_why_not(m, reader, m->nevents - 1, &w), 0);
+    step_is(&w, 1, 23, "it waits on a value on channel 1 (recv)");
+    step_is(&w, 3, 18, "1 live clone(s) of its waker (the last made at event 18");
+    CU_ASSERT_EQUAL(wta_why_not(m, 3, 0, &w), -EINVAL);
+    wta_model_free(m);
+    /* never handed out: poll 1 of 'waiter' cloned no waker (examples/lost_wakeup.c) */
+    m = load("tests/data/runtime/lost.jsonl");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(wta_why_not(m, wta_model_task_by_id(m, 1), 30, &w), 0);
+    step_is(&w, 1, 19, "its waker was never handed out: poll 1 returned Pending without "
+            "cloning it (no waker.clone since event 16), so nothing can wake it");
+    /* a timer it armed */
+    CU_ASSERT_EQUAL(wta_why_not(m, wta_model_task_by_id(m, 2), 28, &w), 0);
+    step_is(&w, 1, 28, "its timer 1 is armed for t=12009889 ns");
+    wta_model_free(m);
+}
+
+/* Does why explain the main future: polling, waiting, the hang, the end? */
+static void model_why_main(void)
+{
+    struct wta_model *m = load("tests/data/lint/hang-dump.jsonl");
+    struct wta_why w;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(wta_why_main(m, 5, &w), 0);
+    step_is(&w, 0, 2, "the main future is running: its poll 1 began at event 2");
+    step_is(&w, 1, 0, "its first poll: block_on began at event 0");
+    CU_ASSERT_EQUAL(wta_why_main(m, 12, &w), 0);
+    step_is(&w, 0, 7, "not running: its poll 1 returned Pending at event 7; block_on waits");
+    step_is(&w, 1, 7, "no main.wake since that poll");
+    CU_ASSERT_EQUAL(wta_why_main(m, m->nevents - 1, &w), 0);
+    step_is(&w, 0, 26, "block_on returned -35 at event 26 (-EDEADLK: it hung)");
+    step_is(&w, 1, 21, "hang: nothing in the runtime can wake the main future");
+    step_is(&w, 2, 22, "main, polled 1 time(s), 1 live waker clone(s), waits on task 2 "
+            "'reader' (its JoinHandle)");
+    step_is(&w, 3, 23, "task 2 'reader' IDLE waits on a value on channel 1");
+    step_is(&w, 4, 24, "task 1 'stuck' IDLE waits on nothing");
+    CU_ASSERT_EQUAL(wta_why_main(m, m->nevents, &w), -EINVAL);
+    wta_model_free(m);
+    /* woken: the main.wake that will lead to its next poll */
+    m = load("tests/data/lint/hang-near.jsonl");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    size_t wake = 0;
+    while (m->events[wake].kind != WTA_EV_MAIN_WAKE)
+        wake++;
+    CU_ASSERT_EQUAL(wta_why_main(m, wake, &w), 0);
+    step_is(&w, 1, (uint32_t)wake, "by main.wake (source join, by task 1): block_on polls it next");
+    wta_model_free(m);
+}
+
 /* Does why name the channel send (in another task's poll) that woke a task? */
 static void model_why_channel(void)
 {
@@ -258,6 +338,8 @@ void suite_model(void)
     CU_add_test(s, "model_state_details", model_state_details);
     CU_add_test(s, "model_why_chain", model_why_chain);
     CU_add_test(s, "model_why_channel", model_why_channel);
+    CU_add_test(s, "model_why_not", model_why_not);
+    CU_add_test(s, "model_why_main", model_why_main);
     CU_add_test(s, "model_stats_json", model_stats_json);
     CU_add_test(s, "model_diff", model_diff);
     CU_add_test(s, "model_runtime_traces", model_runtime_traces);

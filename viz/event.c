@@ -161,6 +161,20 @@ void wta_event_format(const struct wta_model *m, const struct wta_ev *e,
     wta_sanitize(buf);
 }
 
+void wta_event_json_fields(FILE *f, const struct wta_model *m, const struct wta_ev *e)
+{
+    char name[16], type;
+    for (int k = 0; wta_schema_field(e->kind, k, name, &type) == 0; k++) {
+        fprintf(f, ",\"%s\":", name);
+        if (type == 's')
+            wta_json_string(f, wta_model_str(m, e->f[k]));
+        else if (type == 'b')
+            fputs(e->f[k] ? "true" : "false", f);
+        else
+            fprintf(f, "%" PRId64, e->f[k]);
+    }
+}
+
 void wta_sanitize(char *s)
 {
     for (; *s; s++)

@@ -46,10 +46,11 @@ static const char *explanations[WTA_LINT_COUNT] = {
     [WTA_LINT_HANG] =
         "block_on returned -EDEADLK: the main future was Pending and nothing left in the "
         "runtime could wake it - every worker parked, no task queued, no timer, socket or "
-        "blocking job pending. Look at what the main future waits for, and at the tasks "
-        "named here: a task that returned Pending with no live waker is the usual cause "
-        "('wta-trace why FILE --task T --at I' says what each one waits on; --task 0 is "
-        "the main future).",
+        "blocking job pending. The finding names what the main future waits on and what "
+        "each live task waits on, from the task dump the runtime recorded with the hang "
+        "(hang.main, hang.task); a task that waits on 'nothing' - it returned Pending with "
+        "no waker held - is the usual cause, and is named first. 'wta-trace why FILE "
+        "--task T --at I' says why a task is not running (--task 0: the main future).",
     [WTA_LINT_LONG_POLL] =
         "One poll ran longer than the threshold. While a task is being polled its worker "
         "can do nothing else, so a long poll delays every task queued behind it. Blocking "

@@ -4,7 +4,7 @@
  * The replay keeps the model's state (wta_state_apply) and, beside it, what
  * the rules need to remember: per task its live waker count, its last
  * Pending poll, whether it woke itself in the current poll and how many
- * polls in a row it did; per thread the late timers of its reactor turn.
+ * polls in a row it did; per thread its current run of late timer fires.
  * A rule looks at the state *before* the event it judges, so "the queue
  * was not empty when the worker parked" means what it says.
  *
@@ -39,8 +39,9 @@ struct task_track {
 };
 
 struct thread_track {
-    uint32_t late_at;           /* event + 1 of the first late timer.fire of this turn */
-    uint32_t late_n;            /* late fires in this reactor turn */
+    uint32_t late_at;           /* event + 1 of the first late timer.fire of this run */
+    uint32_t late_last;         /* event + 1 of the last one */
+    uint32_t late_n;            /* late fires in this run */
     int64_t late_max_ns;
     int64_t late_timer;         /* the id of the latest of them */
 };
@@ -227,38 +228,83 @@ static void on_wake(struct run *r, const struct wta_ev *e, size_t i)
         t->self_woke = 1;
 }
 
-/* hang: block_on gave up on the main future (-EDEADLK). Names the tasks
- * left Pending with no waker, which are usually why. */
+/* Append "; task 3 'name' IDLE waits on ..." to buf[len..size) for each
+ * hang.task of the dump after the hang at event i that waits on nothing
+ * (nothing = 1) or on something (0); returns the new length. The first task
+ * that waits on nothing goes to *culprit. */
+static size_t dump_tasks(struct run *r, size_t i, int nothing, char *buf, size_t len,
+                         size_t size, uint32_t *culprit)
+{
+    char wait[96];
+    for (uint32_t k = wta_hang_dump_next(r->m, (uint32_t)i); k != UINT32_MAX;
+         k = wta_hang_dump_next(r->m, k)) {
+        const struct wta_ev *d = &r->m->events[k];
+        if (d->kind != WTA_EV_HANG_TASK || d->task == 0 ||
+            wta_wait_is_nothing(r->m, d) != nothing)
+            continue;
+        if (nothing && *culprit == 0)
+            *culprit = d->task;
+        wta_wait_text(r->m, d->f[S_HANG_WAITS], d->f[S_HANG_ON], wait, sizeof wait);
+        if (len < size)
+            len += (size_t)snprintf(buf + len, size - len, "; task %llu '%s' %s waits on %s",
+                                    tid(r, d->task), wta_model_str(r->m, r->m->tasks[d->task - 1].name),
+                                    wta_model_str(r->m, d->f[S_HANG_STATE]), wait);
+    }
+    return len;
+}
+
+/* hang: block_on gave up on the main future (-EDEADLK). With the task dump
+ * (version 2), names what main waits on and every live task's wait, those
+ * that wait on nothing first (usually the cause); without it, the tasks the
+ * replay finds Pending with no waker. */
 static void on_hang(struct run *r, const struct wta_ev *e, size_t i)
 {
-    char who[120] = "";
+    char who[WTA_LINT_MSG] = "", wait[96];
     size_t len = 0, n = 0;
-    for (uint32_t k = 1; k <= r->m->ntasks; k++) {
-        const struct task_track *t = &r->tasks[k];
-        if (t->state != WTA_TS_IDLE || t->wakers > 0 || t->pending_at == 0 ||
-            has_timer(&r->s, k))
+    uint32_t culprit = 0, k = wta_hang_dump_next(r->m, (uint32_t)i);
+    if (k != UINT32_MAX && r->m->events[k].kind == WTA_EV_HANG_MAIN) {
+        const struct wta_ev *d = &r->m->events[k];
+        wta_wait_text(r->m, d->f[S_HMAIN_WAITS], d->f[S_HMAIN_ON], wait, sizeof wait);
+        len = (size_t)snprintf(who, sizeof who, ": main (%lld poll(s)) waits on %s",
+                               (long long)d->f[S_HMAIN_POLLS], wait);
+        len = dump_tasks(r, i, 1, who, len, sizeof who, &culprit);
+        dump_tasks(r, i, 0, who, len, sizeof who, &culprit);
+        fire(r, WTA_LINT_HANG, i, culprit, "block_on gave up: nothing can wake the main "
+             "future (%lld worker(s) parked, %lld task(s) queued)%s", (long long)e->f[0],
+             (long long)e->f[1], who);
+        return;
+    }
+    for (uint32_t t = 1; t <= r->m->ntasks; t++) {
+        const struct task_track *tt = &r->tasks[t];
+        if (tt->state != WTA_TS_IDLE || tt->wakers > 0 || tt->pending_at == 0 ||
+            has_timer(&r->s, t))
             continue;
+        if (culprit == 0)
+            culprit = t;
         if (n++ < 3 && len < sizeof who)
             len += (size_t)snprintf(who + len, sizeof who - len, "%s%llu '%s'", n > 1 ? ", " : "",
-                                    tid(r, k), wta_model_str(r->m, r->m->tasks[k - 1].name));
+                                    tid(r, t), wta_model_str(r->m, r->m->tasks[t - 1].name));
     }
-    fire(r, WTA_LINT_HANG, i, 0, "block_on gave up: nothing can wake the main future "
+    fire(r, WTA_LINT_HANG, i, culprit, "block_on gave up: nothing can wake the main future "
          "(%lld worker(s) parked, %lld task(s) queued); %zu task(s) wait with no waker%s%s%s",
          (long long)e->f[0], (long long)e->f[1], n, n ? ": " : "", who, n > 3 ? ", ..." : "");
 }
 
-/* late-timer: one finding per reactor turn (a turn that fires 2,000 timers
- * late is one slow turn, not 2,000 problems), or per fire outside a turn. */
-static void late_flush(struct run *r, struct thread_track *th)
+/* late-timer: one finding per run of late fires on one thread, closed by a
+ * fire on time (or the end): a reactor turn, or a stretch of a loaded
+ * machine, that fires 2,000 timers late is one slow stretch, not 2,000
+ * problems. (Workers fire due timers between polls too, outside any turn.) */
+static void late_flush(struct run *r, struct thread_track *th, const char *thread)
 {
     if (th->late_n == 1)
         fire(r, WTA_LINT_LATE_TIMER, th->late_at - 1, 0, "timer %lld fired %.3f ms after its "
              "deadline (threshold %.3f ms)", (long long)th->late_timer, th->late_max_ns / 1e6,
              r->c->late_timer_ns / 1e6);
     else if (th->late_n > 1)
-        fire(r, WTA_LINT_LATE_TIMER, th->late_at - 1, 0, "%u timers fired late in one "
-             "reactor turn, the latest %.3f ms after its deadline (threshold %.3f ms)",
-             th->late_n, th->late_max_ns / 1e6, r->c->late_timer_ns / 1e6);
+        fire(r, WTA_LINT_LATE_TIMER, th->late_at - 1, 0, "%u timers fired late in a row on "
+             "'%s' (events %u to %u), the worst %.3f ms after its deadline (threshold "
+             "%.3f ms)", th->late_n, thread, th->late_at - 1, th->late_last - 1,
+             th->late_max_ns / 1e6, r->c->late_timer_ns / 1e6);
     th->late_n = 0;
     th->late_max_ns = 0;
 }
@@ -266,15 +312,16 @@ static void late_flush(struct run *r, struct thread_track *th)
 static void on_timer_fire(struct run *r, const struct wta_ev *e, size_t i)
 {
     struct thread_track *th = &r->threads[e->th];
-    if (e->f[S_TIMER_LATE] <= r->c->late_timer_ns)
+    if (e->f[S_TIMER_LATE] <= r->c->late_timer_ns) {
+        late_flush(r, th, r->m->threads[e->th].name);
         return;
+    }
     if (th->late_n++ == 0)
         th->late_at = (uint32_t)i + 1;
+    th->late_last = (uint32_t)i + 1;
     if (e->f[S_TIMER_LATE] > th->late_max_ns)
         th->late_max_ns = e->f[S_TIMER_LATE];
     th->late_timer = e->f[S_TIMER_ID];
-    if (r->s.threads[e->th].activity != WTA_ACT_REACTOR)
-        late_flush(r, th);
 }
 
 /* Judge event i against the state before it, then remember what the rules need. */
@@ -282,7 +329,6 @@ static void on_event(struct run *r, size_t i)
 {
     const struct wta_ev *e = &r->m->events[i];
     struct task_track *t = &r->tasks[e->task];
-    struct thread_track *th = &r->threads[e->th];
     switch (e->kind) {
     case WTA_EV_WAKER_CLONE:
         t->wakers++;
@@ -319,7 +365,6 @@ static void on_event(struct run *r, size_t i)
     case WTA_EV_WORKER_STOP:
         r->shutdown = 1;
         break;
-    case WTA_EV_REACTOR_TURN_END: late_flush(r, th); break;
     case WTA_EV_WORKER_PARK: check_park(r, e, i); break;
     case WTA_EV_TIMER_FIRE: on_timer_fire(r, e, i); break;
     case WTA_EV_DROPPED:
@@ -346,7 +391,7 @@ static void at_end(struct run *r)
     const struct wta_model *m = r->m;
     judge_lost(r);
     for (size_t k = 0; k < m->nthreads; k++)
-        late_flush(r, &r->threads[k]);
+        late_flush(r, &r->threads[k], m->threads[k].name);
     for (uint32_t k = 1; k <= m->ntasks; k++) {
         struct task_track *t = &r->tasks[k];
         if (t->join_send && !t->completed && !t->detached)

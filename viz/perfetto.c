@@ -12,6 +12,15 @@
  *   pid 2 "tasks"    one lane per task: its state over time (scheduled,
  *                    running, idle, notified), one slice after another
  *
+ * Instants ("i", thread-scoped) mark the events that are moments, not
+ * stretches (io, channel, select, the hang and its dump, notes, marks...),
+ * each on its thread's lane and, when it names a task, on that task's lane
+ * too. Every slice and instant carries its event as args: "event" (its
+ * index, for `wta-trace cat --from`), "ev" and its fields; a slice also has
+ * "end", the same for the event that closed it. Counter tracks ("C") on
+ * pid 1 give each run queue's length and the number of parked workers.
+ * Those three are written by perfetto_marks.c.
+ *
  * Slices on a lane must nest. Each thread's slices come from a stack: an
  * opening event pushes, its closing event pops (closing anything opened
  * above it at the same instant), and the end of the trace closes the rest,
@@ -29,53 +38,48 @@
 
 #include "viz_int.h"
 
-#define TASK_PID 2
-#define THREAD_PID 1
+#define TASK_PID WTA_PF_TASK_PID
+#define THREAD_PID WTA_PF_THREAD_PID
 #define DEPTH 16
-
-struct out {
-    FILE *f;
-    int first;
-};
+#define NONE UINT32_MAX
 
 struct open_slice {
     uint8_t kind;               /* the opening event's kind */
     uint32_t ev;
 };
 
-/* Separate array elements: a comma before all but the first. */
-static void sep(struct out *o)
+void wta_pf_sep(struct wta_pf_out *o)
 {
     fputs(o->first ? "\n" : ",\n", o->f);
     o->first = 0;
 }
 
-/* Write ,"key":us with ns precision (ns / 1000 with three decimals). */
-static void ts(FILE *f, const char *key, int64_t ns)
+void wta_pf_ts(FILE *f, const char *key, int64_t ns)
 {
     fprintf(f, ",\"%s\":%lld.%03lld", key, (long long)(ns / 1000), (long long)(ns % 1000));
 }
 
-static void slice(struct out *o, int pid, int tid, const char *name, int64_t t0,
-                  int64_t t1, uint32_t ev)
+static void slice(struct wta_pf_out *o, const struct wta_model *m, int pid, int tid, const char *name,
+                  int64_t t0, int64_t t1, uint32_t ev, uint32_t end)
 {
-    sep(o);
+    wta_pf_sep(o);
     fprintf(o->f, "{\"ph\":\"X\",\"cat\":\"wta\",\"pid\":%d,\"tid\":%d,\"name\":", pid, tid);
     wta_json_string(o->f, name);
-    ts(o->f, "ts", t0);
-    ts(o->f, "dur", t1 - t0);
-    fprintf(o->f, ",\"args\":{\"event\":%u}}", ev);
+    wta_pf_ts(o->f, "ts", t0);
+    wta_pf_ts(o->f, "dur", t1 - t0);
+    wta_pf_args(o, m, ev, end);
+    fputc('}', o->f);
 }
 
 /* Name a process or thread lane and set its sort order. */
-static void meta(struct out *o, int pid, int tid, const char *what, const char *name, int sort)
+static void meta(struct wta_pf_out *o, int pid, int tid, const char *what, const char *name, int sort)
 {
-    sep(o);
+    wta_pf_sep(o);
     fprintf(o->f, "{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"name\":\"%s_name\",\"args\":{\"name\":",
             pid, tid, what);
     wta_json_string(o->f, name);
     fprintf(o->f, "}}");
-    sep(o);
+    wta_pf_sep(o);
     fprintf(o->f, "{\"ph\":\"M\",\"pid\":%d,\"tid\":%d,\"name\":\"%s_sort_index\","
             "\"args\":{\"sort_index\":%d}}", pid, tid, what, sort);
 }
@@ -121,19 +125,21 @@ static void slice_name(const struct wta_model *m, const struct wta_ev *e, char *
     }
 }
 
-/* Close stack[d..] at time t. */
-static void close_to(struct out *o, const struct wta_model *m, int tid, struct open_slice *st,
-                     int *depth, int d, int64_t t)
+/* Close stack[d..] at event end (NONE: at the trace's end). */
+static void close_to(struct wta_pf_out *o, const struct wta_model *m, int tid, struct open_slice *st,
+                     int *depth, int d, uint32_t end)
 {
     char name[160];
+    int64_t t = m->events[end != NONE ? end : m->nevents - 1].t_ns;
     while (*depth > d) {
         const struct wta_ev *e = &m->events[st[--*depth].ev];
         slice_name(m, e, name, sizeof name);
-        slice(o, THREAD_PID, tid, name, e->t_ns, t, st[*depth].ev);
+        slice(o, m, THREAD_PID, tid, name, e->t_ns, t, st[*depth].ev,
+              *depth == d ? end : NONE);
     }
 }
 
-static void thread_lane(struct out *o, const struct wta_model *m, size_t k,
+static void thread_lane(struct wta_pf_out *o, const struct wta_model *m, size_t k,
                         const uint32_t *flow_of)
 {
     const struct wta_thread *th = &m->threads[k];
@@ -148,38 +154,35 @@ static void thread_lane(struct out *o, const struct wta_model *m, size_t k,
             while (d > 0 && st[d - 1].kind != op)
                 d--;
             if (d > 0)
-                close_to(o, m, tid, st, &depth, d - 1, e->t_ns);
+                close_to(o, m, tid, st, &depth, d - 1, i);
         }
         if (opens(e->kind) && depth < DEPTH)
             st[depth++] = (struct open_slice){e->kind, i};
         if (flow_of[i] != 0) {      /* a wake or spawn that caused a poll */
             int64_t next = p + 1 < th->nevents ? m->events[th->evs[p + 1]].t_ns : e->t_ns;
             int64_t dur = next - e->t_ns < 2 ? next - e->t_ns : 2;
-            slice(o, THREAD_PID, tid, e->kind == WTA_EV_TASK_SPAWN ? "spawn" : "wake",
-                  e->t_ns, e->t_ns + dur, i);
-            sep(o);
+            slice(o, m, THREAD_PID, tid, e->kind == WTA_EV_TASK_SPAWN ? "spawn" : "wake",
+                  e->t_ns, e->t_ns + dur, i, NONE);
+            wta_pf_sep(o);
             fprintf(o->f, "{\"ph\":\"s\",\"cat\":\"wta\",\"name\":\"wake\",\"id\":%u,"
                     "\"pid\":%d,\"tid\":%d", flow_of[i], THREAD_PID, tid);
-            ts(o->f, "ts", e->t_ns + dur / 2);
+            wta_pf_ts(o->f, "ts", e->t_ns + dur / 2);
             fprintf(o->f, "}");
         }
-        if (e->kind == WTA_EV_NOTE) {
-            sep(o);
-            fprintf(o->f, "{\"ph\":\"i\",\"s\":\"g\",\"cat\":\"wta\",\"pid\":%d,\"tid\":%d,"
-                    "\"name\":", THREAD_PID, tid);
-            wta_json_string(o->f, wta_model_str(m, e->f[0]));
-            ts(o->f, "ts", e->t_ns);
-            fprintf(o->f, "}");
+        if (wta_pf_is_instant(e->kind)) {
+            wta_pf_instant(o, m, THREAD_PID, tid, i, NULL);
+            if (e->task != 0)
+                wta_pf_instant(o, m, TASK_PID, (int)e->task, i, NULL);
         }
     }
-    close_to(o, m, tid, st, &depth, 0, m->events[m->nevents - 1].t_ns);
+    close_to(o, m, tid, st, &depth, 0, NONE);
 }
 
 /* The "reactor" lane: every reactor turn, whichever thread ran it, and its
  * timer fires and fd events as instants. A turn that starts before the
  * previous one ended (two threads in the reactor at once) stays on its own
  * thread's lane only, so this lane's slices never overlap. */
-static void reactor_lane(struct out *o, const struct wta_model *m, int tid)
+static void reactor_lane(struct wta_pf_out *o, const struct wta_model *m, int tid)
 {
     uint32_t *open = calloc(m->nthreads, sizeof open[0]);     /* begin + 1 */
     int64_t last_end = -1, end = m->events[m->nevents - 1].t_ns;
@@ -195,7 +198,8 @@ static void reactor_lane(struct out *o, const struct wta_model *m, int tid)
             int64_t t1 = e != NULL ? e->t_ns : end;
             if (b->t_ns >= last_end) {
                 snprintf(name, sizeof name, "turn on %s", m->threads[k].name);
-                slice(o, THREAD_PID, tid, name, b->t_ns, t1, open[k] - 1);
+                slice(o, m, THREAD_PID, tid, name, b->t_ns, t1, open[k] - 1,
+                      e != NULL ? (uint32_t)i : NONE);
                 last_end = t1;
             }
             open[k] = 0;
@@ -205,12 +209,9 @@ static void reactor_lane(struct out *o, const struct wta_model *m, int tid)
         if (e->kind == WTA_EV_REACTOR_TURN_BEGIN)
             open[e->th] = (uint32_t)i + 1;
         if (e->kind == WTA_EV_TIMER_FIRE || e->kind == WTA_EV_IO_EVENT) {
-            sep(o);
-            fprintf(o->f, "{\"ph\":\"i\",\"s\":\"t\",\"cat\":\"wta\",\"pid\":%d,\"tid\":%d,"
-                    "\"name\":\"%s %lld\"", THREAD_PID, tid, e->kind == WTA_EV_TIMER_FIRE ?
-                    "timer" : "fd", (long long)e->f[0]);
-            ts(o->f, "ts", e->t_ns);
-            fprintf(o->f, "}");
+            snprintf(name, sizeof name, "%s %lld", e->kind == WTA_EV_TIMER_FIRE ? "timer" : "fd",
+                     (long long)e->f[0]);
+            wta_pf_instant(o, m, THREAD_PID, tid, (uint32_t)i, name);
         }
     }
     free(open);
@@ -230,7 +231,7 @@ static const char *lane_state(const struct wta_ev *e, int running)
 }
 
 /* One task's lane: a slice per stretch of one state, back to back. */
-static void task_lane(struct out *o, const struct wta_model *m, uint32_t task)
+static void task_lane(struct wta_pf_out *o, const struct wta_model *m, uint32_t task)
 {
     const struct wta_task *t = &m->tasks[task - 1];
     const char *cur = NULL;
@@ -247,7 +248,8 @@ static void task_lane(struct out *o, const struct wta_model *m, uint32_t task)
             now = lane_state(e, running);
         }
         if (cur != NULL && (now == NULL || strcmp(now, cur) != 0)) {
-            slice(o, TASK_PID, (int)task, cur, since, at, since_ev);
+            slice(o, m, TASK_PID, (int)task, cur, since, at, since_ev,
+                  e != NULL ? t->evs[k] : NONE);
             cur = NULL;
         }
         if (now != NULL && cur == NULL) {
@@ -260,7 +262,7 @@ static void task_lane(struct out *o, const struct wta_model *m, uint32_t task)
 
 int wta_perfetto_write(const struct wta_model *m, FILE *f)
 {
-    struct out o = {f, 1};
+    struct wta_pf_out o = {f, 1};
     char name[192];
     uint32_t *flow_of = calloc(m->nevents + 1, sizeof flow_of[0]);
     if (flow_of == NULL)
@@ -291,6 +293,7 @@ int wta_perfetto_write(const struct wta_model *m, FILE *f)
     }
     for (uint32_t t = 1; t <= m->ntasks; t++)
         task_lane(&o, m, t);
+    wta_pf_counters(&o, m);
     for (size_t k = 0; k < m->nlinks; k++) {
         const struct wta_ev *e = &m->events[m->links[k].effect];
         const struct wta_thread *th = &m->threads[e->th];
@@ -300,10 +303,10 @@ int wta_perfetto_write(const struct wta_model *m, FILE *f)
                 end = m->events[th->evs[p]].t_ns;
                 break;
             }
-        sep(&o);
+        wta_pf_sep(&o);
         fprintf(f, "{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"wta\",\"name\":\"wake\",\"id\":%zu,"
                 "\"pid\":%d,\"tid\":%d", k + 1, THREAD_PID, (int)e->th + 1);
-        ts(f, "ts", e->t_ns + (end - e->t_ns < 1 ? end - e->t_ns : 1));
+        wta_pf_ts(f, "ts", e->t_ns + (end - e->t_ns < 1 ? end - e->t_ns : 1));
         fprintf(f, "}");
     }
     fprintf(f, "\n]}\n");

@@ -14,11 +14,14 @@ VIZ_SRCS := \
 	viz/tasks.c \
 	viz/state.c \
 	viz/keyframe.c \
+	viz/hang.c \
 	viz/why.c \
+	viz/why_not.c \
 	viz/lint.c \
 	viz/lint_rules.c \
 	viz/stats.c \
 	viz/perfetto.c \
+	viz/perfetto_marks.c \
 	viz/diff.c
 
 TEST_SRCS += \

@@ -45,6 +45,15 @@
     X(IO_INTEREST,    IO_REGISTER,    "interest", 1) \
     X(IO_READY,       IO_EVENT,       "ready",    1) \
     X(JOB,            BLOCKING_DONE,  "job",      0) \
+    X(HMAIN_POLLS,    HANG_MAIN,      "polls",    0) \
+    X(HMAIN_WAKERS,   HANG_MAIN,      "wakers",   2) \
+    X(HANG_STATE,     HANG_TASK,      "state",    1) \
+    X(HANG_IDLE,      HANG_TASK,      "idle_ns",  2) \
+    X(HMAIN_IDLE,     HANG_MAIN,      "idle_ns",  1) \
+    X(HANG_WAITS,     HANG_TASK,      "waits",    3) \
+    X(HANG_ON,        HANG_TASK,      "on",       4) \
+    X(HMAIN_WAITS,    HANG_MAIN,      "waits",    3) \
+    X(HMAIN_ON,       HANG_MAIN,      "on",       4) \
     X(CHAN,           CHAN_SEND,      "chan",     0) \
     X(DROPPED_N,      DROPPED,        "n",        0) \
     X(END_DROPPED,    TRACE_END,      "dropped",  0) \
@@ -88,6 +97,9 @@ int wta_schema_check_slots(void);
 /* Write s as a JSON string literal (with quotes) to f; bytes that are not
  * UTF-8 become '?', so the output is always JSON. */
 void wta_json_string(FILE *f, const char *s);
+/* Write e's fields as JSON members, each after a comma (,"task":3,"poll":2),
+ * for an object the caller opened: the JSON twin of wta_event_format. */
+void wta_event_json_fields(FILE *f, const struct wta_model *m, const struct wta_ev *e);
 /* Replace control characters in s with '?': text from a trace may reach a
  * terminal, and must not move its cursor or change its colours. */
 void wta_sanitize(char *s);
@@ -135,6 +147,48 @@ void wta_state_apply(const struct wta_model *m, struct wta_state *s, size_t i);
 int wta_state_reset(const struct wta_model *m, struct wta_state *s);
 /* Grow *arr (of *cap elements of size sz) to hold n; 0 or -ENOMEM. */
 int wta_reserve(void **arr, size_t *cap, size_t n, size_t sz);
+
+/* ---------------------------------------------------------------- why.c */
+/* Add one step (event ev, printf text) to w; 0 if w is full. */
+int wta_why_step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---------------------------------------------------------------- hang.c */
+/* The event after `ev` in the task dump that follows a hang (call it first
+ * with the hang itself): a hang.main or hang.task, or UINT32_MAX at the end. */
+uint32_t wta_hang_dump_next(const struct wta_model *m, uint32_t ev);
+/* What a dump's (waits, on) pair means, as words: "timer 3", "nothing: ...". */
+void wta_wait_text(const struct wta_model *m, int64_t waits, int64_t on, char *buf,
+                   size_t size);
+/* Does hang.main or hang.task e say its waker is held by nothing? */
+int wta_wait_is_nothing(const struct wta_model *m, const struct wta_ev *e);
+
+/* ---------------------------------------------------------------- perfetto.c */
+/* The export being written: its file, and whether no array element is out yet. */
+struct wta_pf_out {
+    FILE *f;
+    int first;
+};
+#define WTA_PF_THREAD_PID 1     /* the process with a lane per trace thread */
+#define WTA_PF_TASK_PID   2     /* the process with a lane per task */
+/* Separate array elements: a comma before all but the first. */
+void wta_pf_sep(struct wta_pf_out *o);
+/* Write ,"key":us with ns precision (ns / 1000 with three decimals). */
+void wta_pf_ts(FILE *f, const char *key, int64_t ns);
+
+/* ---------------------------------------------------------------- perfetto_marks.c */
+/* ,"args":{"event":ev,"ev":kind,<its fields>[,"end":{the same for end}]}:
+ * the event that opened a slice (or is an instant), and the one that
+ * closed it (UINT32_MAX: none, the trace ended). */
+void wta_pf_args(struct wta_pf_out *o, const struct wta_model *m, uint32_t ev, uint32_t end);
+/* Is an event of this kind shown as an instant on its lanes? */
+int wta_pf_is_instant(uint8_t kind);
+/* Event i as an instant on lane (pid, tid), named `name` or, if NULL, by its
+ * kind (a note by its text). */
+void wta_pf_instant(struct wta_pf_out *o, const struct wta_model *m, int pid, int tid,
+                    uint32_t i, const char *name);
+/* Counter tracks: each run queue's length, and how many workers are parked. */
+void wta_pf_counters(struct wta_pf_out *o, const struct wta_model *m);
 
 /* ---------------------------------------------------------------- keyframe.c */
 /* Keyframes every WTA_KEYFRAME_EVERY events for m (after a clean build). */

@@ -69,9 +69,7 @@ static const char *task_name(const struct wta_model *m, uint32_t task)
     return task ? wta_model_str(m, m->tasks[task - 1].name) : "main";
 }
 
-static int step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
+int wta_why_step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
 {
     if (w->n == WTA_WHY_MAX)
         return 0;
@@ -103,11 +101,11 @@ static void explain_send(const struct wta_model *m, uint32_t ctx, uint32_t c, st
     for (size_t p = wta_model_thread_pos(m, c); p-- > 0 && th->evs[p] > ctx;) {
         const struct wta_ev *e = &m->events[th->evs[p]];
         if (e->kind == WTA_EV_CHAN_SEND)
-            step(w, th->evs[p], "%s sent on channel %" PRId64, who, e->f[S_CHAN]);
+            wta_why_step(w, th->evs[p], "%s sent on channel %" PRId64, who, e->f[S_CHAN]);
         else if (e->kind == WTA_EV_CHAN_CLOSE)
-            step(w, th->evs[p], "%s closed channel %" PRId64, who, e->f[S_CHAN]);
+            wta_why_step(w, th->evs[p], "%s closed channel %" PRId64, who, e->f[S_CHAN]);
         else if (e->kind == WTA_EV_JOIN_SEND)
-            step(w, th->evs[p], "task %s finished: its output went to its JoinHandle",
+            wta_why_step(w, th->evs[p], "task %s finished: its output went to its JoinHandle",
                  task_name(m, e->task));
         else
             continue;
@@ -125,22 +123,23 @@ static uint32_t explain_context(const struct wta_model *m, uint32_t c, struct wt
     case WTA_EV_POLL_BEGIN:
         return c;
     case WTA_EV_MAIN_POLL_BEGIN:
-        step(w, c, "inside poll %" PRId64 " of the main future on '%s' (root)", e->f[0], th);
+        wta_why_step(w, c, "inside poll %" PRId64 " of the main future on '%s' (root)",
+                     e->f[0], th);
         return UINT32_MAX;
     case WTA_EV_TIMER_FIRE:
-        step(w, c, "timer %" PRId64 " fired on '%s', %" PRId64 " ns late", e->f[S_TIMER_ID],
+        wta_why_step(w, c, "timer %" PRId64 " fired on '%s', %" PRId64 " ns late", e->f[S_TIMER_ID],
              th, e->f[S_TIMER_LATE]);
         if ((ins = timer_insert(m, c)) != UINT32_MAX)
-            step(w, ins, "timer %" PRId64 " was armed by task %s for t=%" PRId64 " (root)",
+            wta_why_step(w, ins, "timer %" PRId64 " was armed by task %s for t=%" PRId64 " (root)",
                  e->f[S_TIMER_ID], task_name(m, m->events[ins].task),
                  m->events[ins].f[S_TIMER_DEADLINE]);
         return UINT32_MAX;
     case WTA_EV_IO_EVENT:
-        step(w, c, "fd %" PRId64 " became ready (%s) in the reactor on '%s' (root)",
+        wta_why_step(w, c, "fd %" PRId64 " became ready (%s) in the reactor on '%s' (root)",
              e->f[S_FD], wta_model_str(m, e->f[S_IO_READY]), th);
         return UINT32_MAX;
     default:
-        step(w, c, "blocking job %" PRId64 " returned on '%s' (root)", e->f[S_JOB], th);
+        wta_why_step(w, c, "blocking job %" PRId64 " returned on '%s' (root)", e->f[S_JOB], th);
         return UINT32_MAX;
     }
 }
@@ -159,26 +158,26 @@ int wta_why(const struct wta_model *m, uint32_t task, size_t at, struct wta_why 
         return -ESRCH;
     while (poll != UINT32_MAX && w->n < WTA_WHY_MAX) {
         const struct wta_ev *p = &m->events[poll];
-        step(w, poll, "task %" PRIu64 " '%s' poll %" PRId64 " began on '%s'",
+        wta_why_step(w, poll, "task %" PRIu64 " '%s' poll %" PRId64 " began on '%s'",
              m->tasks[p->task - 1].id, task_name(m, p->task), p->f[1],
              m->threads[p->th].name);
         uint32_t c = link_cause(m, poll);
         if (c == UINT32_MAX) {
-            step(w, poll, "no wake or spawn before this poll is recorded (root)");
+            wta_why_step(w, poll, "no wake or spawn before this poll is recorded (root)");
             break;
         }
         const struct wta_ev *e = &m->events[c];
         if (e->kind == WTA_EV_TASK_SPAWN)
-            step(w, c, "spawned on '%s' by %s at %s:%" PRId64, m->threads[e->th].name,
+            wta_why_step(w, c, "spawned on '%s' by %s at %s:%" PRId64, m->threads[e->th].name,
                  task_name(m, m->tasks[e->task - 1].parent),
                  wta_model_str(m, e->f[3]), e->f[4]);
         else
-            step(w, c, "woken by its waker (source %s, %s) on '%s'",
+            wta_why_step(w, c, "woken by its waker (source %s, %s) on '%s'",
                  wta_model_str(m, e->f[S_WAKE_SOURCE]), wta_model_str(m, e->f[S_WAKE_OUTCOME]),
                  m->threads[e->th].name);
         uint32_t ctx = context_of(m, c);
         if (ctx == UINT32_MAX) {
-            step(w, c, "outside any poll or reactor event on '%s' (root)",
+            wta_why_step(w, c, "outside any poll or reactor event on '%s' (root)",
                  m->threads[e->th].name);
             break;
         }

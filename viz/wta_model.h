@@ -8,7 +8,8 @@
  *
  *     load      wta_model_load / wta_model_load_mem, with diagnostics
  *     state     wta_model_seek: the world after the first i events
- *     why       wta_why: the chain of causes behind a poll
+ *     why       wta_why: the chain of causes behind a poll; wta_why_not,
+ *               wta_why_main: why a task (or main) is not running
  *     lints     wta_lint_run: known bugs and smells, each at an event
  *     stats     wta_stats_write: time per task and per worker
  *     export    wta_perfetto_write: Chrome/Perfetto JSON
@@ -251,6 +252,19 @@ struct wta_why {
  * `at`? The chain back from that poll, through wakes, to a root cause.
  * 0, -EINVAL (bad task or index), -ESRCH (never polled by then). */
 int wta_why(const struct wta_model *m, uint32_t task, size_t at, struct wta_why *out);
+/* Why is task `task` (dense + 1) not running after event `at`? Its state
+ * then and the facts behind it, one per step, the state first: not spawned
+ * yet; DONE (the event that ended it); queued (since which push, woken by
+ * what); or IDLE (its last Pending poll, a lost wake, the hang dump's word
+ * on it, its pending timers, its last poll's io/channel/select events, and
+ * its waker: live clones, dropped, or never handed out). 0; 1 if the task
+ * is running then (ask wta_why); -EINVAL (bad task or index). */
+int wta_why_not(const struct wta_model *m, uint32_t task, size_t at, struct wta_why *out);
+/* The same for the main future (block_on's): running (its poll, and the
+ * main.wake behind it), waiting (its last Pending poll, main.wake since,
+ * wait.external, the hang and its dump) or returned (block_on.end).
+ * 0, -EINVAL. */
+int wta_why_main(const struct wta_model *m, size_t at, struct wta_why *out);
 
 /* ---------------------------------------------------------------- lints */
 #define WTA_LINT_LIST(X) \
@@ -279,11 +293,12 @@ struct wta_lint_config {
     uint32_t allow;             /* bit k set: lint k is counted in allowed[k], not reported */
 };
 
+#define WTA_LINT_MSG 400     /* bytes of a finding's message, '\0' included */
 struct wta_lint {
     enum wta_lint_kind kind;
     uint32_t ev;                /* the event to jump to */
     uint32_t task;              /* dense + 1, or 0 */
-    char msg[200];              /* what happened, with numbers */
+    char msg[WTA_LINT_MSG];     /* what happened, with numbers */
 };
 
 struct wta_lints {

@@ -4,7 +4,7 @@
  *     wta-trace validate FILE            every problem as file:line; exit 0/1
  *     wta-trace stats FILE [--json]      time per task and per worker
  *     wta-trace lint FILE [--json]       known bugs, each at an event; exit 1 on errors
- *     wta-trace why FILE --task T --at I the chain of causes behind a poll
+ *     wta-trace why FILE --task T --at I why T runs, or what it waits on
  *     wta-trace cat FILE [--from I] [--to J] [--task T]
  *     wta-trace export --perfetto FILE -o OUT.json
  *     wta-trace diff A B                 first divergent scheduling decision
@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "explore.h"
 #include "recover.h"
@@ -40,9 +41,17 @@ static const char usage[] =
     "                                     then a summary per lint; --allow leaves lint\n"
     "                                     NAME out; exit 1 on an error-severity lint\n"
     "                                     (--warnings-fail: on any lint)\n"
-    "  why FILE --task T --at I           why task T (its id) runs at event I\n"
-    "  cat FILE [--from I] [--to J] [--task T]   one readable line per event\n"
-    "  export --perfetto FILE -o OUT.json Chrome trace JSON for ui.perfetto.dev\n"
+    "  why FILE --task T --at I           why task T (its id) runs at event I: the\n"
+    "                                     chain of causes behind its poll; or, if it\n"
+    "                                     is not running, its state and what it waits\n"
+    "                                     on; --task 0: the main future (block_on)\n"
+    "  cat FILE [--from I] [--to J] [--task T]   one readable line per event;\n"
+    "                                     --task T: T's events, with the io, channel\n"
+    "                                     and select events T caused (version 2)\n"
+    "  export --perfetto FILE -o OUT.json Chrome trace JSON for ui.perfetto.dev: thread\n"
+    "                                     and task lanes, wake arrows, io/chan/select/\n"
+    "                                     hang/note/mark instants, event fields as args,\n"
+    "                                     run-queue and parked-worker counters\n"
     "  diff A B                           first divergent scheduling decision\n"
     "  explore [--seeds A..B] [--lint NAME] -- PROGRAM [ARGS]\n"
     "                                     run PROGRAM once per seed (WTA_SEED) and report\n"
@@ -51,8 +60,8 @@ static const char usage[] =
     "  --strict   an unknown event kind is an error (default: a warning)\n"
     "  --help     this text      --version   the version\n"
     "\n"
-    "Exit status: 0 ok, 1 the trace has errors / error lints fired / traces differ,\n"
-    "2 usage.\n"
+    "Exit status: 0 ok, 1 the trace has errors (or FILE is a directory) / error lints\n"
+    "fired / traces differ, 2 usage (also: --from after --to).\n"
     "What each lint means: man wta-trace, or " WTA_DOCDIR "/viz/README.md\n"
     "(viz/README.md in the source tree).\n";
 
@@ -136,16 +145,31 @@ static int parse(int argc, char **argv, struct opts *o)
     return 0;
 }
 
+/* Recover a leftover spool and load the trace at path for any command. A
+ * directory is refused here, with one message, before the loader would try
+ * to read it. *m is NULL if the file could not be read (said on stderr). */
+static int load(const char *path, const struct opts *o, struct wta_model **m)
+{
+    struct stat st;
+    *m = NULL;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "wta-trace: %s: is a directory, not a trace file\n", path);
+        return -EISDIR;
+    }
+    wta_cli_recover(path);
+    int err = wta_model_load(path, o->strict ? WTA_LOAD_STRICT : 0, m);
+    if (*m == NULL)
+        fprintf(stderr, "wta-trace: %s: %s\n", path, strerror(-err));
+    return err;
+}
+
 /* Load a trace for a command; prints problems and returns NULL on errors. */
 static struct wta_model *open_trace(const char *path, const struct opts *o)
 {
     struct wta_model *m;
-    wta_cli_recover(path);
-    int err = wta_model_load(path, o->strict ? WTA_LOAD_STRICT : 0, &m);
-    if (m == NULL) {
-        fprintf(stderr, "wta-trace: %s: %s\n", path, strerror(-err));
+    int err = load(path, o, &m);
+    if (m == NULL)
         return NULL;
-    }
     if (err < 0) {
         wta_model_print_diags(m, stderr);
         if (m->nerrors == 0)
@@ -162,12 +186,9 @@ static struct wta_model *open_trace(const char *path, const struct opts *o)
 static int cmd_validate(const struct opts *o)
 {
     struct wta_model *m;
-    wta_cli_recover(o->files[0]);
-    int err = wta_model_load(o->files[0], o->strict ? WTA_LOAD_STRICT : 0, &m);
-    if (m == NULL) {
-        fprintf(stderr, "wta-trace: %s: %s\n", o->files[0], strerror(-err));
+    int err = load(o->files[0], o, &m);
+    if (m == NULL)
         return 1;
-    }
     wta_model_print_diags(m, stdout);
     printf("%s: %zu events, %zu threads, %zu tasks: %zu error(s), %zu warning(s)%s\n",
            o->files[0], m->nevents, m->nthreads, m->ntasks, m->nerrors, m->nwarnings,
@@ -196,14 +217,25 @@ static int cmd_cat(const struct opts *o, const struct wta_model *m)
     return 0;
 }
 
+/* Print a why answer: a chain of causes ("<-": caused by) or a list of facts. */
+static void print_why(const struct wta_why *w, int chain)
+{
+    for (size_t k = 0; k < w->n; k++)
+        printf("%s%7u  %s\n", k && chain ? "  <- " : "     ", w->ev[k], w->text[k]);
+}
+
+/* why --task T --at I: the chain behind its poll if T is running at event
+ * I; else why it is not (its state and what it waits on). T 0 is the main
+ * future. */
 static int cmd_why(const struct opts *o, const struct wta_model *m)
 {
     struct wta_why w;
-    uint32_t task;
+    uint32_t task = 0;
     if (o->task < 0 || o->at < 0)
         return usage_error("%s needs --task T and --at I", "why");
-    if ((task = wta_model_task_by_id(m, (uint64_t)o->task)) == 0) {
-        fprintf(stderr, "wta-trace: %s: no task %" PRId64 "\n", m->path, o->task);
+    if (o->task != 0 && (task = wta_model_task_by_id(m, (uint64_t)o->task)) == 0) {
+        fprintf(stderr, "wta-trace: %s: no task %" PRId64 " (--task 0 is the main future)\n",
+                m->path, o->task);
         return 1;
     }
     if ((size_t)o->at >= m->nevents) {
@@ -211,13 +243,15 @@ static int cmd_why(const struct opts *o, const struct wta_model *m)
                 m->path, o->at, m->nevents - 1);
         return 1;
     }
-    int err = wta_why(m, task, (size_t)o->at, &w);
-    if (err == -ESRCH) {
-        printf("task %" PRId64 " has not been polled by event %" PRId64 "\n", o->task, o->at);
-        return 0;
+    if (task == 0) {
+        wta_why_main(m, (size_t)o->at, &w);
+        print_why(&w, 0);
+    } else if (wta_why_not(m, task, (size_t)o->at, &w) == 0) {
+        print_why(&w, 0);
+    } else {
+        wta_why(m, task, (size_t)o->at, &w);
+        print_why(&w, 1);
     }
-    for (size_t k = 0; k < w.n; k++)
-        printf("%s%7u  %s\n", k ? "  <- " : "     ", w.ev[k], w.text[k]);
     return 0;
 }
 
@@ -298,6 +332,11 @@ int main(int argc, char **argv)
         return usage_error(c == 6 ? "%s needs two trace files" : "%s needs one trace file", cmd);
     if (c == 5 && (!o.perfetto || o.out == NULL))
         return usage_error("%s needs --perfetto and -o OUT.json", cmd);
+    if (o.from >= 0 && o.to >= 0 && o.from > o.to) {
+        fprintf(stderr, "wta-trace: --from %" PRId64 " is after --to %" PRId64 ": nothing "
+                "to print\nTry 'wta-trace --help'.\n", o.from, o.to);
+        return 2;
+    }
     if (c == 0)
         return cmd_validate(&o);
     struct wta_model *m = open_trace(o.files[0], &o), *b = NULL;

@@ -19,11 +19,11 @@ class T:
     def pb(s,th,task,p,dt=10): return s.e(th,"poll.begin",dt=dt,task=task,poll=p)
     def pe(s,th,task,p,res="pending",nxt="idle",dt=10): return s.e(th,"poll.end",dt=dt,task=task,poll=p,result=res,next=nxt)
     def wake(s,th,task,src,out,by=0): return s.e(th,"waker.wake",task=task,source=src,outcome=out,by=by,by_ref=False)
-    def write(s,name,end=True):
+    def write(s,name,end=True,version=1):
         # the OUT at call time: lint/ for lint traces, tests/data/ for the rest
         if end: s.e("main","trace.end",dropped=0,complete=True)
         with open(os.path.join(OUT,name+'.jsonl'),'w') as f:
-            f.write(json.dumps(HDR,separators=(',',':'))+'\n')
+            f.write(json.dumps(dict(HDR,version=version),separators=(',',':'))+'\n')
             for d in s.ev: f.write(json.dumps(d,separators=(',',':'))+'\n')
 def run1(t, task=1):
     return t.spawn("main",task).push("main",task).pop("w0",task).pb("w0",task,1)
@@ -75,6 +75,12 @@ OUT=HERE; unpark(T(),True).write("unpark-no-work"); OUT=os.path.join(HERE,'lint'
 # late timer
 for name,late in (("late-timer",5_000_000),("late-timer-near",900_000)):
     t=run1(T()); t.e("w0","timer.insert",timer=1,deadline=1000,task=1).pe("w0",1,1).e("main","timer.fire",timer=1,deadline=1000,late_ns=late).wake("main",1,"timer","scheduled").push("main",1).pop("w0",1).pb("w0",1,2).pe("w0",1,2,"ready","done"); t.write(name)
+# late timers in runs: two late fires with a poll between them are one run
+# (one finding), a fire on time ends it, and the next late fire starts another
+t=run1(T()); t.e("w0","timer.insert",timer=1,deadline=10,task=1).e("w0","timer.insert",timer=2,deadline=10,task=1).e("w0","timer.insert",timer=3,deadline=10,task=1).e("w0","timer.insert",timer=4,deadline=10,task=1).pe("w0",1,1)
+t.e("main","timer.fire",timer=1,deadline=10,late_ns=5_000_000).spawn("main",2).push("main",2).pop("main",2).pb("main",2,1).pe("main",2,1,"ready","done")
+t.e("main","timer.fire",timer=2,deadline=10,late_ns=3_000_000).e("main","timer.fire",timer=3,deadline=10,late_ns=100).e("main","timer.fire",timer=4,deadline=10,late_ns=2_000_000)
+t.wake("main",1,"timer","scheduled").push("main",1).pop("w0",1).pb("w0",1,2).pe("w0",1,2,"ready","done"); t.write("late-timer-runs")
 # never joined
 t=run1(T()); t.e("w0","join.send",task=1,result=0,value=1).pe("w0",1,1,"ready","done"); t.write("never-joined")
 t=run1(T()); t.e("w0","join.send",task=1,result=0,value=1).pe("w0",1,1,"ready","done").e("main","join.complete",task=1,result=0); t.write("never-joined-near")
@@ -115,6 +121,16 @@ def hang(t, hung):
         t.e("main","main.resume",why="woken").e("main","main.flag",was_ready=True,when="before-poll").e("main","main.poll.begin",poll=2).e("main","main.poll.end",poll=2,result="ready").e("main","block_on.end",result=0)
     return t
 hang(T(),True).write("hang"); hang(T(),False).write("hang-near")
+# hang with its task dump (version 2): main awaits task 2 'reader', which waits
+# on channel 1 (held by the channel); task 1 'stuck' dropped its waker
+t=T(); t.e("main","block_on.begin",name="m").e("main","main.flag",was_ready=False,when="before-poll").e("main","main.poll.begin",poll=1)
+t.spawn("main",1,"stuck").push("main",1).spawn("main",2,"reader").push("main",2).e("main","main.poll.end",poll=1,result="pending").e("main","main.wait")
+t.pop("w0",1).pb("w0",1,1).e("w0","waker.clone",task=1,wakers=1).e("w0","chan.send",chan=1,result=0,len=1,task=1).pe("w0",1,1).e("w0","waker.drop",task=1,wakers=0)
+t.pop("w0",2).pb("w0",2,1).e("w0","chan.recv",chan=1,result=0,len=0,task=2).e("w0","waker.clone",task=2,wakers=1).pe("w0",2,1).e("w0","worker.park",worker=0,queued=0)
+t.e("main","hang",parked=2,queued=0).e("main","hang.main",polls=1,idle_ns=500,wakers=1,waits="join",on=2)
+t.e("main","hang.task",task=2,state="IDLE",idle_ns=200,waits="chan.recv",on=1).e("main","hang.task",task=1,state="IDLE",idle_ns=300,waits="nothing",on=0)
+t.e("main","main.resume",why="hang").e("main","block_on.end",result=-35)
+t.write("hang-dump",version=2)
 # why: a wake caused by a channel send in another task's poll
 OUT2=HERE
 t=T()
