@@ -574,6 +574,27 @@ static void load_fast_whitespace(void)
     wta_model_free(m);
 }
 
+/* Two traces in one file (`cat a b`): is it "a second header", named by line? */
+static void load_second_header(void)
+{
+    static const struct { const char *s; const char *diag; size_t nevents; } cases[] = {
+        {HDR SPAWN(1, 0, 1) MARK(0)
+         "{\"format\":\"wta-trace\",\"version\":1,\"workers\":2,\"bugs\":[]}\n"
+         SPAWN(1, 0, 1) END(2, 1), "a second header at line 4", 2},
+        {HDR MARK(0) "{\"format\":\"wta-trace\",\"version\":2}\n" MARK(1),   /* a flat one */
+         "a second header at line 3", 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int err;
+        struct wta_model *m = load_both(cases[k].s, &err);
+        CU_ASSERT_EQUAL(err, -EINVAL);
+        CU_ASSERT(has_diag(m, WTA_ERROR, m->diags[0].line, cases[k].diag));
+        CU_ASSERT_EQUAL(m->nerrors, 1);                 /* read no further */
+        CU_ASSERT_EQUAL(m->nevents, cases[k].nevents);
+        wta_model_free(m);
+    }
+}
+
 /* Do the model's field slots agree with wta_events.h? */
 static void load_slots_match_event_list(void)
 {
@@ -611,5 +632,6 @@ void suite_load(void)
     CU_add_test(s, "load_fast_numbers", load_fast_numbers);
     CU_add_test(s, "load_fast_duplicate_keys", load_fast_duplicate_keys);
     CU_add_test(s, "load_fast_whitespace", load_fast_whitespace);
+    CU_add_test(s, "load_second_header", load_second_header);
     CU_add_test(s, "load_slots_match_event_list", load_slots_match_event_list);
 }

@@ -1,7 +1,8 @@
 /*
  * line.c - one line of a trace: the header, or one event checked field by field.
  *
- * Line 1 must be the header; a wrong format or version stops the load. Every
+ * Line 1 must be the header; a wrong format or version stops the load, and
+ * so does a header on a later line (two traces in one file). Every
  * other line is one JSON object checked against the event list: the
  * envelope (t, th, seq, ev), then each field of its kind with its type.
  * Integers come out of cJSON as doubles, so a value is accepted only if it
@@ -229,10 +230,29 @@ static const cJSON *member(const cJSON *o, const cJSON **next, const char *name)
     return cJSON_GetObjectItemCaseSensitive(o, name);
 }
 
+void wta_line_second_header(struct wta_model *m, uint32_t line)
+{
+    wta_model_diag(m, WTA_ERROR, line, "a second header at line %u: expected an event "
+                   "(two traces in one file?); read no further", (unsigned)line);
+}
+
 /* Check one event line; add it to the model only if every field is right. */
 static void parse_event(struct loader *ld, const cJSON *o)
 {
     const cJSON *next = o->child;
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(o, "format");
+    if (cJSON_IsString(fmt) && strcmp(fmt->valuestring, "wta-trace") == 0 &&
+        cJSON_GetObjectItemCaseSensitive(o, "ev") == NULL) {
+        /* Two traces in one file (`cat a.jsonl b.jsonl`): what follows is
+         * another run, whose times and seqs would only bury this message.
+         * A second half does not know its line numbers yet: merge() says it. */
+        if (ld->later_half)
+            ld->second_header = ld->line;
+        else
+            wta_line_second_header(ld->m, ld->line);
+        ld->stop = 1;
+        return;
+    }
     static const struct { const char *name; char type; } env[] = {
         {"t", 'u'}, {"th", 's'}, {"seq", 'u'}, {"ev", 's'},
     };

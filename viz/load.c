@@ -15,7 +15,8 @@
  * Each half fills its own partial model (events, strings, threads,
  * diagnostics); the second is then merged into the first: its string ids
  * and thread indices remapped, its line numbers shifted by the first half's
- * line count. The result is the same as one reader's, which the fuzzer
+ * line count (a second header the second half met is reported then, at its
+ * real line). The result is the same as one reader's, which the fuzzer
  * checks on every input. What each line must contain is line.c's.
  */
 #include <cjson/cJSON.h>
@@ -177,8 +178,9 @@ static int remap_string(struct wta_idmap *ids, struct wta_model *a,
 
 /* Move b's events, threads, strings and diagnostics into a's model, as if
  * a's loader had read them after its own `line0` lines. */
-static int merge(struct loader *la, struct wta_model *b, uint32_t line0)
+static int merge(struct loader *la, const struct loader *lb, uint32_t line0)
 {
+    struct wta_model *b = lb->m;
     struct wta_model *a = la->m;
     size_t na = a->nevents, nd = a->ndiags, ne = a->nerrors, nw = a->nwarnings;
     uint16_t th[WTA_MAX_THREADS];
@@ -218,6 +220,8 @@ static int merge(struct loader *la, struct wta_model *b, uint32_t line0)
     a->ndiags = nd + b->ndiags;
     a->nerrors = ne + b->nerrors;
     a->nwarnings = nw + b->nwarnings;
+    if (lb->second_header)              /* b's last word: it stopped there */
+        wta_line_second_header(a, lb->second_header + line0);
     a->truncated |= b->truncated;
     return 0;
 }
@@ -257,6 +261,7 @@ static int load_split(struct half *h1, const char *path, size_t mid)
     if (b == NULL || (b->strs = wta_strtab_new()) == NULL || half_init(&h2, b, h1->ld.flags) < 0)
         goto out;
     h2.ld.header_done = 1;
+    h2.ld.later_half = 1;
     b->header.version = peek_version(h1->f, h1->buf, mid);
     h2.buf = h1->buf;
     h2.from = mid;
@@ -276,7 +281,7 @@ static int load_split(struct half *h1, const char *path, size_t mid)
         read_half(&h2);
     /* A fatal problem in the first half (a bad header, a limit) stops the
      * load there, as it would stop one reader: the second half is dropped. */
-    err = h1->ld.stop ? 0 : merge(&h1->ld, b, h1->ld.line);
+    err = h1->ld.stop ? 0 : merge(&h1->ld, &h2.ld, h1->ld.line);
     if (err == -E2BIG)
         wta_model_diag(h1->ld.m, WTA_ERROR, 0, "more than WTA_MAX_EVENTS events, "
                        "WTA_MAX_THREADS threads or WTA_MAX_STR_BYTES of strings");

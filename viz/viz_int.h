@@ -153,6 +153,8 @@ struct loader {
     int overlong;               /* the current line is past WTA_MAX_LINE */
     size_t events_cap;
     struct wta_idmap thread_ids;    /* string id of `th` -> thread index */
+    int later_half;             /* lines are numbered from the split (load.c) */
+    uint32_t second_header;     /* a later half's line holding a second header */
     char *scratch;              /* WTA_MAX_LINE bytes: a line's decoded strings */
     struct kind_fields kinds[WTA_EV_COUNT];
     uint8_t kind_slot[WTA_KIND_SLOTS];      /* hash of a kind's name -> kind + 1 */
@@ -164,6 +166,8 @@ struct loader {
 };
 /* Fill ld->kinds; ld->scratch is the caller's. */
 void wta_line_init(struct loader *ld);
+/* Report a second header line (two traces in one file) at `line`. */
+void wta_line_second_header(struct wta_model *m, uint32_t line);
 /* Parse one whole line s[0..len) (no '\n'); `cut`: the file ended in it. */
 void wta_line_load(struct loader *ld, const char *s, size_t len, int cut);
 /* The index of the thread named by string id `name`, added on first sight;
