@@ -27,7 +27,7 @@
 
 static const char *skip_space(const char *p, const char *end)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+    while (p < end && (unsigned char)*p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\r'))
         p++;
     return p;
 }
@@ -133,9 +133,9 @@ static const char *scan_value(const char *p, const char *end, struct wta_flat_me
     /* An integer. What may follow it (',', '}', space) is the caller's check,
      * so "1.5" or "1e3" stops at '.' or 'e' and the line is given up. */
     int neg = p < end && *p == '-';
-    const char *d = p + neg;
+    const char *d = p + neg, *stop = end - d > 18 ? d + 18 : end;
     uint64_t v = 0;
-    for (p = d; p < end && *p >= '0' && *p <= '9' && p - d < 18; p++)
+    for (p = d; p < stop && *p >= '0' && *p <= '9'; p++)
         v = v * 10 + (uint64_t)(*p - '0');
     if (p == d || (p < end && *p >= '0' && *p <= '9') || v > (uint64_t)WTA_MAX_INT)
         return NULL;

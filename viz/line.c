@@ -412,7 +412,10 @@ static int64_t flat_intern(struct loader *ld, const char *s, size_t len)
 {
     if (len == 0 || len > sizeof ld->recent[0].s)
         return wta_strtab_intern(ld->m->strs, s, len);
-    size_t h = (len * 7 + (unsigned char)s[0] * 31 + (unsigned char)s[len - 1]) % WTA_RECENT_SLOTS;
+    size_t h = len;
+    for (size_t i = 0; i < len; i++)
+        h = h * 31 + (unsigned char)s[i];
+    h = (h ^ (h >> 9)) % WTA_RECENT_SLOTS;
     if (ld->recent[h].len == len) {
         size_t i = 0;
         while (i < len && ld->recent[h].s[i] == s[i])

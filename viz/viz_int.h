@@ -130,7 +130,7 @@ size_t wta_flat_string(const struct wta_flat_member *m, char *out);
 #define WTA_LOAD_CJSON (1u << 15)
 
 #define WTA_KIND_SLOTS 256          /* > 2 * WTA_EV_COUNT: a short probe */
-#define WTA_RECENT_SLOTS 64
+#define WTA_RECENT_SLOTS 256
 
 /* The fields of one event kind, from wta_events.h, looked up once per load. */
 struct kind_fields {
