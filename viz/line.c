@@ -465,8 +465,8 @@ static int flat_event(struct loader *ld, const struct wta_flat_member *mem, int 
         fv[k] = m;
         if (m == NULL && ld->m->header.version < kf->since[k])
             continue;                   /* an older trace: the field is 0 */
-        if (m == NULL || m->type != (kf->type[k] == 'u' || kf->type[k] == 'i' ? 'n' : kf->type[k]) ||
-            (kf->type[k] == 'u' && m->n < 0))
+        char want = kf->type[k] == 'u' || kf->type[k] == 'i' ? 'n' : kf->type[k];
+        if (m == NULL || m->type != want || (kf->type[k] == 'u' && m->n < 0))
             return 0;
         if (kf->type[k] == 's' &&
             (str[k] = flat_string(ld, m, &used, WTA_MAX_STRING, &slen[k])) == NULL)
