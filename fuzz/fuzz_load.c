@@ -6,10 +6,12 @@
  * export, diff with itself), so a crash anywhere in viz/ on some input is
  * found, not only in the parser. Output goes to /dev/null.
  *
- * It also loads the input a second time as two halves on two threads
- * (WTA_LOAD_SPLIT) and aborts if that gives a different model: the split
- * reader must be exactly the plain one. Build and run: `make fuzz` (see
- * viz/viz.mk); seeds are in fuzz/corpus/.
+ * It also loads the input again two ways and aborts if either gives a
+ * different model (events, thread names, diagnostics and their lines): as
+ * two halves on two threads (WTA_LOAD_SPLIT), and with every line read by
+ * cJSON (WTA_LOAD_CJSON), without the fast scanner of viz/flat.c. The split
+ * reader and the fast one must each be exactly the plain cJSON reader.
+ * Build and run: `make fuzz` (see viz/viz.mk); seeds are in fuzz/corpus/.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../viz/wta_model.h"
+#include "../viz/viz_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,12 +50,12 @@ static void ask(const struct wta_model *m, FILE *null)
     wta_diff(m, m, null);
 }
 
-/* Are a (read whole) and b (read in halves) the same model? */
+/* Are a and b (the same bytes read two ways) the same model? */
 static int same(const struct wta_model *a, const struct wta_model *b)
 {
     char x[512], y[512];
     if (a->nevents != b->nevents || a->nerrors != b->nerrors || a->ndiags != b->ndiags ||
-        a->nwarnings != b->nwarnings || a->nthreads != b->nthreads)
+        a->nwarnings != b->nwarnings || a->nthreads != b->nthreads || a->truncated != b->truncated)
         return 0;
     for (size_t i = 0; i < a->ndiags && i < WTA_MAX_DIAGS; i++)
         if (a->diags[i].line != b->diags[i].line || a->diags[i].msg == NULL ||
@@ -79,13 +81,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int err = wta_model_load_mem("fuzz", (const char *)data, size, 0, &m);
     if (err == 0 && m != NULL && null != NULL)
         ask(m, null);
-    struct wta_model *halves = NULL;
-    int err2 = wta_model_load_mem("fuzz", (const char *)data, size, WTA_LOAD_SPLIT, &halves);
-    if (err != err2 || (m != NULL && halves != NULL && !same(m, halves))) {
-        fprintf(stderr, "fuzz_load: reading in two halves gave a different model\n");
-        abort();
+    static const struct { unsigned flags; const char *what; } other[] = {
+        {WTA_LOAD_SPLIT, "reading in two halves"},
+        {WTA_LOAD_CJSON, "reading every line with cJSON"},
+    };
+    for (size_t k = 0; k < sizeof other / sizeof other[0]; k++) {
+        struct wta_model *o = NULL;
+        int err2 = wta_model_load_mem("fuzz", (const char *)data, size, other[k].flags, &o);
+        if (err != err2 || (m == NULL) != (o == NULL) || (m != NULL && !same(m, o))) {
+            fprintf(stderr, "fuzz_load: %s gave a different model\n", other[k].what);
+            abort();
+        }
+        wta_model_free(o);
     }
-    wta_model_free(halves);
     wta_model_free(m);
     return 0;
 }

@@ -396,6 +396,205 @@ static void load_split_knows_version(void)
     }
 }
 
+/* Load s with the fast scanner and with cJSON alone (and in halves): the
+ * same model all three ways. Returns the fast one for more checks. */
+static struct wta_model *load_both(const char *s, int *err)
+{
+    int err2, err3;
+    struct wta_model *fast = load_str(s, 0, err);
+    struct wta_model *slow = load_str(s, WTA_LOAD_CJSON, &err2);
+    struct wta_model *split = load_str(s, WTA_LOAD_SPLIT, &err3);
+    CU_ASSERT_EQUAL(*err, err2);
+    CU_ASSERT_EQUAL(*err, err3);
+    assert_same(slow, fast);
+    assert_same(slow, split);
+    wta_model_free(slow);
+    wta_model_free(split);
+    return fast;
+}
+
+struct want_diag {
+    uint32_t line;
+    const char *needle;
+};
+
+/* Are m's errors exactly these (one per line, each containing its needle)? */
+static void expect_errors(const struct wta_model *m, const struct want_diag *want, size_t n)
+{
+    CU_ASSERT_EQUAL(m->nerrors, n);
+    for (size_t i = 0; i < n; i++)
+        CU_ASSERT(has_diag(m, WTA_ERROR, want[i].line, want[i].needle));
+}
+
+#define NOTE(seq, text) "{\"t\":1,\"th\":\"w0\",\"seq\":" #seq ",\"ev\":\"note\",\"text\":\"" \
+    text "\"}\n"
+
+/* The text of the note on line `line`, or NULL. */
+static const char *note_at(const struct wta_model *m, uint32_t line)
+{
+    for (size_t i = 0; i < m->nevents; i++)
+        if (m->events[i].line == line && m->events[i].kind == WTA_EV_NOTE)
+            return wta_model_str(m, m->events[i].f[0]);
+    return NULL;
+}
+
+/* Are a string's escapes read as cJSON reads them, by both readers? */
+static void load_fast_escapes(void)
+{
+    int err;
+    struct wta_model *m = load_both(HDR
+        NOTE(0, "q\\\"b\\\\s\\/n\\nt\\tr\\rb\\bf\\f")
+        NOTE(1, "plain")
+        NOTE(2, "bad \\x escape")
+        NOTE(3, "cut \\u0000 here")
+        NOTE(4, "raw \x01 control")
+        "{\"t\":1,\"th\":\"w\\u0030\",\"seq\":5,\"ev\":\"no\\u0074e\",\"text\":\"k\"}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":6,\"ev\":\"note\",\"te\\u0078t\":\"k\"}\n", &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT_STRING_EQUAL(note_at(m, 2), "q\"b\\s/n\nt\tr\rb\bf\f");
+    CU_ASSERT_STRING_EQUAL(note_at(m, 3), "plain");
+    CU_ASSERT(has_diag(m, WTA_ERROR, 4, "not valid JSON"));
+    CU_ASSERT_STRING_EQUAL(note_at(m, 5), "cut ");
+    CU_ASSERT_STRING_EQUAL(note_at(m, 6), "raw \x01 control");
+    CU_ASSERT_STRING_EQUAL(note_at(m, 7), "k");            /* th "w0", ev "note" */
+    CU_ASSERT_STRING_EQUAL(m->threads[m->events[5].th].name, "w0");
+    CU_ASSERT_STRING_EQUAL(note_at(m, 8), "k");            /* a key's escapes too: "text" */
+    CU_ASSERT_EQUAL(m->nerrors, 1);
+    wta_model_free(m);
+}
+
+/* Are \u escapes, surrogate pairs and bad ones read as cJSON reads them? */
+static void load_fast_unicode(void)
+{
+    int err;
+    struct wta_model *m = load_both(HDR
+        NOTE(0, "\\u00e9\\u20AC\\ud83d\\ude00")
+        NOTE(1, "\xc3\xa9 raw")
+        NOTE(2, "lone low \\udc00")
+        NOTE(3, "lone high \\ud83d!")
+        NOTE(4, "high then not low \\ud83d\\u0041")
+        NOTE(5, "bad hex \\u00zz")
+        NOTE(6, "short \\u12"), &err);
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    CU_ASSERT_STRING_EQUAL(note_at(m, 2), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    CU_ASSERT_STRING_EQUAL(note_at(m, 3), "\xc3\xa9 raw");
+    for (uint32_t line = 4; line <= 6; line++)
+        CU_ASSERT(has_diag(m, WTA_ERROR, line, "not valid JSON"));
+    CU_ASSERT(has_diag(m, WTA_ERROR, 8, "not valid JSON"));
+    /* cJSON reads a non-hex digit as 0: a NUL, which ends the string */
+    CU_ASSERT_STRING_EQUAL(note_at(m, 7), "bad hex ");
+    wta_model_free(m);
+}
+
+#define MARKV(seq, id, value) "{\"t\":1,\"th\":\"w0\",\"seq\":" #seq ",\"ev\":\"mark\"," \
+    "\"id\":" id ",\"value\":" value "}\n"
+
+/* Are big, negative and fractional numbers where integers are expected
+ * judged the same by both readers? */
+static void load_fast_numbers(void)
+{
+    int err;
+    struct wta_model *m = load_both(HDR
+        MARKV(0, "9007199254740992", "0")           /* 2^53: exact */
+        MARKV(1, "9007199254740994", "0")           /* past 2^53 */
+        MARKV(2, "-1", "0")
+        MARKV(3, "1.5", "0")
+        MARKV(4, "2.0", "0")                        /* cJSON: the integer 2 */
+        MARKV(5, "3e2", "0")
+        MARKV(6, "-0", "007")
+        MARKV(7, "123456789012345678901234", "0")
+        MARKV(8, "1e999", "0")
+        MARKV(9, "- 1", "0")
+        MARKV(10, "1234567890123456", "9007199254740993")   /* strtod: 2^53 */
+        "{\"t\":-5,\"th\":\"w0\",\"seq\":11,\"ev\":\"mark\",\"id\":1,\"value\":1}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":12,\"ev\":\"block_on.end\",\"result\":-110}\n", &err);
+    static const struct want_diag want_errors[] = {
+        {3, "field 'id': integer beyond 2^53"},
+        {4, "field 'id': expected unsigned integer, got a negative"},
+        {5, "field 'id': expected unsigned integer, got a fraction"},
+        {9, "field 'id': integer beyond 2^53"},
+        {10, "field 'id': integer beyond 2^53"},
+        {11, "not valid JSON"},
+        {13, "field 't': expected unsigned integer, got a negative"},
+    };
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    expect_errors(m, want_errors, sizeof want_errors / sizeof want_errors[0]);
+    int64_t want[][2] = {{2, 9007199254740992}, {6, 2}, {7, 300}, {8, 0}, {12, 1234567890123456},
+                         {14, -110}};
+    CU_ASSERT_EQUAL_FATAL(m->nevents, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < m->nevents; i++) {
+        CU_ASSERT_EQUAL(m->events[i].line, want[i][0]);
+        CU_ASSERT_EQUAL(m->events[i].f[0], want[i][1]);
+    }
+    CU_ASSERT_EQUAL(m->events[3].f[1], 7);             /* "007" */
+    CU_ASSERT_EQUAL(m->events[4].f[1], 9007199254740992);
+    wta_model_free(m);
+}
+
+/* With a key twice, is the first one read, as cJSON's lookup finds it? */
+static void load_fast_duplicate_keys(void)
+{
+    int err;
+    struct wta_model *m = load_both(HDR
+        "{\"t\":1,\"t\":9,\"th\":\"w0\",\"seq\":0,\"ev\":\"mark\",\"id\":4,\"id\":5,\"value\":6}\n"
+        "{\"th\":\"w1\",\"t\":2,\"th\":\"w0\",\"seq\":1,\"ev\":\"mark\",\"value\":2,\"id\":3,"
+        "\"value\":\"x\"}\n"
+        "{\"t\":3,\"th\":\"w0\",\"seq\":2,\"ev\":\"mark\",\"ev\":\"note\",\"id\":1,\"value\":1}\n",
+        &err);
+    CU_ASSERT_EQUAL(err, 0);
+    CU_ASSERT_EQUAL_FATAL(m->nevents, 3);
+    CU_ASSERT(m->events[0].t_ns == 1 && m->events[0].f[0] == 4 && m->events[0].f[1] == 6);
+    CU_ASSERT_STRING_EQUAL(m->threads[m->events[1].th].name, "w1");
+    CU_ASSERT(m->events[1].f[0] == 3 && m->events[1].f[1] == 2);
+    CU_ASSERT_EQUAL(m->events[2].kind, WTA_EV_MARK);
+    wta_model_free(m);
+}
+
+/* Is whitespace between tokens read the same, and odd whitespace too? */
+static void load_fast_whitespace(void)
+{
+    int err;
+    struct wta_model *m = load_both(HDR
+        " { \"t\" : 1 ,\t\"th\":\"w0\" , \"seq\":0,\"ev\" :\"mark\",\"id\":1,\"value\":2 } \r\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":1,\"ev\":\"mark\",\"id\":1,\"value\":2}\f\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":2,\"ev\":\"mark\",\f\"id\":1,\"value\":2}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":3,\"ev\":\"mark\",\"id\":1,\"value\":2,}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":4,\"ev\":\"mark\",\"id\":1,\"value\":[2]}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":5,\"ev\":\"mark\",\"id\":1,\"value\":2,\"x\":{\"y\":[]}}\n"
+        "{\"t\":1,\"th\":\"w0\",\"seq\":6,\"ev\":\"mark\",\"id\":1,\"value\":2} x\n"
+        "{}\n", &err);
+    static const struct want_diag want[] = {
+        {3, "not valid JSON"}, {5, "not valid JSON"},
+        {6, "field 'value': expected unsigned integer, got an array"},
+        {8, "not valid JSON"}, {9, "field 't' missing"},
+    };
+    CU_ASSERT_EQUAL(err, -EINVAL);
+    expect_errors(m, want, sizeof want / sizeof want[0]);
+    CU_ASSERT_EQUAL(m->nevents, 3);                     /* lines 2, 4 (\f is space to cJSON), 7 */
+    wta_model_free(m);
+}
+
+/* Two traces in one file (`cat a b`): is it "a second header", named by line? */
+static void load_second_header(void)
+{
+    static const struct { const char *s; const char *diag; size_t nevents; } cases[] = {
+        {HDR SPAWN(1, 0, 1) MARK(0)
+         "{\"format\":\"wta-trace\",\"version\":1,\"workers\":2,\"bugs\":[]}\n"
+         SPAWN(1, 0, 1) END(2, 1), "a second header at line 4", 2},
+        {HDR MARK(0) "{\"format\":\"wta-trace\",\"version\":2}\n" MARK(1),   /* a flat one */
+         "a second header at line 3", 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int err;
+        struct wta_model *m = load_both(cases[k].s, &err);
+        CU_ASSERT_EQUAL(err, -EINVAL);
+        CU_ASSERT(has_diag(m, WTA_ERROR, m->diags[0].line, cases[k].diag));
+        CU_ASSERT_EQUAL(m->nerrors, 1);                 /* read no further */
+        CU_ASSERT_EQUAL(m->nevents, cases[k].nevents);
+        wta_model_free(m);
+    }
+}
+
 /* Do the model's field slots agree with wta_events.h? */
 static void load_slots_match_event_list(void)
 {
@@ -428,5 +627,11 @@ void suite_load(void)
     CU_add_test(s, "load_control_chars", load_control_chars);
     CU_add_test(s, "load_split_halves", load_split_halves);
     CU_add_test(s, "load_split_knows_version", load_split_knows_version);
+    CU_add_test(s, "load_fast_escapes", load_fast_escapes);
+    CU_add_test(s, "load_fast_unicode", load_fast_unicode);
+    CU_add_test(s, "load_fast_numbers", load_fast_numbers);
+    CU_add_test(s, "load_fast_duplicate_keys", load_fast_duplicate_keys);
+    CU_add_test(s, "load_fast_whitespace", load_fast_whitespace);
+    CU_add_test(s, "load_second_header", load_second_header);
     CU_add_test(s, "load_slots_match_event_list", load_slots_match_event_list);
 }

@@ -1,13 +1,25 @@
 /*
  * line.c - one line of a trace: the header, or one event checked field by field.
  *
- * Line 1 must be the header; a wrong format or version stops the load. Every
+ * Line 1 must be the header; a wrong format or version stops the load, and
+ * so does a header on a later line (two traces in one file). Every
  * other line is one JSON object checked against the event list: the
  * envelope (t, th, seq, ev), then each field of its kind with its type.
  * Integers come out of cJSON as doubles, so a value is accepted only if it
  * is an exact integer within +-2^53. Each problem is reported with the line,
  * the field and what was expected; a bad line adds no event. Checks that
  * need more than one line (order, ids, poll pairs) are model.c's.
+ *
+ * Two readers of an event line, one result. The fast one (flat_event) takes
+ * the members flat.c scanned in place and fills the event directly; it only
+ * ever accepts a line, doing in the same order what the cJSON path would do
+ * (intern th, ev, the thread, each string field). A line the cJSON path
+ * would report - a missing field, a wrong type, an unknown kind - it gives
+ * back before any effect, and the cJSON path (parse_event), which alone
+ * writes diagnostics, reads it again; a limit met while interning is given
+ * back after effects that the cJSON path repeats to the same state (an
+ * interned string keeps its id). The header is always cJSON's.
+ * WTA_LOAD_CJSON turns the fast reader off.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -218,10 +230,29 @@ static const cJSON *member(const cJSON *o, const cJSON **next, const char *name)
     return cJSON_GetObjectItemCaseSensitive(o, name);
 }
 
+void wta_line_second_header(struct wta_model *m, uint32_t line)
+{
+    wta_model_diag(m, WTA_ERROR, line, "a second header at line %u: expected an event "
+                   "(two traces in one file?); read no further", (unsigned)line);
+}
+
 /* Check one event line; add it to the model only if every field is right. */
 static void parse_event(struct loader *ld, const cJSON *o)
 {
     const cJSON *next = o->child;
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(o, "format");
+    if (cJSON_IsString(fmt) && strcmp(fmt->valuestring, "wta-trace") == 0 &&
+        cJSON_GetObjectItemCaseSensitive(o, "ev") == NULL) {
+        /* Two traces in one file (`cat a.jsonl b.jsonl`): what follows is
+         * another run, whose times and seqs would only bury this message.
+         * A second half does not know its line numbers yet: merge() says it. */
+        if (ld->later_half)
+            ld->second_header = ld->line;
+        else
+            wta_line_second_header(ld->m, ld->line);
+        ld->stop = 1;
+        return;
+    }
     static const struct { const char *name; char type; } env[] = {
         {"t", 'u'}, {"th", 's'}, {"seq", 'u'}, {"ev", 's'},
     };
@@ -287,6 +318,188 @@ static void parse_event(struct loader *ld, const cJSON *o)
     ld->m->nevents++;
 }
 
+/* A hash of an event kind's name, for ld->kind_slot. */
+static size_t kind_hash(const char *s, size_t len)
+{
+    size_t h = len;
+    for (size_t i = 0; i < len; i++)
+        h = h * 31 + (unsigned char)s[i];
+    return h % WTA_KIND_SLOTS;
+}
+
+void wta_line_init(struct loader *ld)
+{
+    memset(ld->kind_slot, 0, sizeof ld->kind_slot);
+    for (unsigned kind = 0; kind < WTA_EV_COUNT; kind++) {
+        const char *name = wta_event_name(kind);
+        size_t h = kind_hash(name, strlen(name));
+        while (ld->kind_slot[h] != 0)
+            h = (h + 1) % WTA_KIND_SLOTS;
+        ld->kind_slot[h] = (uint8_t)(kind + 1);
+    }
+    for (unsigned kind = 0; kind < WTA_EV_COUNT; kind++) {
+        struct kind_fields *kf = &ld->kinds[kind];
+        kf->n = 0;
+        while (kf->n < WTA_MAX_FIELDS &&
+               wta_schema_field(kind, kf->n, kf->name[kf->n], &kf->type[kf->n]) == 0) {
+            kf->len[kf->n] = strlen(kf->name[kf->n]);
+            kf->since[kf->n] = wta_schema_since(kind, kf->name[kf->n]);
+            kf->n++;
+        }
+    }
+}
+
+/* Is member m's key name[0..len)? (Keys are a few bytes: a loop beats memcmp.) */
+static int key_is(const struct wta_flat_member *m, const char *name, size_t len)
+{
+    if (m->key_len != len)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (m->key[i] != name[i])
+            return 0;
+    return 1;
+}
+
+/* The first member called name[0..len), as member() finds it: the one at
+ * *next first (the recorder's order), then a search from the start. */
+static const struct wta_flat_member *flat_member(const struct wta_flat_member *mem, int n,
+                                                 int *next, const char *name, size_t len)
+{
+    if (*next < n && key_is(&mem[*next], name, len))
+        return &mem[(*next)++];
+    for (const struct wta_flat_member *m = mem; m < mem + n; m++)
+        if (key_is(m, name, len))
+            return m;
+    return NULL;
+}
+
+/* The kind named ev[0..len), through ld->kind_slot (see wta_line_init). */
+static int flat_kind(const struct loader *ld, const char *ev, size_t len)
+{
+    size_t h = kind_hash(ev, len);
+    for (;; h = (h + 1) % WTA_KIND_SLOTS) {
+        int k = ld->kind_slot[h] - 1;
+        if (k < 0)
+            return -1;
+        const char *name = wta_event_name((unsigned)k);
+        size_t i = 0;
+        while (i < len && name[i] == ev[i])
+            i++;
+        if (i == len && name[len] == '\0')
+            return k;
+    }
+}
+
+/* String member m as bytes (decoded into ld->scratch at *used if escaped):
+ * *len set; NULL if longer than max (the cJSON path's to report). */
+static const char *flat_string(struct loader *ld, const struct wta_flat_member *m,
+                               size_t *used, size_t max, size_t *len)
+{
+    if (!m->escaped) {
+        *len = m->len;
+        return m->len <= max ? m->s : NULL;
+    }
+    char *out = ld->scratch + *used;
+    *len = wta_flat_string(m, out);
+    *used += m->len;
+    return *len <= max ? out : NULL;
+}
+
+/* wta_strtab_intern of s[0..len), through ld->recent: a trace says the same
+ * few short strings (thread names, outcomes, queues) over and over. An id
+ * never changes once given, so a remembered one is the one intern returns. */
+static int64_t flat_intern(struct loader *ld, const char *s, size_t len)
+{
+    if (len == 0 || len > sizeof ld->recent[0].s)
+        return wta_strtab_intern(ld->m->strs, s, len);
+    size_t h = len;
+    for (size_t i = 0; i < len; i++)
+        h = h * 31 + (unsigned char)s[i];
+    h = (h ^ (h >> 9)) % WTA_RECENT_SLOTS;
+    if (ld->recent[h].len == len) {
+        size_t i = 0;
+        while (i < len && ld->recent[h].s[i] == s[i])
+            i++;
+        if (i == len)
+            return ld->recent[h].id;
+    }
+    int64_t id = wta_strtab_intern(ld->m->strs, s, len);
+    if (id >= 0) {
+        ld->recent[h].len = (uint8_t)len;
+        memcpy(ld->recent[h].s, s, len);
+        ld->recent[h].id = id;
+    }
+    return id;
+}
+
+/* The fast reader of one event line (see the top of the file): 1 if it took
+ * the line, 0 if it did nothing and the cJSON path must read it. */
+static int flat_event(struct loader *ld, const struct wta_flat_member *mem, int n)
+{
+    static const struct { const char *name; size_t len; char type; } env[] = {
+        {"t", 1, 'n'}, {"th", 2, 's'}, {"seq", 3, 'n'}, {"ev", 2, 's'},
+    };
+    const struct wta_flat_member *v[4], *fv[WTA_MAX_FIELDS];
+    const char *str[WTA_MAX_FIELDS];
+    size_t slen[WTA_MAX_FIELDS], thlen, evlen, used = 0;
+    int next = 0;
+    for (int k = 0; k < 4; k++)
+        if ((v[k] = flat_member(mem, n, &next, env[k].name, env[k].len)) == NULL ||
+            v[k]->type != env[k].type)
+            return 0;
+    if (v[0]->n < 0 || v[2]->n < 0 || v[2]->n > UINT32_MAX)
+        return 0;
+    const char *th = flat_string(ld, v[1], &used, sizeof ld->m->threads[0].name - 1, &thlen);
+    const char *ev = flat_string(ld, v[3], &used, WTA_MAX_STRING, &evlen);
+    if (th == NULL || ev == NULL || thlen == 0)
+        return 0;
+    for (size_t i = 0; i < thlen; i++)
+        if ((unsigned char)th[i] < 0x20 || th[i] == 0x7f)
+            return 0;
+    int kind = flat_kind(ld, ev, evlen);
+    if (kind < 0)
+        return 0;
+    const struct kind_fields *kf = &ld->kinds[kind];
+    for (int k = 0; k < kf->n; k++) {
+        const struct wta_flat_member *m = flat_member(mem, n, &next, kf->name[k], kf->len[k]);
+        fv[k] = m;
+        if (m == NULL && ld->m->header.version < kf->since[k])
+            continue;                   /* an older trace: the field is 0 */
+        char want = kf->type[k] == 'u' || kf->type[k] == 'i' ? 'n' : kf->type[k];
+        if (m == NULL || m->type != want || (kf->type[k] == 'u' && m->n < 0))
+            return 0;
+        if (kf->type[k] == 's' &&
+            (str[k] = flat_string(ld, m, &used, WTA_MAX_STRING, &slen[k])) == NULL)
+            return 0;
+    }
+    /* Every check passed: the effects, in the cJSON path's order. A limit
+     * met here is met there too, at the same step, and reported there. */
+    int64_t f[WTA_MAX_FIELDS] = {0};
+    int64_t thid = flat_intern(ld, th, thlen);
+    if (thid < 0 || flat_intern(ld, ev, evlen) < 0)
+        return 0;
+    int t = wta_line_thread(ld, thid);
+    if (t < 0)
+        return 0;
+    for (int k = 0; k < kf->n; k++) {
+        if (fv[k] == NULL)
+            continue;
+        f[k] = kf->type[k] == 's' ? flat_intern(ld, str[k], slen[k]) : fv[k]->n;
+        if (f[k] < 0)
+            return 0;
+    }
+    struct wta_ev *e = new_event(ld);
+    if (e != NULL) {
+        e->t_ns = v[0]->n;
+        e->th = (uint16_t)t;
+        e->seq = (uint32_t)v[2]->n;
+        e->kind = (uint8_t)kind;
+        memcpy(e->f, f, sizeof f);
+        ld->m->nevents++;
+    }
+    return 1;
+}
+
 /* One whole line, without its '\n'. `cut`: the file ended inside it. */
 void wta_line_load(struct loader *ld, const char *s, size_t len, int cut)
 {
@@ -303,6 +516,11 @@ void wta_line_load(struct loader *ld, const char *s, size_t len, int cut)
         }
         return;
     }
+    struct wta_flat_member mem[WTA_FLAT_MAX];
+    int n;
+    if (ld->header_done && !(ld->flags & WTA_LOAD_CJSON) &&
+        (n = wta_flat_scan(s + i, len - i, mem)) >= 0 && flat_event(ld, mem, n))
+        return;
     cJSON *o = cJSON_ParseWithLengthOpts(s, len, &end, 0);
     if (o != NULL)
         for (; end < s + len; end++)

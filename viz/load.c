@@ -8,13 +8,15 @@
  * no newline that does not parse was cut by a crash: a warning, not an
  * error (SCHEMA.md, "Truncation").
  *
- * Parsing is most of a load's time (cJSON's parse and allocations), and a
- * line depends on no other line, so a big input (WTA_SPLIT_MIN) is read as
- * two halves on two threads, split just after a newline near the middle.
+ * Reading lines is most of a load's time (even with line.c's fast reader,
+ * which spares event lines cJSON's tree), and a line depends on no other
+ * line, so a big input (WTA_SPLIT_MIN) is read as two halves on two
+ * threads, split just after a newline near the middle.
  * Each half fills its own partial model (events, strings, threads,
  * diagnostics); the second is then merged into the first: its string ids
  * and thread indices remapped, its line numbers shifted by the first half's
- * line count. The result is the same as one reader's, which the fuzzer
+ * line count (a second header the second half met is reported then, at its
+ * real line). The result is the same as one reader's, which the fuzzer
  * checks on every input. What each line must contain is line.c's.
  */
 #include <cjson/cJSON.h>
@@ -88,13 +90,16 @@ static int half_init(struct half *h, struct wta_model *m, unsigned flags)
     h->ld.m = m;
     h->ld.flags = flags;
     h->ld.buf = malloc(WTA_MAX_LINE + 1);
+    h->ld.scratch = malloc(WTA_MAX_LINE);
     wta_idmap_init(&h->ld.thread_ids);
-    return h->ld.buf == NULL ? -ENOMEM : 0;
+    wta_line_init(&h->ld);
+    return h->ld.buf == NULL || h->ld.scratch == NULL ? -ENOMEM : 0;
 }
 
 static void half_destroy(struct half *h)
 {
     free(h->ld.buf);
+    free(h->ld.scratch);
     wta_idmap_destroy(&h->ld.thread_ids);
 }
 
@@ -151,10 +156,31 @@ static size_t split_point(FILE *f, const char *buf, size_t size)
     return mid == SIZE_MAX ? 0 : mid;
 }
 
+/* String id *id of model b as an id of model a (interned there on first
+ * sight; ids remembers the answer). 0, -E2BIG past a's limits, or -ENOMEM. */
+static int remap_string(struct wta_idmap *ids, struct wta_model *a,
+                        const struct wta_model *b, int64_t *id)
+{
+    uint32_t known = wta_idmap_get(ids, (uint64_t)*id);
+    if (known != UINT32_MAX) {
+        *id = known;
+        return 0;
+    }
+    const char *s = wta_model_str(b, *id);
+    int64_t to = wta_strtab_intern(a->strs, s, strlen(s));
+    if (to < 0)
+        return -E2BIG;
+    if (wta_idmap_put(ids, (uint64_t)*id, (uint32_t)to) < 0)
+        return -ENOMEM;
+    *id = to;
+    return 0;
+}
+
 /* Move b's events, threads, strings and diagnostics into a's model, as if
  * a's loader had read them after its own `line0` lines. */
-static int merge(struct loader *la, struct wta_model *b, uint32_t line0)
+static int merge(struct loader *la, const struct loader *lb, uint32_t line0)
 {
+    struct wta_model *b = lb->m;
     struct wta_model *a = la->m;
     size_t na = a->nevents, nd = a->ndiags, ne = a->nerrors, nw = a->nwarnings;
     uint16_t th[WTA_MAX_THREADS];
@@ -171,18 +197,22 @@ static int merge(struct loader *la, struct wta_model *b, uint32_t line0)
     if (ev == NULL)
         return -ENOMEM;
     a->events = ev;
-    for (size_t i = 0; i < b->nevents; i++) {
+    struct wta_idmap ids;               /* b's string id -> a's, once found */
+    wta_idmap_init(&ids);
+    int err = 0;
+    for (size_t i = 0; i < b->nevents && err == 0; i++) {
         struct wta_ev *e = &ev[na + i];
-        char name[16], type;
         *e = b->events[i];
         e->th = th[e->th];
         e->line += line0;
-        for (int k = 0; wta_schema_field(e->kind, k, name, &type) == 0; k++) {
-            const char *s = wta_model_str(b, e->f[k]);
-            if (type == 's' && (e->f[k] = wta_strtab_intern(a->strs, s, strlen(s))) < 0)
-                return -E2BIG;
-        }
+        const struct kind_fields *kf = &la->kinds[e->kind];
+        for (int k = 0; k < kf->n && err == 0; k++)
+            if (kf->type[k] == 's')
+                err = remap_string(&ids, a, b, &e->f[k]);
     }
+    wta_idmap_destroy(&ids);
+    if (err < 0)
+        return err;
     a->nevents += b->nevents;
     for (size_t i = 0; i < b->ndiags && i < WTA_MAX_DIAGS; i++)
         wta_model_diag(a, b->diags[i].severity, b->diags[i].line ? b->diags[i].line + line0 : 0,
@@ -190,6 +220,8 @@ static int merge(struct loader *la, struct wta_model *b, uint32_t line0)
     a->ndiags = nd + b->ndiags;
     a->nerrors = ne + b->nerrors;
     a->nwarnings = nw + b->nwarnings;
+    if (lb->second_header)              /* b's last word: it stopped there */
+        wta_line_second_header(a, lb->second_header + line0);
     a->truncated |= b->truncated;
     return 0;
 }
@@ -229,6 +261,7 @@ static int load_split(struct half *h1, const char *path, size_t mid)
     if (b == NULL || (b->strs = wta_strtab_new()) == NULL || half_init(&h2, b, h1->ld.flags) < 0)
         goto out;
     h2.ld.header_done = 1;
+    h2.ld.later_half = 1;
     b->header.version = peek_version(h1->f, h1->buf, mid);
     h2.buf = h1->buf;
     h2.from = mid;
@@ -248,7 +281,7 @@ static int load_split(struct half *h1, const char *path, size_t mid)
         read_half(&h2);
     /* A fatal problem in the first half (a bad header, a limit) stops the
      * load there, as it would stop one reader: the second half is dropped. */
-    err = h1->ld.stop ? 0 : merge(&h1->ld, b, h1->ld.line);
+    err = h1->ld.stop ? 0 : merge(&h1->ld, &h2.ld, h1->ld.line);
     if (err == -E2BIG)
         wta_model_diag(h1->ld.m, WTA_ERROR, 0, "more than WTA_MAX_EVENTS events, "
                        "WTA_MAX_THREADS threads or WTA_MAX_STR_BYTES of strings");

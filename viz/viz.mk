@@ -10,6 +10,7 @@ VIZ_SRCS := \
 	viz/event.c \
 	viz/load.c \
 	viz/line.c \
+	viz/flat.c \
 	viz/model.c \
 	viz/tasks.c \
 	viz/state.c \

@@ -116,7 +116,43 @@ size_t wta_model_thread_pos(const struct wta_model *m, size_t i);
 /* Is string id `id` equal to s? */
 int wta_model_str_is(const struct wta_model *m, int64_t id, const char *s);
 
+/* ---------------------------------------------------------------- flat.c */
+/* One member of a flat JSON object as the scanner found it, pointing into
+ * the line. type: 's' string, 'n' integer, 'b' boolean (n is 0 or 1), '0' null. */
+#define WTA_FLAT_MAX 16             /* members in a line it takes */
+struct wta_flat_member {
+    const char *key;
+    size_t key_len;
+    char type;
+    int escaped;                    /* a string with backslashes: decode it */
+    const char *s;                  /* a string's bytes between its quotes */
+    size_t len;
+    int64_t n;
+};
+/* Scan s[0..len) as one flat JSON object into mem: the member count, or -1
+ * if it is not one the scanner takes (then read the line with cJSON). */
+int wta_flat_scan(const char *s, size_t len, struct wta_flat_member mem[WTA_FLAT_MAX]);
+/* Decode string member m into out (room for m->len bytes; never longer):
+ * its length, cut at a "\u0000" as cJSON's C string is. */
+size_t wta_flat_string(const struct wta_flat_member *m, char *out);
+
 /* ---------------------------------------------------------------- line.c */
+/* Private load flag: read every line with cJSON, never with flat.c's
+ * scanner. Both must give the same model; tests and the fuzzer check it. */
+#define WTA_LOAD_CJSON (1u << 15)
+
+#define WTA_KIND_SLOTS 256          /* > 2 * WTA_EV_COUNT: a short probe */
+#define WTA_RECENT_SLOTS 256
+
+/* The fields of one event kind, from wta_events.h, looked up once per load. */
+struct kind_fields {
+    int n;
+    char type[WTA_MAX_FIELDS];
+    int since[WTA_MAX_FIELDS];          /* format version that added it */
+    size_t len[WTA_MAX_FIELDS];
+    char name[WTA_MAX_FIELDS][16];
+};
+
 /* What reading one stream of lines needs to remember (load.c owns it). */
 struct loader {
     struct wta_model *m;
@@ -129,7 +165,21 @@ struct loader {
     int overlong;               /* the current line is past WTA_MAX_LINE */
     size_t events_cap;
     struct wta_idmap thread_ids;    /* string id of `th` -> thread index */
+    int later_half;             /* lines are numbered from the split (load.c) */
+    uint32_t second_header;     /* a later half's line holding a second header */
+    char *scratch;              /* WTA_MAX_LINE bytes: a line's decoded strings */
+    struct kind_fields kinds[WTA_EV_COUNT];
+    uint8_t kind_slot[WTA_KIND_SLOTS];      /* hash of a kind's name -> kind + 1 */
+    struct {                    /* short strings interned lately, by hash */
+        uint8_t len;            /* 0: empty slot */
+        char s[23];
+        int64_t id;
+    } recent[WTA_RECENT_SLOTS];
 };
+/* Fill ld->kinds; ld->scratch is the caller's. */
+void wta_line_init(struct loader *ld);
+/* Report a second header line (two traces in one file) at `line`. */
+void wta_line_second_header(struct wta_model *m, uint32_t line);
 /* Parse one whole line s[0..len) (no '\n'); `cut`: the file ended in it. */
 void wta_line_load(struct loader *ld, const char *s, size_t len, int cut);
 /* The index of the thread named by string id `name`, added on first sight;
