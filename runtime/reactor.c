@@ -49,6 +49,7 @@ struct wta_io_source {
     int fd;
     struct wta_reactor *r;
     uint32_t ready;                  /* [r->lock] WTA_IO_READ | WTA_IO_WRITE */
+    uint32_t hup;                    /* [r->lock] directions hung up or failed: stay ready */
     uint64_t tick;                   /* [r->lock] events seen so far */
     struct wta_waker waker[2];       /* [r->lock] reader, writer */
     bool closed;                     /* [r->lock] deregistered */
@@ -255,12 +256,16 @@ bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
     return ready;
 }
 
-/* An operation saw EAGAIN: clear dir's readiness unless an event came since tick. */
+/*
+ * An operation saw EAGAIN, or a short read or write (io.c): clear dir's
+ * readiness unless an event came since tick. A hang-up or an error stays:
+ * no new event would come to report it again.
+ */
 void wta_io_clear_ready(struct wta_io_source *s, int dir, uint64_t tick)
 {
     wta_mutex_lock(&s->r->lock);
     if (s->tick == tick)
-        s->ready &= ~(uint32_t)dir;
+        s->ready &= ~((uint32_t)dir & ~s->hup);
     wta_mutex_unlock(&s->r->lock);
 }
 
@@ -275,6 +280,10 @@ static int take_ready(struct wta_io_source *s, uint32_t events, struct wta_waker
     uint32_t rd = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
     uint32_t wr = EPOLLOUT | EPOLLHUP | EPOLLERR;
     s->tick++;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        s->hup |= WTA_IO_READ;
+    if (events & (EPOLLHUP | EPOLLERR))
+        s->hup |= WTA_IO_WRITE;
     if (events & rd) {
         s->ready |= WTA_IO_READ;
         if (wta_waker_is_set(&s->waker[0]))
