@@ -105,8 +105,11 @@ void bench_ping_pong(const struct bench_opts *opt);
 void bench_ping_pong_mpsc(const struct bench_opts *opt);
 void bench_mpsc_contention(const struct bench_opts *opt);
 
-// bench_io.c
+// bench_timer.c
 void bench_timers(const struct bench_opts *opt);
+void bench_timer_precision(const struct bench_opts *opt);
+
+// bench_io.c
 void bench_tcp_echo(const struct bench_opts *opt);
 
 // bench_trace.c

@@ -14,6 +14,7 @@ BENCH_SRCS := \
 	bench/bench_sched.c \
 	bench/bench_pong.c \
 	bench/bench_chan.c \
+	bench/bench_timer.c \
 	bench/bench_io.c \
 	bench/bench_trace.c
 

@@ -227,6 +227,7 @@ static const struct workload workloads[] = {
     {"ping_pong_mpsc", bench_ping_pong_mpsc, false},
     {"mpsc_contention", bench_mpsc_contention, false},
     {"timers", bench_timers, false},
+    {"timer_precision", bench_timer_precision, false},
     {"tcp_echo", bench_tcp_echo, false},
     {"trace_record", bench_trace_record, true},
     {"trace_disabled", bench_trace_disabled, true},

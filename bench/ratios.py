@@ -7,7 +7,9 @@ Machines like these drift up to 2x over minutes, so a ratio is only taken
 between lines of the same round; the table shows the median of the
 per-round ratios and their range (the issue's goals hold "every run").
 
-It also gives the tracing overhead: wta+trace / wta, within each round.
+It also gives the tracing overhead: wta+trace / wta, within each round,
+and timer_precision's lateness next to its tokio twin's (the twin prints
+`timer_precision impl=tokio n=300 p50_us=.. p99_us=.. max_us=..`).
 
 Usage: ratios.py LOG... > ratios.md
 """
@@ -86,6 +88,33 @@ def main(paths):
         if xs:
             med, rng = fmt(xs)
             print(f"| {k[0]} | {k[1]} | {base} | {med} | {rng} | {len(xs)} |")
+
+    precision(paths)
+
+
+def precision(paths):
+    """timer_precision lateness per impl: the median over rounds of p50, p99, max (us)."""
+    rows = OrderedDict()   # impl -> [(p50, p99, max) per round]
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                toks = line.split()
+                if len(toks) < 2 or "timer_precision" not in toks[:2]:
+                    continue
+                kv = dict(t.split("=", 1) for t in toks if "=" in t)
+                if toks[0] == "bench":
+                    p = ("late_p50_us", "late_p99_us", "late_max_us")
+                else:   # the tokio twin's own line
+                    p = ("p50_us", "p99_us", "max_us")
+                rows.setdefault(kv["impl"], []).append(tuple(float(kv[k]) for k in p))
+    if not rows:
+        return
+    print()
+    print("| timer_precision | lateness p50 us | p99 us | max us | rounds |")
+    print("|---|---:|---:|---:|---:|")
+    for imp, xs in rows.items():
+        med = [statistics.median(x[i] for x in xs) for i in range(3)]
+        print(f"| {imp} | {med[0]:,.1f} | {med[1]:,.1f} | {med[2]:,.1f} | {len(xs)} |")
 
 
 if __name__ == "__main__":

@@ -395,6 +395,8 @@ struct wta_tcp_stream {
     int fd;
     struct wta_io_source *src;
     struct wta_runtime *rt;
+    size_t ahead_pos, ahead_len;   /* unread bytes in ahead[] (io.c); one reader at a time */
+    char ahead[1024];              /* what a read took beyond its buffer (io.c) */
 };
 
 // blocking.c

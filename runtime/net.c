@@ -14,8 +14,9 @@
  *     }
  *
  * Edge-triggered means "tell me when it changes", so the reactor's
- * readiness flag is cleared only by an operation that saw EAGAIN: until
- * then the next operation just tries. That is how accept drains a backlog
+ * readiness flag is cleared only by an operation that saw EAGAIN (or, in
+ * io.c, a read or write that moved less than it asked: the same news one
+ * syscall earlier): until then the next operation just tries. That is how accept drains a backlog
  * across polls without waiting once per connection.
  *
  * connect is the one operation that cannot be retried: it starts the
@@ -104,6 +105,7 @@ static int stream_new(struct wta_runtime *rt, int fd, struct wta_tcp_stream **ou
     }
     s->fd = fd;
     s->rt = rt;
+    s->ahead_pos = s->ahead_len = 0;
     *out = s;
     return 0;
 }

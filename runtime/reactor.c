@@ -13,6 +13,10 @@
  * (The original turned the reactor only inside block_on, every 100 us:
  * bug W5, kept switchable.)
  *
+ * Timers fire tens of microseconds late, not hundreds: the waiting
+ * thread drops its timer slack, and a long wait is cut in two so that
+ * epoll's own rounding stays small (wait_events).
+ *
  * Sources (sockets) are registered once, edge-triggered, for both
  * directions. The reactor records readiness per direction; a leaf future
  * that gets EAGAIN clears it and stores its waker (io.c). A readiness tick
@@ -34,6 +38,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -44,6 +49,7 @@ struct wta_io_source {
     int fd;
     struct wta_reactor *r;
     uint32_t ready;                  /* [r->lock] WTA_IO_READ | WTA_IO_WRITE */
+    uint32_t hup;                    /* [r->lock] directions hung up or failed: stay ready */
     uint64_t tick;                   /* [r->lock] events seen so far */
     struct wta_waker waker[2];       /* [r->lock] reader, writer */
     bool closed;                     /* [r->lock] deregistered */
@@ -250,12 +256,16 @@ bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
     return ready;
 }
 
-/* An operation saw EAGAIN: clear dir's readiness unless an event came since tick. */
+/*
+ * An operation saw EAGAIN, or a short read or write (io.c): clear dir's
+ * readiness unless an event came since tick. A hang-up or an error stays:
+ * no new event would come to report it again.
+ */
 void wta_io_clear_ready(struct wta_io_source *s, int dir, uint64_t tick)
 {
     wta_mutex_lock(&s->r->lock);
     if (s->tick == tick)
-        s->ready &= ~(uint32_t)dir;
+        s->ready &= ~((uint32_t)dir & ~s->hup);
     wta_mutex_unlock(&s->r->lock);
 }
 
@@ -270,6 +280,10 @@ static int take_ready(struct wta_io_source *s, uint32_t events, struct wta_waker
     uint32_t rd = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
     uint32_t wr = EPOLLOUT | EPOLLHUP | EPOLLERR;
     s->tick++;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        s->hup |= WTA_IO_READ;
+    if (events & (EPOLLHUP | EPOLLERR))
+        s->hup |= WTA_IO_WRITE;
     if (events & rd) {
         s->ready |= WTA_IO_READ;
         if (wta_waker_is_set(&s->waker[0]))
@@ -310,22 +324,30 @@ static void dispatched(struct wta_reactor *r)
 }
 
 /*
+ * Takes this thread's timer slack down to 1 ns, once per thread. Linux
+ * lets a sleeping thread's timeout expire up to its "timer slack" late
+ * (50 us by default) so that it can batch wake-ups: every timer would
+ * fire that much late. Any thread that waits in a turn.
+ */
+static void no_timer_slack(void)
+{
+    static _Thread_local bool done;
+    if (done)
+        return;
+    done = true;
+    if (prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) != 0)
+        wta_panic("prctl PR_SET_TIMERSLACK");
+}
+
+/*
  * epoll_wait with a nanosecond timeout (-1: none). epoll_pwait2 needs
  * Linux 5.11; where it is missing (older kernels, valgrind) fall back to
  * epoll_wait, rounding the timeout *up* to a millisecond: late, never early.
  */
-static int wait_events(struct wta_reactor *r, struct epoll_event *evs, int64_t wait_ns,
-                       bool io)
+static int epoll_wait_ns(struct wta_reactor *r, struct epoll_event *evs, int64_t wait_ns)
 {
     static _Atomic bool no_pwait2;
     int n = -1;
-    if (wta_sim_me != NULL) {
-        // Deterministic mode: wait as a runner, until the epoll fd is
-        // readable or wait_ns of virtual time has passed; then take the
-        // events without blocking.
-        wta_sim_wait_fd(r->epfd, wait_ns, io);
-        wait_ns = 0;
-    }
     if (!wta_atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
         struct timespec ts = {.tv_sec = wait_ns / 1000000000, .tv_nsec = wait_ns % 1000000000};
         n = epoll_pwait2(r->epfd, evs, MAX_EVENTS, wait_ns < 0 ? NULL : &ts, NULL);
@@ -339,6 +361,39 @@ static int wait_events(struct wta_reactor *r, struct epoll_event *evs, int64_t w
     if (n < 0 && errno != EINTR)
         wta_panic("epoll_wait");
     return n < 0 ? 0 : n;
+}
+
+/* Waits longer than this are split in two (wait_events). */
+#define SPLIT_MIN_NS 2000000
+
+/*
+ * Waits for events or wait_ns (-1: no limit). Besides the timer slack,
+ * epoll lets a timeout of T end up to T/1000 late (T/200 for a niced
+ * process: the kernel's select_estimate_accuracy), 50 to 250 us for a
+ * 50 ms wait. So a long wait is split: sleep until T/128 before the end
+ * (late by T/200 at most: still early), then sleep the short rest, whose
+ * own error is about a hundred times smaller. It costs one more wake-up
+ * per long wait.
+ */
+static int wait_events(struct wta_reactor *r, struct epoll_event *evs, int64_t wait_ns,
+                       bool io)
+{
+    no_timer_slack();
+    if (wta_sim_me != NULL) {
+        // Deterministic mode: wait as a runner, until the epoll fd is
+        // readable or wait_ns of virtual time has passed; then take the
+        // events without blocking.
+        wta_sim_wait_fd(r->epfd, wait_ns, io);
+        return epoll_wait_ns(r, evs, 0);
+    }
+    if (wait_ns < SPLIT_MIN_NS)
+        return epoll_wait_ns(r, evs, wait_ns);
+    uint64_t end_ns = wta_clock_ns() + (uint64_t)wait_ns;
+    int n = epoll_wait_ns(r, evs, wait_ns - wait_ns / 128);
+    uint64_t now = wta_clock_ns();
+    if (n > 0 || now >= end_ns)
+        return n;
+    return epoll_wait_ns(r, evs, (int64_t)(end_ns - now));
 }
 
 /*

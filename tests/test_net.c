@@ -248,6 +248,16 @@ static void make_pair(struct wta_runtime *rt, struct wta_tcp_stream **a, struct 
     CU_ASSERT_EQUAL(wta_tcp_set_nodelay(*b, true), 0);
 }
 
+/* How many io.op events of op there are (only those that said EAGAIN, with eagain). */
+static int count_ops(const struct trace *tr, const char *op, bool eagain)
+{
+    int n = 0;
+    for (int i = trace_find(tr, 0, "io.op", NULL, 0); i >= 0; i = trace_find(tr, i + 1, "io.op", NULL, 0))
+        n += strcmp(ev_str(tr->ev[i], "op"), op) == 0 &&
+             (!eagain || ev_int(tr->ev[i], "result") == -EAGAIN);
+    return n;
+}
+
 /* Does write_all finish a 48 MiB write that the socket takes in pieces? */
 static void net_write_all_partial(void)
 {
@@ -272,13 +282,11 @@ static void net_write_all_partial(void)
     wta_tcp_close(b);
     wta_runtime_free(rt);
     struct trace tr;
-    // The socket was full at least once. (In deterministic mode a seed may
-    // let the reader drain it after every piece, so it never fills.)
+    // The socket was full at least once: write_all took more than one
+    // send (a short one, or one that said EAGAIN). (In deterministic mode
+    // a seed may let the reader drain it after every piece, so it never fills.)
     if (!test_deterministic() && trace_load(path, &tr) == 0) {
-        int i = trace_find(&tr, 0, "io.op", "result", -EAGAIN);
-        while (i >= 0 && strcmp(ev_str(tr.ev[i], "op"), "write_all") != 0)
-            i = trace_find(&tr, i + 1, "io.op", "result", -EAGAIN);
-        CU_ASSERT(i >= 0);
+        CU_ASSERT(count_ops(&tr, "write_all", false) > 1);
         trace_free(&tr);
     }
     unlink(path);
@@ -304,6 +312,72 @@ static void net_read_exact_eof(void)
     wta_tcp_close(a);
     wta_tcp_close(b);
     wta_runtime_free(rt);
+}
+
+/*
+ * A read takes what is queued beyond its buffer into the stream's
+ * read-ahead: does the next read get those bytes, in order, without a
+ * syscall?
+ */
+static void net_read_ahead_in_order(void)
+{
+    char *path = test_trace_path("read_ahead");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    struct wta_tcp_stream *a, *b;
+    make_pair(rt, &a, &b);
+    char buf[64] = {0};
+    intptr_t n = -1;
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_tcp_write_all(a, "0123456789", 10), &n), 0);
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_tcp_read_exact(b, buf, 4), &n), 0);
+    CU_ASSERT_EQUAL(n, 4);
+    CU_ASSERT(memcmp(buf, "0123", 4) == 0);
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_tcp_read(b, buf, sizeof buf), &n), 0);
+    CU_ASSERT_EQUAL(n, 6);
+    CU_ASSERT(memcmp(buf, "456789", 6) == 0);
+    wta_tcp_close(a);
+    wta_tcp_close(b);
+    wta_runtime_free(rt);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        CU_ASSERT_EQUAL(count_ops(&tr, "read_exact", false), 1);   // took all 10
+        CU_ASSERT_EQUAL(count_ops(&tr, "read", false), 0);         // from the read-ahead
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
+/*
+ * In a ping-pong of 64-byte messages, does a read that drained the socket
+ * make the next read wait for the reactor, without trying (and failing
+ * with EAGAIN) first?
+ */
+static void net_short_read_waits(void)
+{
+    enum { ROUNDS = 20 };
+    char *path = test_trace_path("short_read");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    struct wta_tcp_stream *a, *b;
+    make_pair(rt, &a, &b);
+    char out[MSG_LEN], in[MSG_LEN];
+    for (int r = 0; r < ROUNDS; r++) {
+        memset(out, 'a' + r, sizeof out);
+        intptr_t n = -1;
+        CU_ASSERT_EQUAL(wta_block_on(rt, wta_tcp_write_all(a, out, sizeof out), &n), 0);
+        CU_ASSERT_EQUAL(wta_block_on(rt, wta_tcp_read_exact(b, in, sizeof in), &n), 0);
+        CU_ASSERT(memcmp(in, out, sizeof in) == 0);
+    }
+    wta_tcp_close(a);
+    wta_tcp_close(b);
+    wta_runtime_free(rt);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        CU_ASSERT_EQUAL(count_ops(&tr, "read_exact", false), ROUNDS);
+        CU_ASSERT_EQUAL(count_ops(&tr, "read_exact", true), 0);
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
 }
 
 /* Does accept hand EMFILE to the caller, and take the same queued connection once fds are free? */
@@ -379,6 +453,8 @@ void suite_net(void)
     CU_add_test(s, "net_connect_refused", net_connect_refused);
     CU_add_test(s, "net_write_all_partial", net_write_all_partial);
     CU_add_test(s, "net_read_exact_eof", net_read_exact_eof);
+    CU_add_test(s, "net_read_ahead_in_order", net_read_ahead_in_order);
+    CU_add_test(s, "net_short_read_waits", net_short_read_waits);
     CU_add_test(s, "net_accept_emfile", net_accept_emfile);
     CU_add_test(s, "net_close_after_runtime_free", net_close_after_runtime_free);
 }

@@ -196,6 +196,31 @@ static int lazy_sleeper_poll(void *st, struct wta_context *cx, intptr_t *out)
 }
 
 /*
+ * Runs one lazy sleeper on rt, frees rt, and loads its trace (path) into
+ * *tr with the sleep's timer.insert and timer.fire. 0, or -1 (a CUnit
+ * failure: the trace did not load).
+ */
+static int sleep_once(struct wta_runtime *rt, const char *path, struct trace *tr,
+                      int *insert, int *fire)
+{
+    _Atomic int done = 0;
+    struct sleeper *s = calloc(1, sizeof *s);
+    s->done = &done;
+    intptr_t out;
+    CU_ASSERT_EQUAL(run_one_task(rt, fn_future("sleeper", lazy_sleeper_poll, s, sleeper_drop),
+                                 &out), 0);
+    wta_runtime_free(rt);
+    if (trace_load(path, tr) != 0)
+        return -1;
+    *insert = trace_find(tr, 0, "timer.insert", NULL, 0);
+    *fire = *insert < 0 ? -1
+                        : trace_find(tr, *insert, "timer.fire", "timer",
+                                     ev_int(tr->ev[*insert], "timer"));
+    CU_ASSERT(*insert >= 0 && *fire > *insert);
+    return 0;
+}
+
+/*
  * Does a sleep armed on the only worker leave that worker's next epoll
  * wait alone (one turn from the timer's insert to its fire, no empty turn
  * woken by the worker's own eventfd write)?
@@ -203,25 +228,46 @@ static int lazy_sleeper_poll(void *st, struct wta_context *cx, intptr_t *out)
 static void reactor_own_sleep_no_empty_turn(void)
 {
     char *path = test_trace_path("own_sleep");
-    _Atomic int done = 0;
-    struct wta_runtime *rt = test_runtime(1, 0, path);
-    struct sleeper *s = calloc(1, sizeof *s);
-    s->done = &done;
-    intptr_t out;
-    CU_ASSERT_EQUAL(run_one_task(rt, fn_future("sleeper", lazy_sleeper_poll, s, sleeper_drop),
-                                 &out), 0);
-    wta_runtime_free(rt);
     struct trace tr;
-    if (trace_load(path, &tr) == 0) {
-        int insert = trace_find(&tr, 0, "timer.insert", NULL, 0);
-        CU_ASSERT_FATAL(insert >= 0);
-        int fire = trace_find(&tr, insert, "timer.fire", "timer",
-                              ev_int(tr.ev[insert], "timer"));
-        CU_ASSERT_FATAL(fire > insert);
+    int insert, fire;
+    if (sleep_once(test_runtime(1, 0, path), path, &tr, &insert, &fire) == 0) {
         int turns = 0;
-        for (int i = insert; i < fire; i++)
+        for (int i = insert; i >= 0 && i < fire; i++)
             turns += strcmp(ev_kind(tr.ev[i]), "reactor.turn.begin") == 0;
         CU_ASSERT_EQUAL(turns, 1);
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
+/* ---- a timer's task runs on the worker that fired it */
+
+/*
+ * Under the per-worker scheduler, does a task woken by a timer that the
+ * driver fired run on the driver itself, put in its "next" slot, with no
+ * hand-off to the other worker?
+ */
+static void reactor_timer_wake_stays_on_driver(void)
+{
+    char *path = test_trace_path("timer_local");
+    struct wta_config cfg = {.workers = 2, .trace_path = path, .program = "tests",
+                             .scheduler = WTA_SCHED_LOCAL};
+    struct wta_runtime *rt = wta_runtime_new(&cfg);
+    CU_ASSERT_FATAL(rt != NULL);
+    struct trace tr;
+    int insert, fire;
+    if (sleep_once(rt, path, &tr, &insert, &fire) == 0) {
+        int64_t task = insert >= 0 ? ev_int(tr.ev[insert], "task") : -1;
+        int push = fire < 0 ? -1 : trace_find(&tr, fire, "queue.push", "task", task);
+        int poll = fire < 0 ? -1 : trace_find(&tr, fire, "poll.begin", "task", task);
+        CU_ASSERT(fire >= 0 && push > fire && poll > push);
+        if (fire >= 0 && push > fire && poll > push) {
+            const char *driver = ev_str(tr.ev[fire], "th");
+            CU_ASSERT_STRING_EQUAL(ev_str(tr.ev[push], "th"), driver);
+            CU_ASSERT_STRING_EQUAL(ev_str(tr.ev[poll], "th"), driver);
+            CU_ASSERT_EQUAL(strncmp(ev_str(tr.ev[push], "queue"), "next-", 5), 0);
+        }
         trace_free(&tr);
     }
     unlink(path);
@@ -268,4 +314,5 @@ void suite_reactor(void)
     CU_add_test(s, "reactor_w5_sleeper_after_block_on", reactor_w5_sleeper_after_block_on);
     CU_add_test(s, "reactor_idle_no_spin", reactor_idle_no_spin);
     CU_add_test(s, "reactor_own_sleep_no_empty_turn", reactor_own_sleep_no_empty_turn);
+    CU_add_test(s, "reactor_timer_wake_stays_on_driver", reactor_timer_wake_stays_on_driver);
 }
