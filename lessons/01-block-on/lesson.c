@@ -15,7 +15,7 @@
 static const struct lesson lesson = {
     .name = "01-block-on",
     .title = "block_on and the MainWaker",
-    .seed = 0,
+    .seed = 1,
     .workers = 1,
 };
 

@@ -15,7 +15,7 @@
 static const struct lesson lesson = {
     .name = "02-spawn-join",
     .title = "spawn and the oneshot JoinHandle",
-    .seed = 0,
+    .seed = 1,
     .workers = 1,
 };
 

@@ -15,7 +15,7 @@
 static const struct lesson lesson = {
     .name = "03-park-unpark",
     .title = "workers park and unpark",
-    .seed = 0,
+    .seed = 1,
     .workers = 2,
 };
 

@@ -16,7 +16,7 @@
 static const struct lesson lesson = {
     .name = "04-waker",
     .title = "anatomy of a waker: clone, wake, wake_by_ref, drop, stale",
-    .seed = 0,
+    .seed = 1,
     .workers = 1,
 };
 

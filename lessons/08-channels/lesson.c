@@ -15,7 +15,7 @@
 static const struct lesson lesson = {
     .name = "08-channels",
     .title = "channels and backpressure",
-    .seed = 0,
+    .seed = 1,
     .workers = 1,
 };
 

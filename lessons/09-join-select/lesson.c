@@ -15,7 +15,7 @@
 static const struct lesson lesson = {
     .name = "09-join-select",
     .title = "join_all and select",
-    .seed = 0,
+    .seed = 1,
     .workers = 1,
 };
 

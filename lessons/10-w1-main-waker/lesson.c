@@ -16,7 +16,7 @@
 static const struct lesson lesson = {
     .name = "10-w1-main-waker",
     .title = "W1: the MainWaker's lost wakeup, and the fix",
-    .seed = 0,
+    .seed = 1,
     .workers = 1,
     .alt = "fixed",
 };

@@ -11,6 +11,10 @@
  * --fixed the wake marks the task NOTIFIED and the worker re-queues it
  * after the poll. The helper is joined inside the poll, so the wake always
  * lands in the window; no luck involved. Read main() first.
+ *
+ * Real mode (seed 0): the helper is a thread the runtime did not start,
+ * which deterministic mode does not step. demo/races.c (w2) has the same
+ * race between two tasks, for `wta-trace explore` to find by seed.
  */
 #include <errno.h>
 #include <pthread.h>

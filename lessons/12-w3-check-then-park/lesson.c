@@ -8,6 +8,10 @@
  * nobody; then the worker registers and sleeps, with a task in the queue.
  * The runtime's hook w3_before_sleep holds the gap open, so it happens
  * every time. With --fixed the worker registers first and looks again.
+ *
+ * Real mode (seed 0): the hook stages the gap with two POSIX semaphores,
+ * which deterministic mode does not step. `wta-trace explore` finds the
+ * same race with no hook: see demo/races.c (w3).
  */
 #include <errno.h>
 #include <semaphore.h>

@@ -8,6 +8,9 @@
  * and once main waits, block_on spins. With --fixed the idle worker waits
  * in epoll until the deadline and fires the timer on time, while main is
  * still busy. Read main() first.
+ *
+ * Real mode (seed 0): the lesson is about time a poll spends computing or
+ * blocking, which deterministic mode's virtual clock does not count.
  */
 #include <errno.h>
 #include <stdatomic.h>

@@ -8,6 +8,9 @@
  * --fixed the loader hands the blocking call to wta_spawn_blocking, which
  * runs it on a blocking thread; the worker stays free and the ticker
  * fires on time. Read main() first.
+ *
+ * Real mode (seed 0): the lesson is about time a poll spends computing or
+ * blocking, which deterministic mode's virtual clock does not count.
  */
 #include <errno.h>
 #include <stdatomic.h>

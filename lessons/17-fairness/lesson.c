@@ -7,6 +7,9 @@
  * preemption. In the default run the hog does all its work in one poll and
  * ping waits for the whole of it; with --yielding the hog yields after each
  * unit, and ping runs after the first. Read main() first.
+ *
+ * Real mode (seed 0): the lesson is about time a poll spends computing or
+ * blocking, which deterministic mode's virtual clock does not count.
  */
 #include <errno.h>
 #include <stdatomic.h>
