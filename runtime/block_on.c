@@ -234,6 +234,8 @@ static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
     return rc;
 }
 
+static _Thread_local int block_on_depth;   /* block_on calls on this thread, nested */
+
 int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
 {
     if (rt == NULL || f == NULL) {
@@ -247,6 +249,11 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
     struct wta_thread saved = wta_self;   // block_on may nest (inside a blocking job, ...)
     saved.rt = wta_thread_rt();
     wta_thread_enter(rt, NULL);
+    // Counted once per thread: another thread in block_on may wake our
+    // main future (hang.c), a nested call on this one cannot.
+    bool outermost = block_on_depth++ == 0;
+    if (outermost)
+        wta_atomic_fetch_add(&rt->block_on_threads, 1);
     wta_self.src = WTA_SRC_MAIN;
     wta_self.current = NULL;
 
@@ -285,6 +292,9 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
     wta_future_drop(f);
     WTA_TRACE(rt, BLOCK_ON_END, rc);
     main_waker_put(rt, mw);
+    block_on_depth--;
+    if (outermost && wta_atomic_fetch_sub(&rt->block_on_threads, 1) > 1)
+        wta_hang_poke(rt);   // one fewer thread that could wake the others: look again
     wta_self.rt = saved.rt;
     wta_self.rt_unpinned = saved.rt != NULL && saved.rt_unpinned;
     wta_self.rt_serial = saved.rt_serial;

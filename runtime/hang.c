@@ -17,6 +17,9 @@
  * block_on is poked (woken to look again) whenever one of those may have
  * just become true; a block_on that starts waiting later looks for itself.
  *
+ * Nor while another thread is in block_on on this runtime: its main
+ * future is the user's code, and may wake ours (rt->block_on_threads).
+ *
  * And it is certain only if nobody outside the runtime can wake anything:
  * every live clone of main's waker and of every task's is held by a
  * runtime structure (a channel, a JoinHandle; timers and sockets keep the
@@ -257,8 +260,10 @@ bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready, struct wta_ha
         dump(rt, hm);
         return true;
     }
-    if (rt->cfg.no_hang_check || !nothing_can_wake(rt, &queued) ||
-        !all_wakers_held(rt, hm) || wta_atomic_load(ready))
+    // Another thread in block_on is code of the user's that may still wake
+    // main (a channel between two block_on futures): no hang is certain.
+    if (rt->cfg.no_hang_check || wta_atomic_load(&rt->block_on_threads) > 1 ||
+        !nothing_can_wake(rt, &queued) || !all_wakers_held(rt, hm) || wta_atomic_load(ready))
         return false;
     WTA_TRACE(rt, HANG, rt->nworkers, queued);
     dump(rt, hm);

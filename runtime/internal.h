@@ -190,6 +190,7 @@ struct wta_runtime {
     struct wta_mutex main_lock;
     pthread_cond_t main_cond;
     _Atomic int main_waiters;         /* threads in book_keeping: who a poke is for */
+    _Atomic int block_on_threads;     /* threads in block_on (outermost call each) */
     unsigned long creator;            /* wta_thread_id() of the creating thread: "main" */
 
     /* The struct itself outlives wta_runtime_free while anything that a

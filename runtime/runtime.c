@@ -159,6 +159,7 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
     atomic_init(&rt->next_chan_id, 1);
     atomic_init(&rt->live_tasks, 0);
     atomic_init(&rt->main_waiters, 0);
+    atomic_init(&rt->block_on_threads, 0);
     atomic_init(&rt->refs, 1);   // the owner's, until wta_runtime_free
     wta_task_lists_init(rt);
     wta_mutex_init(&rt->main_lock);

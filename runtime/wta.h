@@ -269,10 +269,14 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
  * still fire, so block_on waits. At a hang it prints a task dump on
  * stderr (the trace gets it too: hang.main, hang.task). Off with
  * cfg.no_hang_check.
- * Several threads may each be in block_on on one runtime; the hang check
- * does not count the other block_on threads as able to wake f, so threads
- * that wake each other directly (a channel between two block_on futures,
- * no task between them) need cfg.no_hang_check.
+ * Several threads may each be in block_on on one runtime. While more than
+ * one is, no hang is certain - each may wake another's main future (a
+ * channel between two block_on futures, no task between them) - so none
+ * returns -EDEADLK; when all but one have returned, the last is checked
+ * again. A block_on nested inside a future's poll on the same thread counts
+ * as its thread's one. A thread not (yet) in block_on is invisible to the
+ * check: if it holds the only way to wake f (a channel's other end), use
+ * cfg.no_hang_check.
  */
 int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out);
 

@@ -13,6 +13,8 @@
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -107,6 +109,103 @@ static int drops_waker_poll(void *st, struct wta_context *cx, intptr_t *out)
     return WTA_PENDING;
 }
 
+/* ---- two threads in block_on, talking through channels, no task between */
+
+struct pingpong {
+    struct wta_chan_tx *tx;
+    struct wta_chan_rx *rx;
+    struct wta_future *op;
+    int i, n;                    /* operations done, and to do */
+    bool receiving;              /* the next operation: receive, or send */
+    _Atomic int *arrived;        /* threads whose block_on has begun (and counts them) */
+    bool polled;
+};
+
+static int pingpong_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct pingpong *p = st;
+    if (!p->polled) {
+        // Both threads in block_on before either talks: a thread not yet
+        // in block_on is one the runtime cannot see, and looks like nobody.
+        p->polled = true;
+        atomic_fetch_add(p->arrived, 1);
+        while (atomic_load(p->arrived) < 2)
+            sched_yield();
+    }
+    while (p->i < p->n) {
+        if (p->op == NULL)
+            p->op = p->receiving ? wta_chan_recv(p->rx) : wta_chan_send(p->tx, p->i);
+        intptr_t v;
+        int rc = wta_poll(p->op, cx, &v);
+        if (rc == WTA_PENDING)
+            return WTA_PENDING;   // the other thread's send or receive wakes us
+        wta_future_drop(p->op);
+        p->op = NULL;
+        if (rc != 0)
+            return rc;
+        p->i++;
+        p->receiving = !p->receiving;
+    }
+    *out = p->i;
+    return WTA_READY;
+}
+
+static void pingpong_drop(void *st)
+{
+    wta_future_drop(((struct pingpong *)st)->op);
+}
+
+struct other_side {
+    struct wta_runtime *rt;
+    struct pingpong p;
+    int rc;
+};
+
+static void *other_side_main(void *arg)
+{
+    struct other_side *o = arg;
+    o->rc = wta_block_on(o->rt, fn_future("pong", pingpong_poll, &o->p, pingpong_drop), NULL);
+    return NULL;
+}
+
+/* 20 times: main and a thread of its own, each in block_on, ping-pong 100 rounds
+ * (200 operations each: a send and a receive a round). */
+static int two_block_on_scenario(void *arg)
+{
+    (void)arg;
+    for (int trial = 0; trial < 20; trial++) {
+        struct wta_runtime *rt = test_runtime(2, 0, NULL);
+        struct wta_chan_tx *atx, *btx;
+        struct wta_chan_rx *arx, *brx;
+        if (wta_chan_new(1, &atx, &arx) != 0 || wta_chan_new(1, &btx, &brx) != 0)
+            return 1;
+        _Atomic int arrived = 0;
+        struct other_side o = {rt, {.tx = btx, .rx = arx, .n = 200, .receiving = true,
+                                    .arrived = &arrived}, -1};
+        struct pingpong ping = {.tx = atx, .rx = brx, .n = 200, .arrived = &arrived};
+        pthread_t th;
+        if (pthread_create(&th, NULL, other_side_main, &o) != 0)
+            return 1;
+        int rc = wta_block_on(rt, fn_future("ping", pingpong_poll, &ping, pingpong_drop), NULL);
+        pthread_join(th, NULL);
+        wta_chan_tx_drop(atx), wta_chan_tx_drop(btx);
+        wta_chan_rx_drop(arx), wta_chan_rx_drop(brx);
+        wta_runtime_free(rt);
+        if (rc != 0 || o.rc != 0) {
+            fprintf(stderr, "trial %d: block_on returned %d and %d after %d and %d operations, "
+                    "expected 0 and 0\n", trial, rc, o.rc, ping.i, o.p.i);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Two threads in block_on waking each other (no task): never a false -EDEADLK. */
+static void hang_two_block_on_threads(void)
+{
+    run_limited("hang_two_block_on_threads", two_block_on_scenario, NULL, 60);
+}
+
 /* A future that drops its waker: a hang, at once, with a dump that says so. */
 static void hang_dropped_waker(void)
 {
@@ -190,4 +289,5 @@ void suite_hang(void)
     CU_add_test(s, "hang_foreign_thread_drops_waker", hang_foreign_thread_drops_waker);
     CU_add_test(s, "hang_dropped_waker", hang_dropped_waker);
     CU_add_test(s, "hang_dump_names_each_wait", hang_dump_names_each_wait);
+    CU_add_test(s, "hang_two_block_on_threads", hang_two_block_on_threads);
 }
