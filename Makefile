@@ -131,6 +131,7 @@ help:
 	@echo "  make lessons      build every lesson (build/<mode>/lessons/NN-slug)"
 	@echo "  make lessons-check    re-run every lesson and check its trace (make test runs it)"
 	@echo "  make lessons-regen    re-record the lessons' reference traces in traces/"
+	@echo "  make lessons-find-seed LESSON=NN-slug   the first seed that shows what a lesson teaches"
 	@echo "  make lab-start LAB=n   your copy of lab n in labs-work/ (lessons/labs/README.md)"
 	@echo "  make grade LAB=n  grade your lab n: one line per test, then score: X/Y"
 	@echo "                   (REFERENCE=1: grade the runtime's own code)"

@@ -166,7 +166,8 @@ static void rx_drop(struct wta_future *self)
 {
     struct wta_oneshot_tx *os = (struct wta_oneshot_tx *)self;
     wta_mutex_lock(&os->lock);
-    bool detached = os->tx_alive;
+    // Unawaited: the task runs on, or its output was sent and is discarded.
+    bool detached = os->tx_alive || (os->sent && !os->taken);
     os->rx_alive = false;
     struct wta_waker w = os->rx_waker;
     os->rx_waker = (struct wta_waker){0};

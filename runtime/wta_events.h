@@ -89,7 +89,7 @@
     X(JOIN_CANCEL, "join.cancel", "task:u", \
       "a task was dropped unfinished: its JoinHandle reports -ECANCELED") \
     X(JOIN_DETACH, "join.detach", "task:u", \
-      "a JoinHandle was dropped: the task runs on, detached") \
+      "a JoinHandle was dropped unawaited: the task runs on, detached, or its output is discarded") \
     X(BLOCKING_START, "blocking.start", "job:u name:s", \
       "a blocking thread started a spawn_blocking job") \
     X(BLOCKING_DONE, "blocking.done", "job:u value:i", \
