@@ -86,8 +86,11 @@ static struct wta_task *next_task_w3(struct wta_worker *w)
             t = wta_runq_pop(rt, &ex->global);
             wta_mutex_unlock(&ex->lock);
         }
-        if (t != NULL)
+        if (t != NULL) {
+            if (ex->per_worker)
+                wta_found_work(w);   // as next_local: a woken searcher has found
             return t;
+        }
         // LESSON 12: the window: a push now sees no sleeper and wakes nobody.
         WTA_TRACE(rt, BUG_WINDOW, WTA_S("W3"), WTA_S("between queue check and sleep"));
         if (rt->cfg.hooks.w3_before_sleep != NULL)

@@ -7,9 +7,12 @@
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "suites.h"
 #include "test_util.h"
@@ -282,9 +285,66 @@ static void bugs_w4_yield_frees_task(void)
     }
 }
 
+/* ---- W3 under the per-worker scheduler: the woken searcher must report its find */
+
+struct waits_for {
+    _Atomic int *started, *other_done;
+};
+
+/* A: says it started, then holds its worker until B has run (on another worker). */
+static int hold_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct waits_for *a = st;
+    (void)cx, (void)out;
+    atomic_store(a->started, 1);
+    while (!atomic_load(a->other_done))
+        sched_yield();
+    return WTA_READY;
+}
+
+static int mark_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    (void)cx, (void)out;
+    atomic_store((_Atomic int *)st, 1);
+    return WTA_READY;
+}
+
+/* Main spawns A from outside; a woken worker takes it. Then main spawns B:
+ * with that worker's search still counted, B's push wakes nobody and A
+ * waits for B forever. */
+static int w3_searcher_scenario(void *arg)
+{
+    (void)arg;
+    _Atomic int started = 0, b_done = 0;
+    struct waits_for a = {&started, &b_done};
+    struct wta_runtime *rt = test_runtime(2, WTA_BUG_W3, NULL);
+    // Let both workers park first, so A's push wakes one as a searcher. (If
+    // they have not, the test is only weaker: it cannot fail by it.)
+    struct timespec settle = {0, 100 * 1000 * 1000};
+    nanosleep(&settle, NULL);
+    struct wta_future *ha = wta_runtime_spawn(rt, fn_future("hold", hold_poll, &a, NULL));
+    while (!atomic_load(&started))
+        sched_yield();
+    struct wta_future *hb = wta_runtime_spawn(rt, fn_future("mark", mark_poll, &b_done, NULL));
+    int rc = wta_block_on(rt, ha, NULL);
+    wta_future_drop(hb);
+    wta_runtime_free(rt);
+    return rc;
+}
+
+/* With W3 on (per-worker scheduler), does a worker woken to search, which finds
+ * its task on the W3 path, stop counting as searching, so the next push wakes another? */
+static void bugs_w3_searcher_found_work(void)
+{
+    if (test_deterministic())
+        return;   // main spins outside the runtime: nothing else would run
+    run_limited("bugs_w3_searcher_found_work", w3_searcher_scenario, NULL, 20);
+}
+
 void suite_bugs(void)
 {
     CU_pSuite s = CU_add_suite("bugs", NULL, NULL);
+    CU_add_test(s, "bugs_w3_searcher_found_work", bugs_w3_searcher_found_work);
     CU_add_test(s, "bugs_w1_erases_main_wake", bugs_w1_erases_main_wake);
     CU_add_test(s, "bugs_w2_loses_wake_while_running", bugs_w2_loses_wake_while_running);
     CU_add_test(s, "bugs_w3_fixed_spawn_into_idle_worker", bugs_w3_fixed_spawn_into_idle_worker);
