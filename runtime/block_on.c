@@ -206,7 +206,7 @@ static int book_keeping_w5(struct wta_runtime *rt, struct main_waker *mw)
             WTA_TRACE(rt, MAIN_RESUME, WTA_S("hang"));
             return -EDEADLK;
         }
-        wta_reactor_turn(rt->reactor, W5_SPIN_NS);   // LESSON 14: W5: only here, every 100 us
+        wta_reactor_turn_w5(rt->reactor, W5_SPIN_NS);   // LESSON 14: W5: only here, every 100 us
     }
     WTA_TRACE_AFTER(rt, wta_atomic_load(&mw->wake_t), MAIN_RESUME, WTA_S("woken"));
     return 0;

@@ -8,6 +8,7 @@
  *
  * Lock order (take them top to bottom, never upward; debug builds assert
  * each "must hold" with WTA_ASSERT_HELD):
+ *     reactor W5 lock       W5 only: one block_on thread's reactor turn at a time
  *     rt->main_lock         block_on's sleep; its hang check (hang.c) looks below
  *     task->lock            a task's state; never held while polling
  *     chan / oneshot lock   one channel's or JoinHandle's state
@@ -321,6 +322,7 @@ struct wta_task *wta_find_task(struct wta_worker *w);      /* any queue; never s
 struct wta_reactor *wta_reactor_new(struct wta_runtime *rt);
 void wta_reactor_free(struct wta_reactor *r);
 int  wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns);  /* one thread at a time */
+int  wta_reactor_turn_w5(struct wta_reactor *r, int64_t max_wait_ns);  /* block_on's, under W5 */
 void wta_reactor_unpark(struct wta_reactor *r);       /* interrupt epoll_wait */
 bool wta_reactor_busy(struct wta_reactor *r);         /* timers or sources left? */
 bool wta_reactor_turning(struct wta_reactor *r);      /* hold its lock */

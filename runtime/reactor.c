@@ -62,6 +62,7 @@ struct wta_io_source {
 struct wta_reactor {
     struct wta_runtime *rt;
     int epfd, evfd;
+    struct wta_mutex w5_lock;        /* W5: one block_on thread's turn at a time */
     struct wta_mutex lock;           /* guards sources, timers, turning */
     struct wta_timer_heap timers;    /* timer.c */
     int nsources;
@@ -88,6 +89,7 @@ struct wta_reactor *wta_reactor_new(struct wta_runtime *rt)
         errno = err;
         return NULL;
     }
+    wta_mutex_init(&r->w5_lock);
     wta_mutex_init(&r->lock);
     wta_timer_heap_init(&r->timers, &r->lock);
     return r;
@@ -128,6 +130,7 @@ void wta_reactor_free(struct wta_reactor *r)
     close(r->epfd);
     close(r->evfd);
     wta_mutex_destroy(&r->lock);
+    wta_mutex_destroy(&r->w5_lock);
     free(r);
 }
 
@@ -424,6 +427,20 @@ static int fire_due(struct wta_reactor *r)
  * fire the timers that came due meanwhile. One thread at a time (the
  * executor's driver, or block_on under W5). Returns the number of wakes.
  */
+/*
+ * W5's turn, from block_on: with several threads in block_on each would
+ * turn at once, so they take turns (the executor's driver and maintenance
+ * are kept to one thread by ex->driving; under W5 no worker turns). Takes
+ * the W5 lock with nothing else held.
+ */
+int wta_reactor_turn_w5(struct wta_reactor *r, int64_t max_wait_ns)
+{
+    wta_mutex_lock(&r->w5_lock);
+    int n = wta_reactor_turn(r, max_wait_ns);
+    wta_mutex_unlock(&r->w5_lock);
+    return n;
+}
+
 int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
 {
     struct wta_runtime *rt = r->rt;

@@ -7,7 +7,9 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -184,6 +186,49 @@ static void reactor_w5_sleeper_after_block_on(void)
     CU_ASSERT_EQUAL(w5_run(0, 10000), 1);
 }
 
+/* ---- W5 with two threads in block_on: their reactor turns take turns */
+
+static void *w5_other_block_on(void *rt)
+{
+    wta_block_on(rt, wta_sleep(20 * MS), NULL);
+    return NULL;
+}
+
+/* With W5 on and two threads in block_on (each turning the reactor), does
+ * any reactor turn begin while another thread's turn is still running? */
+static void reactor_w5_turns_one_at_a_time(void)
+{
+    if (test_deterministic())
+        return;   // the second block_on thread is not one the runtime started
+    char *path = test_trace_path("w5_two_mains");
+    struct wta_runtime *rt = test_runtime(2, WTA_BUG_W5, path);
+    pthread_t th;
+    CU_ASSERT_FATAL(pthread_create(&th, NULL, w5_other_block_on, rt) == 0);
+    CU_ASSERT_EQUAL(wta_block_on(rt, wta_sleep(20 * MS), NULL), 0);
+    pthread_join(th, NULL);
+    wta_runtime_free(rt);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {
+        char inside[64] = "";   // the thread inside a turn, if any
+        int turns = 0, overlaps = 0;
+        for (int i = 0; i < tr.n; i++) {
+            const char *k = ev_kind(tr.ev[i]), *th_name = ev_str(tr.ev[i], "th");
+            if (strcmp(k, "reactor.turn.begin") == 0) {
+                turns++;
+                overlaps += inside[0] != '\0' && strcmp(inside, th_name) != 0;
+                snprintf(inside, sizeof inside, "%s", th_name);
+            } else if (strcmp(k, "reactor.turn.end") == 0 && strcmp(inside, th_name) == 0) {
+                inside[0] = '\0';
+            }
+        }
+        CU_ASSERT(turns > 2);
+        CU_ASSERT_EQUAL(overlaps, 0);
+        trace_free(&tr);
+    }
+    unlink(path);
+    free(path);
+}
+
 /* ---- a sleep does not interrupt its own worker's next wait */
 
 /* A sleep made at its task's first poll, so its timer is always armed. */
@@ -312,6 +357,7 @@ void suite_reactor(void)
     CU_add_test(s, "reactor_timer_order", reactor_timer_order);
     CU_add_test(s, "reactor_dropped_sleep_never_fires", reactor_dropped_sleep_never_fires);
     CU_add_test(s, "reactor_w5_sleeper_after_block_on", reactor_w5_sleeper_after_block_on);
+    CU_add_test(s, "reactor_w5_turns_one_at_a_time", reactor_w5_turns_one_at_a_time);
     CU_add_test(s, "reactor_idle_no_spin", reactor_idle_no_spin);
     CU_add_test(s, "reactor_own_sleep_no_empty_turn", reactor_own_sleep_no_empty_turn);
     CU_add_test(s, "reactor_timer_wake_stays_on_driver", reactor_timer_wake_stays_on_driver);
