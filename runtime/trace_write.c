@@ -14,12 +14,14 @@
  * fit, the last whole batch is cut to make room for it.
  *
  * The writer runs at SCHED_IDLE: it formats on cores nobody else wants.
- * Memory is bounded: past WRITER_MAX_PENDING batches waiting (about
- * 6 MB of spool), a recording thread does the writer's work instead of
+ * Memory is bounded: past max_pending batches waiting (2560, about
+ * 256 MB of spool), a recording thread does the writer's work instead of
  * growing the spool: it formats and writes the oldest batch itself, at
  * its own priority. (Waiting for an idle-priority writer on a busy
- * machine could take seconds; a larger bound only moved the cost into
- * page faults on fresh spool pages.) Whoever writes holds `pen`, and
+ * machine could take seconds.) The bound is large so that a burst of
+ * events costs the recording threads only the records and the page
+ * faults of fresh spool pages, and the formatting waits for an idle
+ * core (or the end of the run). Whoever writes holds `pen`, and
  * takes the queue's head while holding it, so batches reach the file in
  * the order they were handed over, whoever writes them. Written batches
  * go back on a free list and are handed to recorders again, so a
@@ -39,7 +41,10 @@
 
 #include "trace_spool.h"
 
-#define WRITER_MAX_PENDING 64
+#define WRITER_MAX_PENDING 2560
+
+/* The bound in force; tests lower it, while no trace is open, to make recorders write. */
+static size_t max_pending = WRITER_MAX_PENDING;
 
 struct wta_trace_writer {
     int fd;
@@ -226,7 +231,7 @@ struct wta_trace_writer *wta_writer_new(const char *path, const char *header,
     if (e == 0) {
         // Formatting is work nobody waits for: it runs only on a core that
         // would otherwise idle, and never takes one from a worker. If it falls
-        // WRITER_MAX_PENDING batches behind, recorders write (wta_writer_submit).
+        // max_pending batches behind, recorders write (wta_writer_submit).
         struct sched_param idle = {0};
         pthread_setschedparam(w->thread, SCHED_IDLE, &idle);
     }
@@ -299,7 +304,7 @@ struct wta_trace_batch *wta_writer_swap(struct wta_trace_writer *w, struct wta_t
 void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b)
 {
     wta_mutex_lock(&w->lock);
-    while (w->pending >= WRITER_MAX_PENDING) {   // back-pressure, never silent loss
+    while (w->pending >= max_pending) {   // back-pressure, never silent loss
         wta_mutex_unlock(&w->lock);
         if (!write_next(w))   // all taken: wait for those being written
             wta_writer_flush(w);
@@ -316,6 +321,12 @@ void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b)
     w->submitted++;
     pthread_cond_signal(&w->work);
     wta_mutex_unlock(&w->lock);
+}
+
+/* Tests only: recorders write once n batches wait (0: the default). No trace may be open. */
+void wta_writer_max_pending(size_t n)
+{
+    max_pending = n != 0 ? n : WRITER_MAX_PENDING;
 }
 
 /* Waits until every batch submitted so far is written. */

@@ -341,12 +341,14 @@ static void trace_many_batches_in_order(void)
     if (test_deterministic())
         return;   // a plain thread records into a deterministic runtime only as its runner
     char *path = test_trace_path("many");
+    wta_writer_max_pending(4);   // 400,000 events are 390 batches: recorders must write
     struct wta_runtime *rt = test_runtime(1, 0, path);
     pthread_t other;
     CU_ASSERT_EQUAL_FATAL(pthread_create(&other, NULL, mark_many, rt), 0);
     mark_many(rt);
     pthread_join(other, NULL);
     wta_runtime_free(rt);
+    wta_writer_max_pending(0);
     FILE *f = fopen(path, "r");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     char line[512], names[8][24];
