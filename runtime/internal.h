@@ -458,6 +458,7 @@ struct wta_trace_batch *wta_writer_swap(struct wta_trace_writer *w, struct wta_t
 struct wta_trace_batch *wta_writer_batch_new(struct wta_trace_writer *w, const char *thread_name);
 uint64_t wta_batch_str(struct wta_trace_batch *b, const char *s, bool literal);  /* arena offset + 1 */
 void wta_writer_flush(struct wta_trace_writer *w);
+void wta_writer_max_pending(size_t n);   /* tests: a lower bound before recorders write */
 uint64_t wta_writer_dropped(struct wta_trace_writer *w);
 void wta_writer_free(struct wta_trace_writer *w);
 

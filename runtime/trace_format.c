@@ -1,14 +1,29 @@
 /*
  * trace_format.c - one binary trace record to one line of JSON.
  *
- * The field names and types come from the one event list (wta_events.h),
- * split once into a table; each key is precomputed with its punctuation
- * (,"task":) so formatting a record is a few fixed-size copies and the
- * digits. Numbers are written two digits at a time with 32-bit arithmetic,
- * since this loop is what bounds how fast the writer keeps up. Strings are
- * JSON-escaped and cut at 4 KiB.
+ * This loop bounds how fast the writer keeps up, so it is built for speed
+ * while staying byte for byte what a plain printf would write:
  *
- * Used only by the writer thread (trace_write.c).
+ *  - Fixed fragments: the field names and types come from the one event
+ *    list (wta_events.h), split once per process into, per event kind,
+ *    the text between the values: ,"ev":"poll.end","task": before the
+ *    first, ","next":" between a string and the next, "}\n after the last.
+ *    A line is then the fragments copied with fixed-size moves and the
+ *    values between them.
+ *  - Integers in 8-digit blocks: a number below 10^8 becomes 8 ASCII
+ *    digits in one 64-bit word by SWAR (splitting 4|4, 2|2|2|2, then
+ *    1|1|..., each split one multiply for all lanes at once), shifted past
+ *    its leading zeros and stored with one 8-byte store. Larger numbers
+ *    (t after 0.1 s) are one 64-bit division into blocks, not a chain of
+ *    divisions per digit pair.
+ *  - Strings: plain bytes are copied after one table look-up each; only
+ *    quote, backslash and control characters take the slow path. Strings
+ *    are cut as wta_json_escape cuts them (at 4 KiB of output).
+ *
+ * Stores run past the end of what they mean to write (up to FRAG_BYTES):
+ * every caller's buffer has WTA_FORMAT_MAX_LINE of room per line, and the
+ * bytes past the line are overwritten by the next one or never written.
+ * Used by the writer thread (trace_write.c) and by recovery.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -16,21 +31,28 @@
 
 #include "internal.h"
 
-/* The field specs of wta_events.h, split once into names and types. */
+#define FRAG_BYTES 64                 /* every fragment is copied as this many bytes */
+
+/* Per event kind, its field types and the fixed text around its values. */
 struct ev_spec {
-    const char *name;
     int nfields;
-    char fname[6][24];
-    char ftype[6];
-    unsigned strings;             /* bit i: field i is a string */
-    /* Precomputed text, so formatting is memcpy and digits: */
-    char head[48];                /* ,"ev":"poll.begin"   */
-    uint8_t head_len;
-    char key[6][48];              /* ,"task": (48: put_mem reads that many) */
-    uint8_t key_len[6];
+    char ftype[6];                    /* 'u', 'i', 'b' or 's' */
+    unsigned strings;                 /* bit i: field i is a string */
+    char frag[7][FRAG_BYTES];         /* frag[i] before value i; frag[nfields] ends the line */
+    uint8_t frag_len[7];
 };
 static struct ev_spec specs[WTA_EV_COUNT];
 static pthread_once_t specs_once = PTHREAD_ONCE_INIT;
+
+/* Appends text to fragment i of s; panics if the event list outgrows FRAG_BYTES. */
+static void frag_add(struct ev_spec *s, int i, const char *text)
+{
+    size_t n = strlen(text);
+    if (s->frag_len[i] + n >= FRAG_BYTES)
+        wta_panic("event spec: name too long for a fragment");
+    memcpy(s->frag[i] + s->frag_len[i], text, n);
+    s->frag_len[i] = (uint8_t)(s->frag_len[i] + n);
+}
 
 static void parse_specs(void)
 {
@@ -46,51 +68,71 @@ static void parse_specs(void)
     };
     for (int e = 0; e < WTA_EV_COUNT; e++) {
         struct ev_spec *s = &specs[e];
-        s->name = names[e];
+        frag_add(s, 0, ",\"ev\":\"");
+        frag_add(s, 0, names[e]);
+        frag_add(s, 0, "\"");
         const char *p = fields[e];
         while (*p != '\0' && s->nfields < 6) {
+            char fname[24] = "";
             int n = 0;
             while (*p == ' ')
                 p++;
             while (*p != ':' && *p != '\0' && n < 23)
-                s->fname[s->nfields][n++] = *p++;
+                fname[n++] = *p++;
             if (*p != ':')
                 wta_panic("event spec: field without type");
-            if (p[1] == 's')
-                s->strings |= 1u << s->nfields;
-            s->ftype[s->nfields++] = p[1];
+            int i = s->nfields++;
+            s->ftype[i] = p[1];
             p += 2;
+            if (i > 0 && s->ftype[i - 1] == 's')
+                frag_add(s, i, "\"");         // closes the string before
+            frag_add(s, i, ",\"");
+            frag_add(s, i, fname);
+            frag_add(s, i, "\":");
+            if (s->ftype[i] == 's') {
+                s->strings |= 1u << i;
+                frag_add(s, i, "\"");         // opens this one
+            }
         }
-        s->head_len = (uint8_t)snprintf(s->head, sizeof s->head, ",\"ev\":\"%s\"", s->name);
-        for (int i = 0; i < s->nfields; i++) {
-            size_t n = strlen(s->fname[i]);   // ,"name":
-            memcpy(s->key[i], ",\"", 2);
-            memcpy(s->key[i] + 2, s->fname[i], n);
-            memcpy(s->key[i] + 2 + n, "\":", 2);
-            s->key_len[i] = (uint8_t)(n + 4);
-        }
+        if (s->nfields > 0 && s->ftype[s->nfields - 1] == 's')
+            frag_add(s, s->nfields, "\"");
+        frag_add(s, s->nfields, "}\n");
     }
 }
 
 /* ---------------------------------------------------------------- formatting */
 
-static char *put_str(char *o, const char *s)
+/* Copies n <= FRAG_BYTES bytes by always moving FRAG_BYTES: a few vector stores, no call. */
+static char *put_frag(char *o, const char *s, size_t n)
 {
-    while (*s != '\0')
-        *o++ = *s++;
-    return o;
+    memcpy(o, s, FRAG_BYTES);
+    return o + n;
 }
 
 /*
- * Copies n <= 48 bytes by always moving a fixed 48: two or three vector
- * stores instead of a call to memcpy. The output buffer has slack at its
- * end (MAX_LINE), and the bytes past n are overwritten by what follows.
+ * v < 10^8 as 8 ASCII digits with leading zeros, the first digit in the
+ * lowest byte. Each step splits every lane in two with one multiply: a
+ * lane x < 10^4 gives x / 100 = (x * 5243) >> 19, x < 100 gives x / 10 =
+ * (x * 103) >> 10; no lane's product reaches the next lane.
  */
-#define PUT_MEM_MAX 48
-static char *put_mem(char *o, const char *s, size_t n)
+static uint64_t digits8(uint32_t v)
 {
-    memcpy(o, s, PUT_MEM_MAX);
-    return o + n;
+    uint64_t x = v / 10000;                                  // the high 4 digits first
+    x |= (uint64_t)(v % 10000) << 32;
+    uint64_t hi = ((x * 5243) >> 19) & 0x0000007F0000007Full;
+    x = hi | ((x - hi * 100) << 16);                         // four lanes of 2 digits
+    hi = ((x * 103) >> 10) & 0x000F000F000F000Full;
+    x = hi | ((x - hi * 10) << 8);                           // eight lanes of 1 digit
+    return x | 0x3030303030303030ull;
+}
+
+/* Stores the 8 bytes of x, lowest first, with one 8-byte store. */
+static void store8(char *o, uint64_t x)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    memcpy(o, &x, 8);
 }
 
 static const char digit_pairs[201] =
@@ -98,37 +140,52 @@ static const char digit_pairs[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-static unsigned digits32(uint32_t v)
+/*
+ * v < 10^8 without leading zeros. Most values are small (ids, counts,
+ * lengths), so up to 4 digits take one or two table look-ups instead.
+ */
+static char *put_u27(char *o, uint32_t v)
 {
-    return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5
-         : v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
-}
-
-/* Writes the n low digits of v backwards from end, two at a time (32-bit math is cheaper). */
-static void put_digits32(char *end, uint32_t v, unsigned n)
-{
-    while (n >= 2) {
-        unsigned d = (v % 100) * 2;
-        v /= 100;
-        *--end = digit_pairs[d + 1];
-        *--end = digit_pairs[d];
-        n -= 2;
+    if (v < 10) {
+        *o = (char)('0' + v);
+        return o + 1;
     }
-    if (n == 1)
-        *--end = (char)('0' + v % 10);
+    if (v < 100) {
+        memcpy(o, digit_pairs + 2 * v, 2);
+        return o + 2;
+    }
+    if (v < 10000) {
+        unsigned hi = v / 100, lo = v - hi * 100;
+        if (hi < 10) {
+            *o++ = (char)('0' + hi);
+        } else {
+            memcpy(o, digit_pairs + 2 * hi, 2);
+            o += 2;
+        }
+        memcpy(o, digit_pairs + 2 * lo, 2);
+        return o + 2;
+    }
+    unsigned n = 5u + (v >= 100000) + (v >= 1000000) + (v >= 10000000);
+    store8(o, digits8(v) >> (8 * (8 - n)));
+    return o + n;
 }
 
-/* Decimal digits: the writer's inner loop (every event has at least t and seq). */
+/* Decimal digits: every event has at least t and seq. */
 static char *put_u64(char *o, uint64_t v)
 {
-    if (v > UINT32_MAX) {   // t after 4.3 s: the top part, then exactly 8 more digits
-        o = put_u64(o, v / 100000000);
-        put_digits32(o + 8, (uint32_t)(v % 100000000), 8);
-        return o + 8;
+    if (v < 100000000)
+        return put_u27(o, (uint32_t)v);
+    uint64_t low = v % 100000000;
+    v /= 100000000;
+    if (v < 100000000) {
+        o = put_u27(o, (uint32_t)v);
+    } else {   // 17 to 20 digits
+        o = put_u27(o, (uint32_t)(v / 100000000));
+        store8(o, digits8((uint32_t)(v % 100000000)));
+        o += 8;
     }
-    unsigned n = digits32((uint32_t)v);
-    put_digits32(o + n, (uint32_t)v, n);
-    return o + n;
+    store8(o, digits8((uint32_t)low));
+    return o + 8;
 }
 
 static char *put_i64(char *o, int64_t v)
@@ -138,6 +195,40 @@ static char *put_i64(char *o, int64_t v)
         return put_u64(o, (uint64_t)0 - (uint64_t)v);
     }
     return put_u64(o, (uint64_t)v);
+}
+
+/* 1 for the bytes a JSON string cannot hold as they are (and the terminator). */
+static const unsigned char json_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
+/*
+ * s as a JSON string body, the same bytes as wta_json_escape(o, 4104, s):
+ * a character is written only while at most 4096 bytes are.
+ */
+static char *put_json(char *o, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *end = o + 4096;
+    for (; o <= end; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!json_special[c]) {
+            *o++ = (char)c;
+        } else if (c == '\0') {
+            break;
+        } else if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        }
+    }
+    return o;
 }
 
 /* Writes s as a JSON string body (no quotes) into dst; always terminates. */
@@ -174,30 +265,27 @@ char *wta_format_rec(char *o, const char *th, size_t th_len, const struct wta_tr
                      uint64_t dropped, const char *arena)
 {
     const struct ev_spec *s = &specs[r->ev];
+    uint64_t end_fields[2] = {dropped, dropped == 0};
+    const uint64_t *a = r->ev == WTA_EV_TRACE_END ? end_fields : r->a;   // the writer knows the final count
     memcpy(o, "{\"t\":", 5);
-    o += 5;
-    o = put_u64(o, r->t);
-    o = put_mem(o, th, th_len);          // ,"th":"w0","seq":
+    o = put_u64(o + 5, r->t);
+    o = put_frag(o, th, th_len);          // ,"th":"w0","seq":
     o = put_u64(o, r->seq);
-    o = put_mem(o, s->head, s->head_len);
     for (int i = 0; i < s->nfields; i++) {
-        uint64_t v = r->a[i];
-        if (r->ev == WTA_EV_TRACE_END)   // the writer knows the final count
-            v = i == 0 ? dropped : dropped == 0;
-        o = put_mem(o, s->key[i], s->key_len[i]);
+        o = put_frag(o, s->frag[i], s->frag_len[i]);
+        uint64_t v = a[i];
         switch (s->ftype[i]) {
         case 'u': o = put_u64(o, v); break;
         case 'i': o = put_i64(o, (int64_t)v); break;
-        case 'b': o = put_str(o, v ? "true" : "false"); break;
-        case 's':
-            *o++ = '"';
-            o += wta_json_escape(o, 4096 + 8, v ? arena + v - 1 : "");
-            *o++ = '"';
+        case 'b':
+            memcpy(o, v ? "true\0\0\0" : "false\0\0", 8);
+            o += v ? 4 : 5;
             break;
+        case 's': o = put_json(o, v ? arena + v - 1 : ""); break;
         default: wta_panic("event spec: unknown type");
         }
     }
-    return put_str(o, "}\n");
+    return put_frag(o, s->frag[s->nfields], s->frag_len[s->nfields]);
 }
 
 /* Parses the event list's field specs once per process. Any thread. */

@@ -13,12 +13,21 @@
  * the last line (trace.end) gives the count. If even trace.end does not
  * fit, the last whole batch is cut to make room for it.
  *
- * Memory is bounded: past WRITER_MAX_PENDING batches waiting (about
- * 256 MB of spool), a recording thread waits for the writer instead of
- * growing. Written batches go back on a free list and are handed to
- * recorders again, so a recording thread does not page-fault on fresh
- * memory and the spool grows only to the most batches ever in flight.
  * The writer runs at SCHED_IDLE: it formats on cores nobody else wants.
+ * Memory is bounded: past max_pending batches waiting (2560, about
+ * 256 MB of spool), a recording thread does the writer's work instead of
+ * growing the spool: it formats and writes the oldest batch itself, at
+ * its own priority. (Waiting for an idle-priority writer on a busy
+ * machine could take seconds.) The bound is large so that a burst of
+ * events costs the recording threads only the records and the page
+ * faults of fresh spool pages, and the formatting waits for an idle
+ * core (or the end of the run). Whoever writes holds `pen`, and
+ * takes the queue's head while holding it, so batches reach the file in
+ * the order they were handed over, whoever writes them. Written batches
+ * go back on a free list and are handed to recorders again, so a
+ * recording thread seldom page-faults on fresh memory.
+ *
+ * Lock order: pen, then lock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,10 +43,15 @@
 
 #define WRITER_MAX_PENDING 2560
 
+/* The bound in force; tests lower it, while no trace is open, to make recorders write. */
+static size_t max_pending = WRITER_MAX_PENDING;
+
 struct wta_trace_writer {
     int fd;
     char *path;
     pthread_t thread;
+    struct wta_mutex pen;            /* held while formatting and writing a batch */
+    char *out;                       /* [pen] the formatting buffer */
     struct wta_mutex lock;           /* guards everything below */
     pthread_cond_t work;             /* the writer waits for batches */
     pthread_cond_t progress;         /* submitters and flush wait for the writer */
@@ -51,7 +65,6 @@ struct wta_trace_writer {
     int err;                         /* the first write error, -errno */
     off_t good, prev_good;           /* file ends of the last two whole batches */
     uint32_t last_n;                 /* events in the last whole batch */
-    char *out;                       /* formatting buffer (writer thread only) */
 };
 
 /* ---------------------------------------------------------------- writing */
@@ -131,31 +144,53 @@ static void format_and_write(struct wta_trace_writer *w, struct wta_trace_batch 
             "the trace is cut short\n", w->path);
 }
 
-static void *writer_main(void *arg)
+/*
+ * Formats and writes the oldest waiting batch, if any; false if there was
+ * none. The writer thread, or a recording thread the bound stops. Takes
+ * pen and lock; the caller holds neither.
+ */
+static bool write_next(struct wta_trace_writer *w)
 {
-    struct wta_trace_writer *w = arg;
+    wta_mutex_lock(&w->pen);
     wta_mutex_lock(&w->lock);
-    for (;;) {
-        while (w->head == NULL && !w->stop)
-            wta_cond_wait(&w->work, &w->lock);
-        if (w->head == NULL)
-            break;
-        struct wta_trace_batch *b = w->head;
+    struct wta_trace_batch *b = w->head;
+    if (b != NULL) {
         w->head = b->next;
         if (w->head == NULL)
             w->tail = NULL;
         b->state = WTA_SLOT_WRITING;
-        wta_mutex_unlock(&w->lock);
-        format_and_write(w, b);
-        wta_mutex_lock(&w->lock);
-        b->state = WTA_SLOT_FREE;   // in the file now (or counted as dropped)
-        b->next = w->spare;
-        w->spare = b;
-        w->pending--;
-        w->written++;
-        pthread_cond_broadcast(&w->progress);
     }
     wta_mutex_unlock(&w->lock);
+    if (b == NULL) {
+        wta_mutex_unlock(&w->pen);
+        return false;
+    }
+    format_and_write(w, b);
+    wta_mutex_lock(&w->lock);
+    b->state = WTA_SLOT_FREE;   // in the file now (or counted as dropped)
+    b->next = w->spare;
+    w->spare = b;
+    w->pending--;
+    w->written++;
+    pthread_cond_broadcast(&w->progress);
+    wta_mutex_unlock(&w->lock);
+    wta_mutex_unlock(&w->pen);
+    return true;
+}
+
+static void *writer_main(void *arg)
+{
+    struct wta_trace_writer *w = arg;
+    for (;;) {
+        wta_mutex_lock(&w->lock);
+        while (w->head == NULL && !w->stop)
+            wta_cond_wait(&w->work, &w->lock);
+        bool done = w->head == NULL;
+        wta_mutex_unlock(&w->lock);
+        if (done)
+            break;
+        write_next(w);   // a recorder may have emptied the queue: then wait again
+    }
     return NULL;
 }
 
@@ -187,6 +222,7 @@ struct wta_trace_writer *wta_writer_new(const char *path, const char *header,
     w->spool = spool;
     w->path = strdup(path);
     w->out = wta_xmalloc((size_t)WTA_BATCH_RECS * WTA_FORMAT_MAX_LINE);
+    wta_mutex_init(&w->pen);
     wta_mutex_init(&w->lock);
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->progress, NULL);
@@ -195,7 +231,7 @@ struct wta_trace_writer *wta_writer_new(const char *path, const char *header,
     if (e == 0) {
         // Formatting is work nobody waits for: it runs only on a core that
         // would otherwise idle, and never takes one from a worker. If it falls
-        // WRITER_MAX_PENDING batches behind, recorders wait (wta_writer_submit).
+        // max_pending batches behind, recorders write (wta_writer_submit).
         struct sched_param idle = {0};
         pthread_setschedparam(w->thread, SCHED_IDLE, &idle);
     }
@@ -264,11 +300,16 @@ struct wta_trace_batch *wta_writer_swap(struct wta_trace_writer *w, struct wta_t
     return wta_writer_batch_new(w, thread_name);
 }
 
+/* Queues b for writing; past the bound, first writes older batches itself. */
 void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b)
 {
     wta_mutex_lock(&w->lock);
-    while (w->pending >= WRITER_MAX_PENDING)
-        wta_cond_wait(&w->progress, &w->lock);   // back-pressure, never silent loss
+    while (w->pending >= max_pending) {   // back-pressure, never silent loss
+        wta_mutex_unlock(&w->lock);
+        if (!write_next(w))   // all taken: wait for those being written
+            wta_writer_flush(w);
+        wta_mutex_lock(&w->lock);
+    }
     b->next = NULL;
     b->state = WTA_SLOT_PENDING;
     if (w->tail != NULL)
@@ -280,6 +321,12 @@ void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b)
     w->submitted++;
     pthread_cond_signal(&w->work);
     wta_mutex_unlock(&w->lock);
+}
+
+/* Tests only: recorders write once n batches wait (0: the default). No trace may be open. */
+void wta_writer_max_pending(size_t n)
+{
+    max_pending = n != 0 ? n : WRITER_MAX_PENDING;
 }
 
 /* Waits until every batch submitted so far is written. */
@@ -322,6 +369,7 @@ void wta_writer_free(struct wta_trace_writer *w)
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->progress);
     wta_mutex_destroy(&w->lock);
+    wta_mutex_destroy(&w->pen);
     free(w->out);
     free(w->path);
     free(w);

@@ -5,12 +5,15 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "suites.h"
+#include "internal.h"
 #include "test_util.h"
 #include "wta_events.h"
 
@@ -227,10 +230,17 @@ static void trace_env_variable(void)
 /* Are numbers written exactly, across the writer's 32-bit and 64-bit paths? */
 static void trace_numbers_exact(void)
 {
-    static const uint64_t values[] = {0, 9, 10, 99, 100, 4294967295ull, 4294967296ull,
-                                      100000000ull, 12345678901234ull, 10000000000000000ull,
-                                      18446744073709551615ull};
-    enum { N = sizeof values / sizeof values[0] };
+    static const uint64_t fixed[] = {4294967295ull, 4294967296ull, 12345678901234ull,
+                                     18446744073709551615ull};
+    enum { NFIXED = sizeof fixed / sizeof fixed[0], N = NFIXED + 3 * 20 };
+    uint64_t values[N], p10 = 1;
+    for (int i = 0; i < NFIXED; i++)
+        values[i] = fixed[i];
+    for (int k = 0; k < 20; k++, p10 *= 10) {   // every digit count, both sides of each edge
+        values[NFIXED + 3 * k] = p10 - 1;
+        values[NFIXED + 3 * k + 1] = p10;
+        values[NFIXED + 3 * k + 2] = p10 + p10 / 2 + 7;
+    }
     char *path = test_trace_path("numbers");
     struct wta_runtime *rt = test_runtime(1, 0, path);
     for (int i = 0; i < N; i++)
@@ -249,6 +259,120 @@ static void trace_numbers_exact(void)
     }
     fclose(f);
     CU_ASSERT_EQUAL(found, N);
+    remove(path);
+    free(path);
+}
+
+/* Expected text of one line, the slow way: printf and wta_json_escape. */
+static void expect_line(char *out, size_t cap, const char *th, uint32_t seq, uint64_t t,
+                        const char *fields)
+{
+    snprintf(out, cap, "{\"t\":%llu,\"th\":\"%s\",\"seq\":%u,%s}\n",
+             (unsigned long long)t, th, seq, fields);
+}
+
+/* Are signed numbers, booleans and strings (escaped, cut at 4 KiB) written as printf would? */
+static void trace_format_matches_printf(void)
+{
+    wta_format_init();
+    static char arena[16384];
+    size_t used = 0;
+    const char *strs[] = {"scheduled", "a \"quoted\" \\ path\n\t\x01\x1f end", ""};
+    uint64_t off[4];
+    for (int i = 0; i < 3; i++) {
+        off[i] = used + 1;
+        strcpy(arena + used, strs[i]);
+        used += strlen(strs[i]) + 1;
+    }
+    off[3] = used + 1;   // a long string with escapes: where does the cut fall?
+    for (int i = 0; i < 4090; i++)
+        arena[used + (size_t)i] = i % 7 == 0 ? '"' : 'x';
+    arena[used + 4090] = '\0';
+    char th[64] = {0};
+    size_t th_len = (size_t)snprintf(th, sizeof th, ",\"th\":\"%s\",\"seq\":", "w1");
+    char *got = malloc(WTA_FORMAT_MAX_LINE + 64), *want = malloc(2 * WTA_FORMAT_MAX_LINE);
+    char *esc = malloc(8192), *fields = malloc(WTA_FORMAT_MAX_LINE);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(esc);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fields);
+    static const int64_t ints[] = {INT64_MIN, -1234567890123ll, -1, 0, 7, INT64_MAX};
+    for (int i = 0; i < 6; i++) {
+        struct wta_trace_rec r = {.t = 5000000000ull + (uint64_t)i, .seq = 99999999u + (uint32_t)i,
+                                  .ev = WTA_EV_BLOCK_ON_END, .a = {(uint64_t)ints[i]}};
+        *wta_format_rec(got, th, th_len, &r, 0, arena) = '\0';
+        snprintf(fields, WTA_FORMAT_MAX_LINE, "\"ev\":\"block_on.end\",\"result\":%lld",
+                 (long long)ints[i]);
+        expect_line(want, 2 * WTA_FORMAT_MAX_LINE, "w1", r.seq, r.t, fields);
+        CU_ASSERT_STRING_EQUAL(got, want);
+    }
+    for (int i = 0; i < 4; i++) {
+        struct wta_trace_rec r = {.t = (uint64_t)i, .seq = (uint32_t)i, .ev = WTA_EV_WAKER_WAKE,
+                                  .a = {42, i == 2 ? 0 : off[i], off[0], 3, (uint64_t)(i & 1)}};
+        *wta_format_rec(got, th, th_len, &r, 0, arena) = '\0';
+        wta_json_escape(esc, 4096 + 8, i == 2 ? "" : arena + off[i] - 1);
+        snprintf(fields, WTA_FORMAT_MAX_LINE, "\"ev\":\"waker.wake\",\"task\":42,"
+                 "\"source\":\"%s\",\"outcome\":\"scheduled\",\"by\":3,\"by_ref\":%s",
+                 esc, i & 1 ? "true" : "false");
+        expect_line(want, 2 * WTA_FORMAT_MAX_LINE, "w1", r.seq, r.t, fields);
+        CU_ASSERT_STRING_EQUAL(got, want);
+    }
+    free(got);
+    free(want);
+    free(esc);
+    free(fields);
+}
+
+/* Records n marks on the calling thread. */
+static void *mark_many(void *arg)
+{
+    struct wta_runtime *rt = arg;
+    for (uint64_t i = 0; i < 200000; i++)
+        wta_trace_mark(rt, 7, i);
+    return NULL;
+}
+
+/*
+ * What if threads record faster than the writer writes? (past the bound a
+ * recorder writes batches itself: every event arrives, each thread's in order)
+ */
+static void trace_many_batches_in_order(void)
+{
+    if (test_deterministic())
+        return;   // a plain thread records into a deterministic runtime only as its runner
+    char *path = test_trace_path("many");
+    wta_writer_max_pending(4);   // 400,000 events are 390 batches: recorders must write
+    struct wta_runtime *rt = test_runtime(1, 0, path);
+    pthread_t other;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&other, NULL, mark_many, rt), 0);
+    mark_many(rt);
+    pthread_join(other, NULL);
+    wta_runtime_free(rt);
+    wta_writer_max_pending(0);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char line[512], names[8][24];
+    long next[8];
+    int nthreads = 0, bad = 0, marks = 0;
+    while (fgets(line, sizeof line, f) != NULL) {   // file order, not sorted by t
+        char th[24];
+        long seq;
+        const char *p = strstr(line, "\"th\":\"");
+        if (p == NULL || sscanf(p, "\"th\":\"%23[^\"]\",\"seq\":%ld", th, &seq) != 2)
+            continue;
+        int k = 0;
+        while (k < nthreads && strcmp(names[k], th) != 0)
+            k++;
+        if (k == nthreads && nthreads < 8) {
+            snprintf(names[nthreads], sizeof names[0], "%s", th);
+            next[nthreads++] = 0;
+        }
+        bad += k < nthreads && seq != next[k]++;
+        marks += strstr(line, "\"ev\":\"mark\",\"id\":7,") != NULL;
+    }
+    fclose(f);
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(marks, 2 * 200000);
     remove(path);
     free(path);
 }
@@ -344,6 +468,8 @@ void suite_trace(void)
     CU_add_test(s, "trace_disk_full", trace_disk_full);
     CU_add_test(s, "trace_env_variable", trace_env_variable);
     CU_add_test(s, "trace_numbers_exact", trace_numbers_exact);
+    CU_add_test(s, "trace_format_matches_printf", trace_format_matches_printf);
+    CU_add_test(s, "trace_many_batches_in_order", trace_many_batches_in_order);
     CU_add_test(s, "trace_schema_documents_every_kind", trace_schema_documents_every_kind);
     CU_add_test(s, "trace_two_runtimes_one_thread", trace_two_runtimes_one_thread);
 }
