@@ -119,6 +119,7 @@ static const struct wta_future_vt main_vt = {"demo_main", main_poll, main_drop};
 
 /* ---- reading the trace back */
 
+/* Every event kind in the trace and its count, the most frequent first. */
 static void summarize(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -126,24 +127,45 @@ static void summarize(const char *path)
         fprintf(stderr, "demo: cannot read '%s': %s\n", path, strerror(errno));
         return;
     }
-    static const char *kinds[] = {"task.spawn", "poll.begin", "waker.wake", "queue.push",
-                                  "worker.park", "worker.unpark", "join.send",
-                                  "blocking.done", "note"};
-    enum { NKINDS = sizeof kinds / sizeof kinds[0] };
-    long counts[NKINDS] = {0}, lines = 0;
-    char line[8192], key[64];
+    enum { MAX_KINDS = 64 };
+    char kinds[MAX_KINDS][32];
+    long counts[MAX_KINDS] = {0}, lines = 0, other = 0;
+    int nkinds = 0;
+    char line[8192];
     while (fgets(line, sizeof line, f) != NULL) {
         lines++;
-        for (int k = 0; k < NKINDS; k++) {
-            snprintf(key, sizeof key, "\"ev\":\"%s\"", kinds[k]);
-            if (strstr(line, key) != NULL)
-                counts[k]++;
+        const char *ev = strstr(line, "\"ev\":\"");
+        if (ev == NULL)
+            continue;                      // the header
+        ev += 6;
+        size_t len = strcspn(ev, "\"");
+        int k = 0;
+        while (k < nkinds && (strlen(kinds[k]) != len || strncmp(kinds[k], ev, len) != 0))
+            k++;
+        if (k == nkinds && (nkinds == MAX_KINDS || len >= sizeof kinds[0])) {
+            other++;
+            continue;
         }
+        if (k == nkinds)
+            snprintf(kinds[nkinds++], sizeof kinds[0], "%.*s", (int)len, ev);
+        counts[k]++;
     }
     fclose(f);
+    for (int a = 1; a < nkinds; a++)       // insertion sort: a few dozen kinds
+        for (int b = a; b > 0 && counts[b] > counts[b - 1]; b--) {
+            char name[32];
+            long c = counts[b];
+            memcpy(name, kinds[b], sizeof name);
+            memcpy(kinds[b], kinds[b - 1], sizeof name);
+            memcpy(kinds[b - 1], name, sizeof name);
+            counts[b] = counts[b - 1];
+            counts[b - 1] = c;
+        }
     printf("trace: %s (%ld lines: a header and %ld events)\n", path, lines, lines - 1);
-    for (int k = 0; k < NKINDS; k++)
-        printf("  %-14s %6ld\n", kinds[k], counts[k]);
+    for (int k = 0; k < nkinds; k++)
+        printf("  %-18s %6ld\n", kinds[k], counts[k]);
+    if (other > 0)
+        printf("  %-18s %6ld\n", "(other kinds)", other);
 }
 
 static void usage(FILE *to)
