@@ -275,9 +275,11 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
             WTA_TRACE(rt, MAIN_FLAG, was, WTA_S("before-poll"));
         }
         WTA_TRACE_AFTER(rt, wta_atomic_load(&mw->wake_t), MAIN_POLL_BEGIN, poll);
+        wta_self.poll_now = mw->hm.last_poll_ns;   // the poll's one clock reading
         wta_sim_point();
         rc = f->vt->poll(f, &cx, &value);
         wta_sim_point();
+        wta_self.poll_now = 0;
         WTA_TRACE(rt, MAIN_POLL_END, poll, WTA_S(rc == WTA_PENDING ? "pending" : "ready"));
         if (w1) {
             bool was = wta_atomic_exchange(&mw->ready, false);   // LESSON 10: W1 erases a wake from the poll
@@ -299,6 +301,7 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
     wta_self.rt_unpinned = saved.rt != NULL && saved.rt_unpinned;
     wta_self.rt_serial = saved.rt_serial;
     wta_self.current = saved.current;
+    wta_self.poll_now = saved.poll_now;   // a nested block_on's poll ended inside ours
     wta_self.src = saved.src;
     if (out != NULL)
         *out = value;

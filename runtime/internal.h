@@ -75,6 +75,7 @@ int  wta_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);  /* 0 or -
 void wta_thread_join(pthread_t th);
 unsigned long wta_thread_id(void);
 uint64_t wta_clock_ns(void);                 /* CLOCK_MONOTONIC, or virtual */
+uint64_t wta_poll_clock_ns(void);            /* the poll's one reading, else the clock */
 _Noreturn void wta_panic(const char *tag);
 void *wta_xmalloc(size_t n);                 /* panics "oom" */
 void *wta_xcalloc(size_t n, size_t size);
@@ -146,6 +147,7 @@ struct wta_thread {
     struct wta_runtime *rt;      /* NULL: not a runtime thread */
     struct wta_worker *worker;   /* NULL unless a worker */
     struct wta_task *current;    /* the task being polled on this thread */
+    uint64_t poll_now;           /* the clock at this poll's start (0: not polling) */
     enum wta_wake_source src;    /* who wakes, when this thread calls wake */
     struct wta_trace_buf *tb;    /* this thread's trace buffer, if tracing */
     char name[24];               /* "main", "w0", "blocking-2", "ext-1" */

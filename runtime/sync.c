@@ -159,6 +159,18 @@ uint64_t wta_clock_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The clock as the poll on this thread read it when it began: every sleep
+ * a poll looks at compares its deadline with the same instant, so of two
+ * deadlines the earlier is never judged due after the later (reading the
+ * clock afresh for each would let the second see a later time, since
+ * arming the first takes microseconds). Outside a poll, the clock.
+ */
+uint64_t wta_poll_clock_ns(void)
+{
+    return wta_self.poll_now != 0 ? wta_self.poll_now : wta_clock_ns();
+}
+
 /* A broken invariant: say which check failed and stop the process. */
 _Noreturn void wta_panic(const char *tag)
 {

@@ -403,9 +403,11 @@ void wta_task_run(struct wta_task *t)
     t->last_poll_ns = wta_clock_ns();
     WTA_TRACE_AFTER(rt, after, POLL_BEGIN, t->id, t->polls);
     wta_self.current = t;
+    wta_self.poll_now = t->last_poll_ns;   // the poll's one clock reading (sleeps compare with it)
     wta_sim_point();
     int rc = t->fut->vt->poll(t->fut, &cx, &out);
     wta_sim_point();
+    wta_self.poll_now = 0;
     if (rc == WTA_PENDING) {
         wta_self.current = NULL;
         after_pending(t);

@@ -168,8 +168,8 @@ static int sleep_poll(struct wta_future *self, struct wta_context *cx, intptr_t 
     struct sleep *s = (struct sleep *)self;
     *out = 0;
     if (s->r == NULL) {
-        if (wta_clock_ns() >= s->timer.deadline_ns)
-            return WTA_READY;   // already due: no timer needed
+        if (wta_poll_clock_ns() >= s->timer.deadline_ns)
+            return WTA_READY;   // already due when this poll began: no timer needed
         struct wta_runtime *rt = wta_thread_rt();
         if (rt == NULL)
             return -ESRCH;

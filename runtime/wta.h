@@ -304,6 +304,13 @@ uint64_t wta_now(void);
 struct wta_future *wta_sleep(uint64_t ns);
 /* Ready with 0 once wta_now() >= deadline_ns. */
 struct wta_future *wta_sleep_until(uint64_t deadline_ns);
+/*
+ * Of two sleeps, the one with the earlier deadline is never ready after
+ * the other: the sleeps one poll looks at compare their deadlines with the
+ * same clock reading, taken when the poll began, and armed timers fire in
+ * deadline order (so a select picks the earlier, a timeout longer than its
+ * inner sleep never fires first).
+ */
 
 /*
  * Runs fut with a deadline ns from this call: fut's own result if it

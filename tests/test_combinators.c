@@ -4,6 +4,7 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -207,6 +208,33 @@ static void interval_ticks(void)
     wta_runtime_free(rt);
 }
 
+/* ---- of two deadlines, the earlier wins */
+
+/* Over 1,000 trials each: does a timeout 200 ns longer than its inner sleep
+ * never fire first, and does a select of two sleeps 200 ns apart always
+ * pick the earlier? (Arming a timer takes microseconds: the second sleep
+ * must not compare itself with a later clock than the first did.) */
+static void timers_earlier_deadline_wins(void)
+{
+    enum { TRIALS = 1000 };
+    struct wta_runtime *rt = test_runtime(2, 0, NULL);
+    int timed_out = 0, later_won = 0;
+    for (int i = 0; i < TRIALS; i++) {
+        int rc = wta_block_on(rt, wta_timeout(wta_sleep(100 * 1000), 100 * 1000 + 200), NULL);
+        timed_out += rc == -ETIMEDOUT;
+        size_t winner = 9;
+        struct wta_future *v[2] = {wta_sleep(100 * 1000), wta_sleep(100 * 1000 + 200)};
+        CU_ASSERT_EQUAL(wta_block_on(rt, wta_select(v, 2, &winner), NULL), 0);
+        later_won += winner != 0;
+    }
+    CU_ASSERT_EQUAL(timed_out, 0);
+    CU_ASSERT_EQUAL(later_won, 0);
+    if (timed_out || later_won)
+        fprintf(stderr, "of %d trials: %d timeouts fired first, %d selects picked the later "
+                "sleep\n", TRIALS, timed_out, later_won);
+    wta_runtime_free(rt);
+}
+
 void suite_combinators(void)
 {
     CU_pSuite s = CU_add_suite("combinators", NULL, NULL);
@@ -216,4 +244,5 @@ void suite_combinators(void)
     CU_add_test(s, "timeout_fires_and_releases", timeout_fires_and_releases);
     CU_add_test(s, "timeout_inner_wins", timeout_inner_wins);
     CU_add_test(s, "interval_ticks", interval_ticks);
+    CU_add_test(s, "timers_earlier_deadline_wins", timers_earlier_deadline_wins);
 }
