@@ -479,6 +479,29 @@ static void viz_big_layout_fits_workers(void)
     vz_view_destroy(&v);
 }
 
+/* In lesson mode, is a lint ahead of the playhead shown without its name
+ * (it would answer the question), and named once the playhead passes it? */
+static void viz_lesson_hides_lints_ahead(void)
+{
+    struct vz_view v;
+    char label[128];
+    CU_ASSERT_FATAL(open_view(&v, "traces/10-w1-main-waker.jsonl") == 0);
+    CU_ASSERT_FATAL(v.lints.n > 0 && v.lesson);
+    uint32_t ev = v.lints.items[0].ev;
+    const char *name = wta_lint_name(v.lints.items[0].kind);
+    vz_view_seek(&v, ev);                  // just before it
+    vz_lint_label(&v, 0, label, sizeof label);
+    CU_ASSERT(strstr(label, name) == NULL && strstr(label, "ahead") != NULL);
+    vz_view_seek(&v, ev + 1);              // past it
+    vz_lint_label(&v, 0, label, sizeof label);
+    CU_ASSERT(strstr(label, name) != NULL);
+    v.lesson = 0;                          // outside lesson mode, always named
+    vz_view_seek(&v, 0);
+    vz_lint_label(&v, 0, label, sizeof label);
+    CU_ASSERT(strstr(label, name) != NULL && strstr(label, "(ahead)") != NULL);
+    vz_view_destroy(&v);
+}
+
 /* ---------------------------------------------------------------- runner */
 static const struct {
     const char *name;
@@ -495,6 +518,7 @@ static const struct {
     {"viz_input_next_lint", viz_input_next_lint},
     {"viz_diff_aligned", viz_diff_aligned},
     {"viz_big_layout_fits_workers", viz_big_layout_fits_workers},
+    {"viz_lesson_hides_lints_ahead", viz_lesson_hides_lints_ahead},
 };
 
 /* Run from the repository's top folder (make test does). Exit 1 on any failure. */

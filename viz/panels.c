@@ -196,6 +196,20 @@ static int lint_row_h(const struct vz_layout *L)
     return L->line_h + 2;
 }
 
+/* Lint k's row. In lesson mode a finding ahead of the playhead keeps its
+ * name until the playhead reaches it: naming it would answer the lesson's
+ * question early. */
+void vz_lint_label(const struct vz_view *v, size_t k, char *buf, size_t size)
+{
+    const struct wta_lint *l = &v->lints.items[k];
+    const char *mark = wta_lint_severity(l->kind) == WTA_ERROR ? "✖" : "⚠";
+    if (l->ev >= v->at && v->lesson)
+        snprintf(buf, size, "%s a finding ahead (l: jump to it)", mark);
+    else
+        snprintf(buf, size, "%s %s · event %u%s", mark, wta_lint_name(l->kind), l->ev,
+                 l->ev < v->at ? "" : " (ahead)");
+}
+
 static void lints_panel(struct vz_gfx *g, const struct vz_layout *L, const struct vz_view *v)
 {
     SDL_Rect r = L->lints;
@@ -209,9 +223,10 @@ static void lints_panel(struct vz_gfx *g, const struct vz_layout *L, const struc
         int err = wta_lint_severity(l->kind) == WTA_ERROR, past = l->ev < v->at;
         if ((int)k == v->lint_sel)
             vz_fill(g, (SDL_Rect){r.x + 4, y - 1, r.w - 8, lh}, VZ_NOTE_BG);
-        vz_text(g, VZ_SMALL, x, y, past ? (err ? VZ_ERROR : VZ_NOTE_INK) : VZ_MUTED, w,
-                "%s %s · event %u%s", err ? "✖" : "⚠", wta_lint_name(l->kind), l->ev,
-                past ? "" : " (ahead)");
+        char label[128];
+        vz_lint_label(v, k, label, sizeof label);
+        vz_text(g, VZ_SMALL, x, y, past ? (err ? VZ_ERROR : VZ_NOTE_INK) : VZ_MUTED, w, "%s",
+                label);
     }
 }
 

@@ -242,6 +242,7 @@ void vz_help_draw(struct vz_gfx *g, const struct vz_layout *L);
 void vz_message_draw(struct vz_gfx *g, int w, int h, const char *title, const char *body,
                      double progress);
 /* The lint under pixel (x, y) in the lints panel, or -1. */
+void vz_lint_label(const struct vz_view *v, size_t k, char *buf, size_t size);
 int vz_lints_hit(const struct vz_layout *L, const struct vz_view *v, int x, int y);
 
 /* ---------------------------------------------------------------- frame.c */
