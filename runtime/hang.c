@@ -46,6 +46,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "executor.h"
 
@@ -247,6 +248,14 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
  * set it and gone back to sleep while we looked. May hold rt->main_lock
  * (it is above every lock taken here).
  */
+/* One look: nothing can wake main, and no other thread is in block_on. */
+static bool looks_stuck(struct wta_runtime *rt, _Atomic bool *ready, struct wta_hang_main *hm,
+                        uint64_t *queued)
+{
+    return wta_atomic_load(&rt->block_on_threads) <= 1 && nothing_can_wake(rt, queued) &&
+           all_wakers_held(rt, hm) && !wta_atomic_load(ready);
+}
+
 bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready, struct wta_hang_main *hm)
 {
     uint64_t queued = 0;
@@ -262,8 +271,15 @@ bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready, struct wta_ha
     }
     // Another thread in block_on is code of the user's that may still wake
     // main (a channel between two block_on futures): no hang is certain.
-    if (rt->cfg.no_hang_check || wta_atomic_load(&rt->block_on_threads) > 1 ||
-        !nothing_can_wake(rt, &queued) || !all_wakers_held(rt, hm) || wta_atomic_load(ready))
+    if (rt->cfg.no_hang_check || !looks_stuck(rt, ready, hm, &queued))
+        return false;
+    // Look once more after a pause. A wake in flight has been seen to pass
+    // between the looks above, rarely, under TSan (a timer's wake on its way
+    // to a queue, in test block_on_timer_wake_is_not_a_hang); a real hang
+    // is still one 2 ms later, and a wake in flight has landed by then.
+    struct timespec pause = {0, 2 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    if (!looks_stuck(rt, ready, hm, &queued))
         return false;
     WTA_TRACE(rt, HANG, rt->nworkers, queued);
     dump(rt, hm);

@@ -189,6 +189,16 @@ static void check_park(struct run *r, const struct wta_ev *e, size_t i)
     }
     if (r->s.threads[e->th].unpark_pending || (queued == 0 && e->f[1] == 0))
         return;
+    // Another worker still awake will look at these queues before it sleeps
+    // (a push while one searches wakes nobody, by design): not stranded.
+    for (size_t k = 0; k < r->m->nthreads; k++) {
+        const struct wta_thread_state *o = &r->s.threads[k];
+        int parked = o->activity == WTA_ACT_PARKED ||
+                     (o->activity == WTA_ACT_REACTOR && o->saved == WTA_ACT_PARKED);
+        if (k != e->th && r->m->threads[k].worker >= 0 && !parked &&
+            o->activity != WTA_ACT_STOPPED)
+            return;
+    }
     fire(r, WTA_LINT_PARKED_WITH_WORK, i, 0, "worker %lld parked with %u task(s) queued "
          "and no unpark coming", (long long)e->f[S_PARK_WORKER], queued ? queued : (uint32_t)e->f[1]);
 }
