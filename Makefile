@@ -60,6 +60,8 @@ RUNTIME_SRCS := \
 	runtime/blocking.c \
 	runtime/future.c \
 	runtime/reactor.c \
+	runtime/reactor_wait.c \
+	runtime/io_source.c \
 	runtime/timer.c \
 	runtime/time.c \
 	runtime/net.c \
@@ -68,6 +70,7 @@ RUNTIME_SRCS := \
 	runtime/combinators.c \
 	runtime/trace.c \
 	runtime/trace_write.c \
+	runtime/trace_batch.c \
 	runtime/trace_format.c \
 	runtime/trace_spool.c \
 	runtime/trace_recover.c

@@ -236,6 +236,37 @@ static int book_keeping(struct wta_runtime *rt, struct main_waker *mw)
 
 static _Thread_local int block_on_depth;   /* block_on calls on this thread, nested */
 
+/*
+ * The calling thread becomes rt's main thread for this call; returns what
+ * to restore, since block_on may nest (inside a blocking job, ...).
+ * Counted once per thread: another thread in block_on may wake our main
+ * future (hang.c), a nested call on this one cannot.
+ */
+static struct wta_thread enter(struct wta_runtime *rt)
+{
+    struct wta_thread saved = wta_self;
+    saved.rt = wta_thread_rt();
+    wta_thread_enter(rt, NULL);
+    if (block_on_depth++ == 0)
+        wta_atomic_fetch_add(&rt->block_on_threads, 1);
+    wta_self.src = WTA_SRC_MAIN;
+    wta_self.current = NULL;
+    return saved;
+}
+
+/* Undoes enter(). */
+static void leave(struct wta_runtime *rt, const struct wta_thread *saved)
+{
+    if (--block_on_depth == 0 && wta_atomic_fetch_sub(&rt->block_on_threads, 1) > 1)
+        wta_hang_poke(rt);   // one fewer thread that could wake the others: look again
+    wta_self.rt = saved->rt;
+    wta_self.rt_unpinned = saved->rt != NULL && saved->rt_unpinned;
+    wta_self.rt_serial = saved->rt_serial;
+    wta_self.current = saved->current;
+    wta_self.poll_now = saved->poll_now;   // a nested block_on's poll ended inside ours
+    wta_self.src = saved->src;
+}
+
 int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
 {
     if (rt == NULL || f == NULL) {
@@ -246,16 +277,7 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
         wta_future_drop(f);
         return -EDEADLK;   // a worker waiting on itself could never finish
     }
-    struct wta_thread saved = wta_self;   // block_on may nest (inside a blocking job, ...)
-    saved.rt = wta_thread_rt();
-    wta_thread_enter(rt, NULL);
-    // Counted once per thread: another thread in block_on may wake our
-    // main future (hang.c), a nested call on this one cannot.
-    bool outermost = block_on_depth++ == 0;
-    if (outermost)
-        wta_atomic_fetch_add(&rt->block_on_threads, 1);
-    wta_self.src = WTA_SRC_MAIN;
-    wta_self.current = NULL;
+    struct wta_thread saved = enter(rt);
 
     struct main_waker *mw = main_waker_get(rt);
     struct wta_waker waker = {.vt = &main_waker_vt, .data = mw};
@@ -294,15 +316,7 @@ int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)
     wta_future_drop(f);
     WTA_TRACE(rt, BLOCK_ON_END, rc);
     main_waker_put(rt, mw);
-    block_on_depth--;
-    if (outermost && wta_atomic_fetch_sub(&rt->block_on_threads, 1) > 1)
-        wta_hang_poke(rt);   // one fewer thread that could wake the others: look again
-    wta_self.rt = saved.rt;
-    wta_self.rt_unpinned = saved.rt != NULL && saved.rt_unpinned;
-    wta_self.rt_serial = saved.rt_serial;
-    wta_self.current = saved.current;
-    wta_self.poll_now = saved.poll_now;   // a nested block_on's poll ended inside ours
-    wta_self.src = saved.src;
+    leave(rt, &saved);
     if (out != NULL)
         *out = value;
     return rc;

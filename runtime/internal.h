@@ -331,6 +331,8 @@ bool wta_reactor_turning(struct wta_reactor *r);      /* hold its lock */
 struct wta_mutex *wta_reactor_lock(struct wta_reactor *r);
 struct wta_timer_heap *wta_reactor_timers(struct wta_reactor *r);
 struct wta_runtime *wta_reactor_runtime(struct wta_reactor *r);
+
+// io_source.c
 struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd,
                                       const char *what);  /* NULL+errno */
 bool wta_io_deregister(struct wta_io_source *s);      /* before close(fd); false: rt was freed */
@@ -338,6 +340,7 @@ int  wta_io_fd(const struct wta_io_source *s);
 bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
                        uint64_t *tick);               /* false: waker stored */
 void wta_io_clear_ready(struct wta_io_source *s, int dir, uint64_t tick);
+void wta_io_close(struct wta_io_source *s);            /* deregister, close the fd, record it */
 
 // timer.c (every call with the reactor's lock held)
 struct wta_timer {
@@ -395,6 +398,8 @@ void wta_join_send(struct wta_oneshot_tx *tx, int result, intptr_t value); /* co
 void wta_join_cancel(struct wta_oneshot_tx *tx);      /* consumes tx: -ECANCELED */
 
 // net.c
+uint16_t wta_fd_port(int fd);                      /* the port fd is bound to, or 0 */
+
 /* A connected TCP socket, registered with its runtime's reactor. */
 struct wta_tcp_stream {
     int fd;
@@ -454,15 +459,18 @@ struct wta_trace_batch;
 struct wta_trace_writer;
 struct wta_trace_writer *wta_writer_new(const char *path, const char *header,
                                         uint64_t start_ns, int *err);
+void wta_writer_flush(struct wta_trace_writer *w);
+uint64_t wta_writer_dropped(struct wta_trace_writer *w);
+int  wta_writer_error(struct wta_trace_writer *w);
+void wta_writer_free(struct wta_trace_writer *w);
+
+// trace_batch.c
 void wta_writer_submit(struct wta_trace_writer *w, struct wta_trace_batch *b);
 struct wta_trace_batch *wta_writer_swap(struct wta_trace_writer *w, struct wta_trace_batch *full,
                                         const char *thread_name);
 struct wta_trace_batch *wta_writer_batch_new(struct wta_trace_writer *w, const char *thread_name);
 uint64_t wta_batch_str(struct wta_trace_batch *b, const char *s, bool literal);  /* arena offset + 1 */
-void wta_writer_flush(struct wta_trace_writer *w);
 void wta_writer_max_pending(size_t n);   /* tests: a lower bound before recorders write */
-uint64_t wta_writer_dropped(struct wta_trace_writer *w);
-void wta_writer_free(struct wta_trace_writer *w);
 
 // trace_spool.c, trace_recover.c: see trace_spool.h
 
@@ -473,6 +481,5 @@ char *wta_format_rec(char *o, const char *th, size_t th_len, const struct wta_tr
                      uint64_t dropped, const char *arena);
 unsigned wta_format_strings(enum wta_event ev);   /* bit i: field i is a string */
 size_t wta_json_escape(char *dst, size_t cap, const char *s);
-int  wta_writer_error(struct wta_trace_writer *w);
 
 #endif /* WTA_INTERNAL_H */

@@ -1,5 +1,6 @@
 /*
- * io.c - reading and writing a TCP stream: four futures, one poll loop.
+ * io.c - reading and writing a TCP stream: four futures, one poll loop;
+ * and the stream's other calls (shutdown, nodelay, its port, close).
  *
  * read, read_exact, write and write_all differ only in direction and in
  * when they are done, so one future serves all four (struct io_fut, with
@@ -30,6 +31,8 @@
  * the read-ahead are not a syscall and are not traced.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -180,4 +183,33 @@ struct wta_future *wta_tcp_write(struct wta_tcp_stream *s, const void *buf, size
 struct wta_future *wta_tcp_write_all(struct wta_tcp_stream *s, const void *buf, size_t len)
 {
     return io_new(IO_WRITE_ALL, s, buf, len);
+}
+
+/* ---------------------------------------------------------------- stream */
+
+int wta_tcp_shutdown(struct wta_tcp_stream *s, int how)
+{
+    int rc = shutdown(s->fd, how) == 0 ? 0 : -errno;
+    WTA_TRACE(s->rt, IO_OP, s->fd, WTA_S("shutdown"), rc, wta_current_task_id());
+    return rc;
+}
+
+int wta_tcp_set_nodelay(struct wta_tcp_stream *s, bool on)
+{
+    int v = on;
+    return setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) == 0 ? 0 : -errno;
+}
+
+uint16_t wta_tcp_local_port(const struct wta_tcp_stream *s)
+{
+    return wta_fd_port(s->fd);
+}
+
+/* Deregisters, then closes and frees. Any thread; no read or write may be pending. */
+void wta_tcp_close(struct wta_tcp_stream *s)
+{
+    if (s == NULL)
+        return;
+    wta_io_close(s->src);
+    free(s);
 }

@@ -2,7 +2,7 @@
  * net.c - TCP sockets: listen, accept, connect, shutdown, close.
  *
  * Every socket is non-blocking and registered with the reactor once, for
- * both directions, edge-triggered (reactor.c). A leaf future on a socket
+ * both directions, edge-triggered (io_source.c). A leaf future on a socket
  * follows one loop, the same everywhere:
  *
  *     for (;;) {
@@ -25,7 +25,7 @@
  * rather than retried: retrying at once would spin, since the waiting
  * connection keeps the listener readable.
  *
- * Reading and writing streams is in io.c.
+ * Reading and writing streams, and closing them, is in io.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -71,7 +71,7 @@ static int parse_addr(const char *host, uint16_t port, struct sockaddr_storage *
 }
 
 /* The port fd is bound to, or 0. */
-static uint16_t bound_port(int fd)
+uint16_t wta_fd_port(int fd)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -80,14 +80,6 @@ static uint16_t bound_port(int fd)
     if (ss.ss_family == AF_INET6)
         return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-/* Deregisters src (no event can name it after this), then closes fd. */
-static void close_source(struct wta_runtime *rt, struct wta_io_source *src, int fd)
-{
-    if (wta_io_deregister(src))   // else the runtime is gone: nothing to record into
-        WTA_TRACE(rt, IO_OP, fd, WTA_S("close"), 0, wta_current_task_id());
-    close(fd);   // not retried on EINTR: on Linux the fd is gone either way
 }
 
 /* Wraps a connected non-blocking fd and registers it; closes fd on failure. */
@@ -131,7 +123,7 @@ int wta_tcp_listen(const char *host, uint16_t port, struct wta_tcp_listener **ou
         setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(l->fd, (struct sockaddr *)&ss, len) != 0 || listen(l->fd, SOMAXCONN) != 0)
         goto fail;
-    l->port = bound_port(l->fd);
+    l->port = wta_fd_port(l->fd);
     snprintf(what, sizeof what, "a listener on port %u", (unsigned)l->port);
     if ((l->src = wta_io_register(rt->reactor, l->fd, what)) == NULL)
         goto fail;
@@ -159,7 +151,7 @@ void wta_tcp_listener_close(struct wta_tcp_listener *l)
 {
     if (l == NULL)
         return;
-    close_source(l->rt, l->src, l->fd);
+    wta_io_close(l->src);
     free(l);
 }
 
@@ -294,33 +286,4 @@ struct wta_future *wta_tcp_connect(const char *host, uint16_t port)
         return NULL;
     }
     return &c->base;
-}
-
-/* ---------------------------------------------------------------- stream */
-
-int wta_tcp_shutdown(struct wta_tcp_stream *s, int how)
-{
-    int rc = shutdown(s->fd, how) == 0 ? 0 : -errno;
-    WTA_TRACE(s->rt, IO_OP, s->fd, WTA_S("shutdown"), rc, wta_current_task_id());
-    return rc;
-}
-
-int wta_tcp_set_nodelay(struct wta_tcp_stream *s, bool on)
-{
-    int v = on;
-    return setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) == 0 ? 0 : -errno;
-}
-
-uint16_t wta_tcp_local_port(const struct wta_tcp_stream *s)
-{
-    return bound_port(s->fd);
-}
-
-/* Deregisters, then closes and frees. Any thread; no read or write may be pending. */
-void wta_tcp_close(struct wta_tcp_stream *s)
-{
-    if (s == NULL)
-        return;
-    close_source(s->rt, s->src, s->fd);
-    free(s);
 }

@@ -13,19 +13,9 @@
  * (The original turned the reactor only inside block_on, every 100 us:
  * bug W5, kept switchable.)
  *
- * Timers fire tens of microseconds late, not hundreds: the waiting
- * thread drops its timer slack, and a long wait is cut in two so that
- * epoll's own rounding stays small (wait_events).
- *
- * Sources (sockets) are registered once, edge-triggered, for both
- * directions. The reactor records readiness per direction; a leaf future
- * that gets EAGAIN clears it and stores its waker (io.c). A readiness tick
- * counts events, so a clear never erases an event that arrived after the
- * operation that saw EAGAIN.
- *
- * A source may be deregistered while another thread is inside epoll_wait
- * and about to report it: such sources are freed only after the turn
- * (pending_free), never under an event that points at them.
+ * Waiting in epoll precisely enough for timers is reactor_wait.c; the
+ * sockets' side (register, "ready?", "not any more") is io_source.c; the
+ * structures they share are in reactor.h.
  *
  * The reactor lists its sources. One still open when the runtime is freed
  * is a socket the program forgot: stderr names it and where it was made,
@@ -36,41 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
-#include "internal.h"
-
-#define MAX_EVENTS 256
-
-struct wta_io_source {
-    int fd;
-    struct wta_reactor *r;
-    uint32_t ready;                  /* [r->lock] WTA_IO_READ | WTA_IO_WRITE */
-    uint32_t hup;                    /* [r->lock] directions hung up or failed: stay ready */
-    uint64_t tick;                   /* [r->lock] events seen so far */
-    struct wta_waker waker[2];       /* [r->lock] reader, writer */
-    bool closed;                     /* [r->lock] deregistered */
-    struct wta_io_source *next_free; /* [r->lock] on pending_free */
-    struct wta_io_source *prev, *next;  /* [r->lock] r->sources */
-    char what[48];                   /* "a listener on port 4000", for the warning at free */
-    uint64_t task;                   /* the task that made it (0: none) */
-};
-
-struct wta_reactor {
-    struct wta_runtime *rt;
-    int epfd, evfd;
-    struct wta_mutex w5_lock;        /* W5: one block_on thread's turn at a time */
-    struct wta_mutex lock;           /* guards sources, timers, turning */
-    struct wta_timer_heap timers;    /* timer.c */
-    int nsources;
-    struct wta_io_source *sources;   /* registered, not yet deregistered */
-    bool turning;                    /* a thread is inside a turn */
-    int dispatching;                 /* wakes collected, not yet delivered (hang check hook) */
-    struct wta_io_source *pending_free;
-};
+#include "reactor.h"
 
 struct wta_reactor *wta_reactor_new(struct wta_runtime *rt)
 {
@@ -162,116 +121,6 @@ struct wta_mutex *wta_reactor_lock(struct wta_reactor *r) { return &r->lock; }
 struct wta_timer_heap *wta_reactor_timers(struct wta_reactor *r) { return &r->timers; }
 struct wta_runtime *wta_reactor_runtime(struct wta_reactor *r) { return r->rt; }
 
-/* ---------------------------------------------------------------- sources */
-
-/* Registers fd; what says what it is ("a listener on port 4000"). NULL + errno on error. */
-struct wta_io_source *wta_io_register(struct wta_reactor *r, int fd, const char *what)
-{
-    struct wta_io_source *s = calloc(1, sizeof *s);
-    if (s == NULL)
-        return NULL;
-    s->fd = fd;
-    s->r = r;
-    snprintf(s->what, sizeof s->what, "%s", what);
-    s->task = wta_current_task_id();
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = s};
-    // Under the lock: the turning thread reads *s under it, so it sees s whole.
-    wta_mutex_lock(&r->lock);
-    int rc = epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
-    int err = errno;
-    if (rc == 0) {
-        r->nsources++;
-        s->next = r->sources;
-        if (r->sources != NULL)
-            r->sources->prev = s;
-        r->sources = s;
-    }
-    wta_mutex_unlock(&r->lock);
-    if (rc != 0) {
-        free(s);
-        errno = err;
-        return NULL;
-    }
-    WTA_TRACE(r->rt, IO_REGISTER, fd, WTA_S("rw"), wta_current_task_id());
-    return s;
-}
-
-/*
- * Removes s from epoll (before the caller closes fd) and frees it safely.
- * False if its runtime was freed first (s was cut loose): then only s goes.
- */
-bool wta_io_deregister(struct wta_io_source *s)
-{
-    struct wta_reactor *r = s->r;
-    if (r == NULL) {
-        free(s);
-        return false;
-    }
-    epoll_ctl(r->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-    WTA_TRACE(r->rt, IO_DEREGISTER, s->fd, wta_current_task_id());
-    struct wta_waker w[2];
-    wta_mutex_lock(&r->lock);
-    s->closed = true;
-    r->nsources--;
-    if (s->prev != NULL)
-        s->prev->next = s->next;
-    else
-        r->sources = s->next;
-    if (s->next != NULL)
-        s->next->prev = s->prev;
-    w[0] = s->waker[0];
-    w[1] = s->waker[1];
-    s->waker[0] = s->waker[1] = (struct wta_waker){0};
-    if (r->turning) {
-        s->next_free = r->pending_free;   // an event may still point at it
-        r->pending_free = s;
-        s = NULL;
-    }
-    wta_mutex_unlock(&r->lock);
-    wta_waker_drop(&w[0]);
-    wta_waker_drop(&w[1]);
-    free(s);
-    return true;
-}
-
-int wta_io_fd(const struct wta_io_source *s) { return s->fd; }
-
-/*
- * Is s ready for dir (WTA_IO_READ or WTA_IO_WRITE)? If so returns true and
- * the readiness tick in *tick. If not, stores the waker: the next event
- * for dir wakes it. The caller then returns PENDING.
- */
-bool wta_io_poll_ready(struct wta_io_source *s, int dir, struct wta_context *cx,
-                       uint64_t *tick)
-{
-    struct wta_reactor *r = s->r;
-    struct wta_waker old = {0};
-    int i = dir == WTA_IO_READ ? 0 : 1;
-    wta_mutex_lock(&r->lock);
-    bool ready = (s->ready & (uint32_t)dir) != 0;
-    *tick = s->tick;
-    if (!ready && !wta_waker_will_wake(&s->waker[i], cx->waker)) {
-        old = s->waker[i];
-        s->waker[i] = wta_waker_clone_held(cx->waker, WTA_WAIT_FD, (uint64_t)s->fd, i + 1);
-    }
-    wta_mutex_unlock(&r->lock);
-    wta_waker_drop(&old);
-    return ready;
-}
-
-/*
- * An operation saw EAGAIN, or a short read or write (io.c): clear dir's
- * readiness unless an event came since tick. A hang-up or an error stays:
- * no new event would come to report it again.
- */
-void wta_io_clear_ready(struct wta_io_source *s, int dir, uint64_t tick)
-{
-    wta_mutex_lock(&s->r->lock);
-    if (s->tick == tick)
-        s->ready &= ~((uint32_t)dir & ~s->hup);
-    wta_mutex_unlock(&s->r->lock);
-}
-
 /* ---------------------------------------------------------------- the turn */
 
 /* Records an epoll event on s; returns the wakers to call (after unlock). */
@@ -324,79 +173,6 @@ static void dispatched(struct wta_reactor *r)
     wta_mutex_lock(&r->lock);
     r->dispatching--;
     wta_mutex_unlock(&r->lock);
-}
-
-/*
- * Takes this thread's timer slack down to 1 ns, once per thread. Linux
- * lets a sleeping thread's timeout expire up to its "timer slack" late
- * (50 us by default) so that it can batch wake-ups: every timer would
- * fire that much late. Any thread that waits in a turn.
- */
-static void no_timer_slack(void)
-{
-    static _Thread_local bool done;
-    if (done)
-        return;
-    done = true;
-    if (prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) != 0)
-        wta_panic("prctl PR_SET_TIMERSLACK");
-}
-
-/*
- * epoll_wait with a nanosecond timeout (-1: none). epoll_pwait2 needs
- * Linux 5.11; where it is missing (older kernels, valgrind) fall back to
- * epoll_wait, rounding the timeout *up* to a millisecond: late, never early.
- */
-static int epoll_wait_ns(struct wta_reactor *r, struct epoll_event *evs, int64_t wait_ns)
-{
-    static _Atomic bool no_pwait2;
-    int n = -1;
-    if (!wta_atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
-        struct timespec ts = {.tv_sec = wait_ns / 1000000000, .tv_nsec = wait_ns % 1000000000};
-        n = epoll_pwait2(r->epfd, evs, MAX_EVENTS, wait_ns < 0 ? NULL : &ts, NULL);
-        if (n < 0 && errno == ENOSYS)
-            wta_atomic_store(&no_pwait2, true);
-    }
-    if (wta_atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
-        int64_t ms = wait_ns < 0 ? -1 : (wait_ns + 999999) / 1000000;
-        n = epoll_wait(r->epfd, evs, MAX_EVENTS, ms > INT32_MAX ? INT32_MAX : (int)ms);
-    }
-    if (n < 0 && errno != EINTR)
-        wta_panic("epoll_wait");
-    return n < 0 ? 0 : n;
-}
-
-/* Waits longer than this are split in two (wait_events). */
-#define SPLIT_MIN_NS 2000000
-
-/*
- * Waits for events or wait_ns (-1: no limit). Besides the timer slack,
- * epoll lets a timeout of T end up to T/1000 late (T/200 for a niced
- * process: the kernel's select_estimate_accuracy), 50 to 250 us for a
- * 50 ms wait. So a long wait is split: sleep until T/128 before the end
- * (late by T/200 at most: still early), then sleep the short rest, whose
- * own error is about a hundred times smaller. It costs one more wake-up
- * per long wait.
- */
-static int wait_events(struct wta_reactor *r, struct epoll_event *evs, int64_t wait_ns,
-                       bool io)
-{
-    no_timer_slack();
-    if (wta_sim_me != NULL) {
-        // Deterministic mode: wait as a runner, until the epoll fd is
-        // readable or wait_ns of virtual time has passed; then take the
-        // events without blocking.
-        wta_sim_wait_fd(r->epfd, wait_ns, io);
-        return epoll_wait_ns(r, evs, 0);
-    }
-    if (wait_ns < SPLIT_MIN_NS)
-        return epoll_wait_ns(r, evs, wait_ns);
-    uint64_t end_ns = wta_clock_ns() + (uint64_t)wait_ns;
-    int n = epoll_wait_ns(r, evs, wait_ns - wait_ns / 128);
-    uint64_t now = wta_clock_ns();
-    if (n > 0 || now >= end_ns)
-        return n;
-    return epoll_wait_ns(r, evs, (int64_t)(end_ns - now));
 }
 
 /*
@@ -460,7 +236,7 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
         wait = max_wait_ns;
 
     WTA_TRACE(rt, REACTOR_TURN_BEGIN, wait);
-    int n = wait_events(r, evs, wait, io);
+    int n = wta_reactor_wait(r, evs, wait, io);
 
     int nwake = 0, nio = 0;
     wta_mutex_lock(&r->lock);

@@ -123,38 +123,42 @@ static int check_config(const struct wta_config *cfg)
     return 0;
 }
 
-struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
+/*
+ * The configuration the runtime will run with: cfg checked, then
+ * $WTA_WORKERS and the rest applied (env.c; stderr says what is wrong),
+ * then the defaults filled in. 0 or -EINVAL.
+ */
+static int settle_config(const struct wta_config *cfg, struct wta_config *out)
 {
     struct wta_config defaults = {0};
     if (cfg == NULL)
         cfg = &defaults;
     int err = check_config(cfg);
-    if (err != 0) {
-        errno = -err;
-        return NULL;
-    }
+    if (err != 0)
+        return err;
     struct wta_config c = *cfg;
     char msg[256];
-    if (wta_env_apply(&c, msg, sizeof msg) != 0) {   // $WTA_WORKERS, ... (env.c)
+    if (wta_env_apply(&c, msg, sizeof msg) != 0) {
         fprintf(stderr, "wta: %s\n", msg);
-        errno = EINVAL;
-        return NULL;
+        return -EINVAL;
     }
-    struct wta_runtime *rt = calloc(1, sizeof *rt);
-    if (rt == NULL)
-        return NULL;
-    rt->cfg = c;
-    if (rt->cfg.workers == 0) {
+    if (c.workers == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        rt->cfg.workers = n < 1 ? 1 : n > WTA_MAX_WORKERS ? WTA_MAX_WORKERS : (int)n;
+        c.workers = n < 1 ? 1 : n > WTA_MAX_WORKERS ? WTA_MAX_WORKERS : (int)n;
     }
-    if (rt->cfg.max_blocking == 0)
-        rt->cfg.max_blocking = 64;
-    if (rt->cfg.scheduler == WTA_SCHED_DEFAULT)
-        rt->cfg.scheduler = WTA_SCHED_LOCAL;
-    if (rt->cfg.program == NULL)
-        rt->cfg.program = "wta";
-    rt->nworkers = rt->cfg.workers;
+    if (c.max_blocking == 0)
+        c.max_blocking = 64;
+    if (c.scheduler == WTA_SCHED_DEFAULT)
+        c.scheduler = WTA_SCHED_LOCAL;
+    if (c.program == NULL)
+        c.program = "wta";
+    *out = c;
+    return 0;
+}
+
+/* The counters, lists and main-thread lock every later part uses. */
+static void init_shared(struct wta_runtime *rt)
+{
     atomic_init(&rt->next_task_id, 1);
     atomic_init(&rt->next_chan_id, 1);
     atomic_init(&rt->live_tasks, 0);
@@ -164,26 +168,32 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
     wta_task_lists_init(rt);
     wta_mutex_init(&rt->main_lock);
     pthread_cond_init(&rt->main_cond, NULL);
+}
+
+static void destroy_shared(struct wta_runtime *rt)
+{
+    pthread_cond_destroy(&rt->main_cond);
+    wta_mutex_destroy(&rt->main_lock);
+    wta_task_lists_destroy(rt);
+}
+
+/*
+ * The creating thread belongs to rt until it is freed: it may spawn (like
+ * tokio's rt.enter()), and any thread may free it.
+ */
+static void adopt_creator(struct wta_runtime *rt)
+{
     rt->creator = wta_thread_id();
-    if (rt->cfg.deterministic) {
-        // From here on this thread is runner 0: every thread started below
-        // waits for its turn (sim.c). The trace starts on the virtual clock.
-        rt->sim = wta_sim_new(rt->cfg.seed, &rt->main_cond);
-        if (rt->sim == NULL) {
-            pthread_cond_destroy(&rt->main_cond);
-            wta_mutex_destroy(&rt->main_lock);
-            wta_task_lists_destroy(rt);
-            free(rt);
-            errno = EBUSY;   // this thread already steps another runtime
-            return NULL;
-        }
-    }
     live_add(rt);
-    wta_thread_enter(rt, NULL);   // the creating thread may spawn (like tokio's rt.enter())
-    wta_self.rt_unpinned = true;  // ...but any thread may free it
+    wta_thread_enter(rt, NULL);
+    wta_self.rt_unpinned = true;
     wta_self.rt_serial = rt->serial;
     wta_self.src = WTA_SRC_MAIN;
+}
 
+/* Opens the trace if asked; a trace that cannot be written only turns tracing off. */
+static void open_trace(struct wta_runtime *rt)
+{
     if (rt->cfg.trace_path != NULL && rt->cfg.trace_path[0] != '\0') {
         rt->trace_err = wta_trace_open(rt);
         if (rt->trace_err != 0)
@@ -193,21 +203,22 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
     WTA_TRACE(rt, RUNTIME_START, rt->nworkers,
               WTA_S(wta_executor_scheduler_name(rt)),
               rt->cfg.bugs);
+}
 
+/* The reactor, the executor and its workers, the blocking pool. 0 or -errno. */
+static int start_parts(struct wta_runtime *rt)
+{
     rt->reactor = wta_reactor_new(rt);
     if (rt->reactor == NULL)
-        goto fail;
+        return -errno;
     rt->exec = wta_executor_new(rt);
     rt->blocking = wta_blocking_new(rt);
-    err = wta_executor_start(rt->exec);
-    if (err != 0) {
-        errno = -err;
-        goto fail;
-    }
-    return rt;
+    return wta_executor_start(rt->exec);
+}
 
-fail:
-    err = errno;
+/* Undoes what a failed wta_runtime_new had done, from its last step back. */
+static void undo_new(struct wta_runtime *rt)
+{
     if (rt->blocking != NULL)
         wta_blocking_free(rt->blocking);
     if (rt->exec != NULL)
@@ -215,15 +226,47 @@ fail:
     if (rt->reactor != NULL)
         wta_reactor_free(rt->reactor);
     wta_trace_close(rt);
-    pthread_cond_destroy(&rt->main_cond);
-    wta_mutex_destroy(&rt->main_lock);
-    wta_task_lists_destroy(rt);
     live_remove(rt);
     wta_thread_leave();
     wta_sim_free(rt->sim);
+    destroy_shared(rt);
     free(rt);
-    errno = err;
-    return NULL;
+}
+
+struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
+{
+    struct wta_config c;
+    int err = settle_config(cfg, &c);
+    if (err != 0) {
+        errno = -err;
+        return NULL;
+    }
+    struct wta_runtime *rt = calloc(1, sizeof *rt);
+    if (rt == NULL)
+        return NULL;
+    rt->cfg = c;
+    rt->nworkers = c.workers;
+    init_shared(rt);
+    if (c.deterministic) {
+        // From here on this thread is runner 0: every thread started below
+        // waits for its turn (sim.c). The trace starts on the virtual clock.
+        rt->sim = wta_sim_new(c.seed, &rt->main_cond);
+        if (rt->sim == NULL) {
+            destroy_shared(rt);
+            free(rt);
+            errno = EBUSY;   // this thread already steps another runtime
+            return NULL;
+        }
+    }
+    adopt_creator(rt);
+    open_trace(rt);
+    err = start_parts(rt);
+    if (err != 0) {
+        undo_new(rt);
+        errno = -err;
+        return NULL;
+    }
+    return rt;
 }
 
 void wta_runtime_free(struct wta_runtime *rt)
@@ -247,9 +290,7 @@ void wta_runtime_free(struct wta_runtime *rt)
     wta_trace_close(rt);
     wta_executor_free(rt->exec);
     wta_main_waker_free_spare(rt);
-    pthread_cond_destroy(&rt->main_cond);
-    wta_mutex_destroy(&rt->main_lock);
-    wta_task_lists_destroy(rt);
+    destroy_shared(rt);
     if (wta_self.rt == rt)
         wta_thread_leave();
     wta_sim_free(rt->sim);            // every other runner has returned

@@ -1,6 +1,6 @@
 /*
  * trace_spool.h - the layout of a trace's spool file, shared by the
- * recorder (trace.c), the writer (trace_write.c), the spool itself
+ * recorder (trace.c), the writer (trace_write.c, trace_batch.c), the spool itself
  * (trace_spool.c) and its recovery after a crash (trace_recover.c).
  *
  * Not public: a spool is read back only by the same version of wta.

@@ -11,12 +11,16 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "internal.h"   /* the lock contracts are the runtime's own */
 #include "suites.h"
 #include "test_util.h"
 
@@ -315,6 +319,68 @@ static void runtime_block_on_null_consumes(void)
     wta_runtime_free(rt);
 }
 
+/* ---- the lock contracts: a "must hold" is checked, as xv6's holding() */
+
+/* In a child: the timer heap's length, asked with its lock held or not. */
+static void heap_len_child(bool hold, int err_fd)
+{
+    dup2(err_fd, STDERR_FILENO);
+    struct wta_mutex mu;
+    struct wta_timer_heap h;
+    wta_mutex_init(&mu);
+    wta_timer_heap_init(&h, &mu);
+    if (hold)
+        wta_mutex_lock(&mu);
+    size_t n = wta_timer_heap_len(&h);   // "must hold the reactor's lock"
+    if (hold)
+        wta_mutex_unlock(&mu);
+    wta_timer_heap_destroy(&h);
+    wta_mutex_destroy(&mu);
+    _exit(n == 0 ? 0 : 3);
+}
+
+/* Runs heap_len_child; its wait status, and its stderr in err. */
+static int heap_len_status(bool hold, char *err, size_t cap)
+{
+    int fds[2];
+    CU_ASSERT_FATAL(pipe(fds) == 0);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        heap_len_child(hold, fds[1]);
+    }
+    close(fds[1]);
+    size_t used = 0;
+    ssize_t k;
+    while (used + 1 < cap && (k = read(fds[0], err + used, cap - 1 - used)) > 0)
+        used += (size_t)k;
+    err[used] = '\0';
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        CU_ASSERT_FATAL(errno == EINTR);
+    return status;
+}
+
+/* A contract broken (the lock not held) stops the program and names the contract. */
+static void runtime_lock_assert_fires(void)
+{
+#ifdef NDEBUG
+    printf("(skipped: contracts are checked in debug builds only) ");
+#else
+    char err[512];
+    int status = heap_len_status(true, err, sizeof err);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);   // kept: no complaint
+    CU_ASSERT_STRING_EQUAL(err, "");
+    status = heap_len_status(false, err, sizeof err);
+    CU_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "wta: panic: timer_heap_len: reactor lock not held"));
+#endif
+}
+
 void suite_runtime(void)
 {
     CU_pSuite s = CU_add_suite("runtime", NULL, NULL);
@@ -325,4 +391,5 @@ void suite_runtime(void)
     CU_add_test(s, "runtime_task_waker_outlives_runtime", runtime_task_waker_outlives_runtime);
     CU_add_test(s, "runtime_main_waker_outlives_runtime", runtime_main_waker_outlives_runtime);
     CU_add_test(s, "runtime_block_on_null_consumes", runtime_block_on_null_consumes);
+    CU_add_test(s, "runtime_lock_assert_fires", runtime_lock_assert_fires);
 }
