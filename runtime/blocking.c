@@ -49,6 +49,7 @@ struct wta_blocking {
     bool shutdown;
     uint64_t next_job;
     _Atomic int active;           /* jobs queued or running */
+    _Atomic uint64_t finished;    /* jobs whose result was sent (hang check hook) */
 };
 
 struct thread_arg {
@@ -91,6 +92,7 @@ static void *blocking_main(void *p)
         wta_join_send(j->tx, 0, v);   // LESSON 15: its JoinHandle wakes the awaiting task
         free(j);
         // Hang check hook (hang.c): after the send's wake, block_on may look again.
+        wta_atomic_fetch_add(&b->finished, 1);   // before active: a look that sees idle sees this
         wta_atomic_fetch_sub(&b->active, 1);
         wta_hang_poke(b->rt);
 
@@ -113,6 +115,7 @@ struct wta_blocking *wta_blocking_new(struct wta_runtime *rt)
     pthread_cond_init(&b->cond, NULL);
     b->next_job = 1;
     atomic_init(&b->active, 0);
+    atomic_init(&b->finished, 0);
     return b;
 }
 
@@ -173,10 +176,16 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
     return handle;
 }
 
-/* Hang check hook (hang.c): no job queued or running? Any thread. */
-bool wta_blocking_idle(struct wta_blocking *b)
+/*
+ * Hang check hook (hang.c): no job queued or running? Any thread.
+ * *finished (if not NULL): jobs whose result was sent so far.
+ */
+bool wta_blocking_idle(struct wta_blocking *b, uint64_t *finished)
 {
-    return wta_atomic_load(&b->active) == 0;
+    bool idle = wta_atomic_load(&b->active) == 0;
+    if (finished != NULL)   // read after active: a job seen gone is counted here
+        *finished = wta_atomic_load(&b->finished);
+    return idle;
 }
 
 /* Shutdown: lets queued and running jobs finish, joins every thread. */

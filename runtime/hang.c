@@ -46,9 +46,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "executor.h"
+
+/* Tests only: called between nothing_can_wake()'s looks (see there). */
+void (*wta_hang_test_between_looks)(struct wta_runtime *rt, int look);
 
 /* A MainWaker's clone came (+1) or went (-1); held: a runtime structure's.
  * `held` moves first, so in between the counts differ and no hang is called. */
@@ -201,7 +203,7 @@ void wta_hang_poke(struct wta_runtime *rt)
 void wta_hang_last_asleep(struct wta_executor *ex, int parked)
 {
     WTA_ASSERT_HELD(&ex->lock, "hang_last_asleep: ex->lock not held");
-    if (parked != ex->nworkers || wta_reactor_busy(ex->rt->reactor))
+    if (parked != ex->nworkers || wta_reactor_busy(ex->rt->reactor, NULL))
         return;
     // Safe to let go: the caller is registered, so a push will find it.
     wta_mutex_unlock(&ex->lock);
@@ -217,20 +219,29 @@ void wta_hang_last_asleep(struct wta_executor *ex, int parked)
  *
  * Work moves between the reactor and the workers in both directions: a
  * timer fires into a worker's queue (reactor, then queue), and a task arms
- * a timer before its worker sleeps (reactor, then parked). Looking at one
+ * a timer before its worker sleeps (worker, then reactor). Looking at one
  * and then the other can find the work in neither place. So the reactor is
  * asked before the workers (catches the first move: what it handed on is
  * then visible) and again after (catches the second: its lock orders it
- * after the worker's sleep we saw). Blocking jobs hand work on like the
- * reactor: the same two looks. Takes ex->lock: a parking worker counts
- * itself before its last look at the queues, and must not be caught in
- * between.
+ * after the worker's sleep we saw). And the work may make both moves
+ * while we look: a task still running at the first look arms a timer,
+ * its worker sleeps before the look at the workers, and the timer fires
+ * back into a queue before the second look, which then finds the reactor
+ * idle. So the second look also asks whether the reactor delivered any
+ * wake since the first: if it did, the work may be anywhere, and this is
+ * no hang (the worker that takes it will sleep again and ask again).
+ * Blocking jobs hand work on like the reactor: the same looks, counting
+ * finished jobs. Takes ex->lock: a parking worker counts itself before
+ * its last look at the queues, and must not be caught in between.
  */
 static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
 {
     struct wta_executor *ex = rt->exec;
-    if (wta_reactor_busy(rt->reactor) || !wta_blocking_idle(rt->blocking))
+    uint64_t delivered, finished, delivered2, finished2;
+    if (wta_reactor_busy(rt->reactor, &delivered) || !wta_blocking_idle(rt->blocking, &finished))
         return false;
+    if (wta_hang_test_between_looks != NULL)
+        wta_hang_test_between_looks(rt, 1);
     wta_mutex_lock(&ex->lock);
     *queued = wta_atomic_load(&ex->global.len);
     bool stuck = wta_atomic_load(&ex->nparked) == ex->nworkers;
@@ -238,7 +249,11 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
         stuck = wta_atomic_load(&ex->workers[i].local.len) == 0 &&
                 !wta_atomic_load(&ex->workers[i].next_full);
     wta_mutex_unlock(&ex->lock);
-    return stuck && wta_blocking_idle(rt->blocking) && !wta_reactor_busy(rt->reactor);
+    if (wta_hang_test_between_looks != NULL)
+        wta_hang_test_between_looks(rt, 2);
+    return stuck && wta_blocking_idle(rt->blocking, &finished2) &&
+           !wta_reactor_busy(rt->reactor, &delivered2) && delivered2 == delivered &&
+           finished2 == finished;
 }
 
 /*
@@ -248,14 +263,6 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
  * set it and gone back to sleep while we looked. May hold rt->main_lock
  * (it is above every lock taken here).
  */
-/* One look: nothing can wake main, and no other thread is in block_on. */
-static bool looks_stuck(struct wta_runtime *rt, _Atomic bool *ready, struct wta_hang_main *hm,
-                        uint64_t *queued)
-{
-    return wta_atomic_load(&rt->block_on_threads) <= 1 && nothing_can_wake(rt, queued) &&
-           all_wakers_held(rt, hm) && !wta_atomic_load(ready);
-}
-
 bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready, struct wta_hang_main *hm)
 {
     uint64_t queued = 0;
@@ -271,15 +278,8 @@ bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready, struct wta_ha
     }
     // Another thread in block_on is code of the user's that may still wake
     // main (a channel between two block_on futures): no hang is certain.
-    if (rt->cfg.no_hang_check || !looks_stuck(rt, ready, hm, &queued))
-        return false;
-    // Look once more after a pause. A wake in flight has been seen to pass
-    // between the looks above, rarely, under TSan (a timer's wake on its way
-    // to a queue, in test block_on_timer_wake_is_not_a_hang); a real hang
-    // is still one 2 ms later, and a wake in flight has landed by then.
-    struct timespec pause = {0, 2 * 1000 * 1000};
-    nanosleep(&pause, NULL);
-    if (!looks_stuck(rt, ready, hm, &queued))
+    if (rt->cfg.no_hang_check || wta_atomic_load(&rt->block_on_threads) > 1 ||
+        !nothing_can_wake(rt, &queued) || !all_wakers_held(rt, hm) || wta_atomic_load(ready))
         return false;
     WTA_TRACE(rt, HANG, rt->nworkers, queued);
     dump(rt, hm);

@@ -326,7 +326,7 @@ void wta_reactor_free(struct wta_reactor *r);
 int  wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns);  /* one thread at a time */
 int  wta_reactor_turn_w5(struct wta_reactor *r, int64_t max_wait_ns);  /* block_on's, under W5 */
 void wta_reactor_unpark(struct wta_reactor *r);       /* interrupt epoll_wait */
-bool wta_reactor_busy(struct wta_reactor *r);         /* timers or sources left? */
+bool wta_reactor_busy(struct wta_reactor *r, uint64_t *delivered);  /* timers or sources left? */
 bool wta_reactor_turning(struct wta_reactor *r);      /* hold its lock */
 struct wta_mutex *wta_reactor_lock(struct wta_reactor *r);
 struct wta_timer_heap *wta_reactor_timers(struct wta_reactor *r);
@@ -388,6 +388,10 @@ struct wta_hang_main {
 bool wta_hang_certain(struct wta_runtime *rt, _Atomic bool *ready, struct wta_hang_main *hm);
 /* A MainWaker's clone (held: by a runtime structure) came or went. */
 void wta_hang_main_clones(struct wta_hang_main *hm, int delta, bool held);
+/* Tests only (NULL otherwise): called on block_on's thread after the hang
+ * check's first look at the reactor (look 1) and after its look at the
+ * workers (look 2), to hold its race window open. */
+extern void (*wta_hang_test_between_looks)(struct wta_runtime *rt, int look);
 
 // oneshot.c
 /* The JoinHandle side: completes with -ECANCELED if dropped unsent. */
@@ -412,7 +416,7 @@ struct wta_tcp_stream {
 // blocking.c
 struct wta_blocking *wta_blocking_new(struct wta_runtime *rt);
 void wta_blocking_free(struct wta_blocking *b);       /* waits for running jobs */
-bool wta_blocking_idle(struct wta_blocking *b);
+bool wta_blocking_idle(struct wta_blocking *b, uint64_t *finished);  /* and jobs done so far */
 
 // trace.c
 /*

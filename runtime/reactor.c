@@ -101,11 +101,18 @@ void wta_reactor_unpark(struct wta_reactor *r)
         ;   // EAGAIN: the counter is already non-zero, the wake is pending
 }
 
-/* Hang check hook (hang.c): could the reactor still wake a task? Any thread. */
-bool wta_reactor_busy(struct wta_reactor *r)
+/*
+ * Hang check hook (hang.c): could the reactor still wake a task? Any
+ * thread. *delivered (if not NULL): how many batches of wakes it has
+ * handed to the tasks so far, so a caller can tell whether work came back
+ * from the reactor between two looks.
+ */
+bool wta_reactor_busy(struct wta_reactor *r, uint64_t *delivered)
 {
     wta_mutex_lock(&r->lock);
     bool busy = r->nsources > 0 || wta_timer_heap_len(&r->timers) > 0 || r->dispatching > 0;
+    if (delivered != NULL)
+        *delivered = r->delivered;
     wta_mutex_unlock(&r->lock);
     return busy;
 }
@@ -172,6 +179,7 @@ static void dispatched(struct wta_reactor *r)
 {
     wta_mutex_lock(&r->lock);
     r->dispatching--;
+    r->delivered++;
     wta_mutex_unlock(&r->lock);
 }
 

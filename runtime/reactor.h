@@ -38,6 +38,7 @@ struct wta_reactor {
     struct wta_io_source *sources;   /* registered, not yet deregistered */
     bool turning;                    /* a thread is inside a turn */
     int dispatching;                 /* wakes collected, not yet delivered (hang check hook) */
+    uint64_t delivered;              /* batches of wakes delivered so far (hang check hook) */
     struct wta_io_source *pending_free;
 };
 

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "executor.h"   /* to watch the workers from inside the hang check */
 #include "suites.h"
 #include "test_util.h"
 
@@ -282,6 +283,90 @@ static void hang_dump_names_each_wait(void)
     free(path);
 }
 
+/* ---- a round trip through the reactor while block_on looks */
+
+/*
+ * The window: block_on's first look finds the reactor idle (the task is
+ * still running); the task then arms a timer and its worker sleeps, so the
+ * look at the workers finds them all asleep; the timer then fires back
+ * into the worker's queue, so the last look finds the reactor idle again.
+ * Every look was true when taken, and no hang is. The hook holds each gap
+ * open until the move has happened.
+ */
+#define WINDOW_SLEEP_NS (200 * 1000 * 1000)   /* room for block_on to see the worker asleep */
+
+static atomic_int window_look;     /* 0: not yet; 1: first look done; 2: both */
+static atomic_bool window_held;    /* both moves happened inside the window */
+static uint64_t window_delivered;  /* the reactor's count at the first look */
+
+static void hold_window(struct wta_runtime *rt, int look)
+{
+    uint64_t delivered;
+    if (look == 1 && atomic_load(&window_look) == 0) {
+        wta_reactor_busy(rt->reactor, &window_delivered);
+        atomic_store(&window_look, 1);   // the task may arm its timer now
+        for (;;) {   // until its worker sleeps with the timer armed (or we missed that)
+            bool busy = wta_reactor_busy(rt->reactor, &delivered);
+            if (delivered != window_delivered)
+                return;
+            if (busy && wta_atomic_load(&rt->exec->nparked) == rt->exec->nworkers)
+                break;
+            sched_yield();
+        }
+        atomic_store(&window_look, 2);
+    } else if (look == 2 && atomic_load(&window_look) == 2) {
+        atomic_store(&window_look, 3);
+        while (wta_reactor_busy(rt->reactor, &delivered))   // until the timer's wake is delivered
+            sched_yield();
+        atomic_store(&window_held, delivered != window_delivered);
+    }
+}
+
+struct round_trip {
+    struct wta_future *sleep;
+};
+
+static int round_trip_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct round_trip *r = st;
+    if (r->sleep == NULL) {
+        while (atomic_load(&window_look) == 0)   // the scenario: arm after block_on's first look
+            sched_yield();
+        r->sleep = wta_sleep(WINDOW_SLEEP_NS);
+    }
+    return wta_poll(r->sleep, cx, out);
+}
+
+static void round_trip_drop(void *st)
+{
+    struct round_trip *r = st;
+    wta_future_drop(r->sleep);
+    free(r);
+}
+
+/* Work that leaves for the reactor and comes back while block_on looks: no hang. */
+static void hang_round_trip_between_looks(void)
+{
+    if (test_deterministic())
+        return;   // the scheduler answers the hang question there, not these looks
+    for (int attempt = 0; attempt < 3; attempt++) {
+        atomic_store(&window_look, 0);
+        atomic_store(&window_held, false);
+        wta_hang_test_between_looks = hold_window;
+        struct wta_runtime *rt = test_runtime(1, 0, NULL);
+        intptr_t out;
+        int rc = run_one_task(rt, fn_future("round_trip", round_trip_poll,
+                                            calloc(1, sizeof(struct round_trip)),
+                                            round_trip_drop), &out);
+        wta_runtime_free(rt);
+        wta_hang_test_between_looks = NULL;
+        CU_ASSERT_EQUAL(rc, 0);   // -EDEADLK: the looks were fooled
+        if (atomic_load(&window_held))
+            return;
+    }
+    CU_FAIL("the window was never held open (a very loaded machine?)");
+}
+
 void suite_hang(void)
 {
     CU_pSuite s = CU_add_suite("hang", NULL, NULL);
@@ -290,4 +375,5 @@ void suite_hang(void)
     CU_add_test(s, "hang_dropped_waker", hang_dropped_waker);
     CU_add_test(s, "hang_dump_names_each_wait", hang_dump_names_each_wait);
     CU_add_test(s, "hang_two_block_on_threads", hang_two_block_on_threads);
+    CU_add_test(s, "hang_round_trip_between_looks", hang_round_trip_between_looks);
 }
