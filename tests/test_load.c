@@ -6,9 +6,11 @@
  */
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "suites.h"
@@ -604,6 +606,22 @@ static void load_slots_match_event_list(void)
     CU_ASSERT_STRING_EQUAL(wta_event_name(WTA_EV_TRACE_END), "trace.end");
 }
 
+/* Does a watched load count every byte it read, as one reader and as two halves? */
+static void load_watched_counts_bytes(void)
+{
+    static const char *file = "tests/data/small.jsonl";
+    struct stat st;
+    CU_ASSERT_FATAL(stat(file, &st) == 0);
+    for (unsigned flags = 0; flags <= WTA_LOAD_SPLIT; flags += WTA_LOAD_SPLIT) {
+        _Atomic uint64_t read = 0;
+        struct wta_model *m = NULL;
+        CU_ASSERT_EQUAL(wta_model_load_watched(file, flags, &read, &m), 0);
+        CU_ASSERT_EQUAL(atomic_load(&read), (uint64_t)st.st_size);
+        CU_ASSERT(m != NULL && m->nevents > 0);
+        wta_model_free(m);
+    }
+}
+
 void suite_load(void)
 {
     CU_pSuite s = CU_add_suite("load", NULL, NULL);
@@ -634,4 +652,5 @@ void suite_load(void)
     CU_add_test(s, "load_fast_whitespace", load_fast_whitespace);
     CU_add_test(s, "load_second_header", load_second_header);
     CU_add_test(s, "load_slots_match_event_list", load_slots_match_event_list);
+    CU_add_test(s, "load_watched_counts_bytes", load_watched_counts_bytes);
 }

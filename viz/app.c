@@ -17,6 +17,7 @@
  * the live edge if it was there.
  */
 #include <SDL_image.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,13 +146,14 @@ struct load_job {
     const char *path;
     struct wta_model *m;
     int rc;
+    _Atomic uint64_t read;       /* bytes read so far */
     SDL_atomic_t done;
 };
 
 static int load_thread(void *arg)
 {
     struct load_job *j = arg;
-    j->rc = wta_model_load(j->path, 0, &j->m);
+    j->rc = wta_model_load_watched(j->path, 0, &j->read, &j->m);
     SDL_AtomicSet(&j->done, 1);
     return 0;
 }
@@ -173,7 +175,7 @@ static void show_until_key(struct vz_app *a, const char *title, const char *body
 
 int vz_app_load(struct vz_app *a, const char *path, struct wta_model **out)
 {
-    struct load_job j = {path, NULL, 0, {0}};
+    struct load_job j = {.path = path};
     struct stat st;
     char title[300], body[128];
     double mb = stat(path, &st) == 0 ? (double)st.st_size / 1e6 : 0;
@@ -189,12 +191,16 @@ int vz_app_load(struct vz_app *a, const char *path, struct wta_model **out)
         int w, h;
         while (SDL_PollEvent(&e))
             ;                                   /* keep the window responsive */
-        /* The loader reports no progress, so the bar shows time against
-         * what a file this size takes (about 100 MB/s), capped at 95%. */
-        double s = (double)(SDL_GetTicks64() - t0) / 1000, want = mb / 100 + 0.2;
-        snprintf(body, sizeof body, "%.0f MB, %.1f s", mb, s);
+        /* Reading is most of the work; the indexes are built after the last byte. */
+        double s = (double)(SDL_GetTicks64() - t0) / 1000;
+        double got = (double)atomic_load(&j.read) / 1e6;
+        double frac = mb > 0 ? got / mb : 0;
+        if (frac < 1)
+            snprintf(body, sizeof body, "%.0f of %.0f MB read, %.1f s", got, mb, s);
+        else
+            snprintf(body, sizeof body, "%.0f MB read; building the indexes, %.1f s", mb, s);
         SDL_GetRendererOutputSize(a->r, &w, &h);
-        vz_message_draw(&a->g, w, h, title, body, s / want < 0.95 ? s / want : 0.95);
+        vz_message_draw(&a->g, w, h, title, body, frac < 0.98 ? frac : 0.98);
         SDL_RenderPresent(a->r);
         SDL_Delay(30);
     }

@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,7 @@ struct half {
     const char *buf;
     size_t from, to;            /* the byte range */
     int last;                   /* it ends at the end of the input */
+    _Atomic uint64_t *progress; /* bytes read so far, by both halves (NULL: nobody asks) */
 };
 
 /* A reader for part of the input into model m. 0 or -ENOMEM. */
@@ -123,6 +125,8 @@ static void *read_half(void *arg)
     while (left > 0 && !ld->stop && (n = fread(block, 1, left < size ? left : size, h->f)) > 0) {
         feed(ld, block, n, 0);
         left -= n;
+        if (h->progress != NULL)
+            atomic_fetch_add_explicit(h->progress, n, memory_order_relaxed);
     }
     if (ferror(h->f))
         wta_model_diag(ld->m, WTA_ERROR, 0, "read error");
@@ -264,6 +268,7 @@ static int load_split(struct half *h1, const char *path, size_t mid)
     h2.ld.later_half = 1;
     b->header.version = peek_version(h1->f, h1->buf, mid);
     h2.buf = h1->buf;
+    h2.progress = h1->progress;
     h2.from = mid;
     h2.to = h1->to;
     h2.last = 1;
@@ -294,7 +299,7 @@ out:
 }
 
 static int load(const char *name, FILE *f, const char *buf, size_t len,
-                unsigned flags, struct wta_model **out)
+                unsigned flags, _Atomic uint64_t *progress, struct wta_model **out)
 {
     struct half h;
     struct wta_model *m = calloc(1, sizeof *m);
@@ -308,6 +313,7 @@ static int load(const char *name, FILE *f, const char *buf, size_t len,
         goto fail;
     h.f = f;
     h.buf = buf;
+    h.progress = progress;
     h.to = len;
     h.last = 1;
     size_t mid = 0;
@@ -329,10 +335,11 @@ fail:
 int wta_model_load_mem(const char *name, const char *buf, size_t len,
                        unsigned flags, struct wta_model **out)
 {
-    return load(name, NULL, buf, len, flags, out);
+    return load(name, NULL, buf, len, flags, NULL, out);
 }
 
-int wta_model_load(const char *path, unsigned flags, struct wta_model **out)
+int wta_model_load_watched(const char *path, unsigned flags, _Atomic uint64_t *read_bytes,
+                           struct wta_model **out)
 {
     FILE *f = fopen(path, "rb");
     struct stat st;
@@ -342,7 +349,12 @@ int wta_model_load(const char *path, unsigned flags, struct wta_model **out)
     size_t size = SIZE_MAX;     /* a pipe or device: read to its end, in one piece */
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
         size = (size_t)st.st_size;
-    int err = load(path, f, NULL, size, flags, out);
+    int err = load(path, f, NULL, size, flags, read_bytes, out);
     fclose(f);
     return err;
+}
+
+int wta_model_load(const char *path, unsigned flags, struct wta_model **out)
+{
+    return wta_model_load_watched(path, flags, NULL, out);
 }

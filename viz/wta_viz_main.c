@@ -14,10 +14,13 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "viewer.h"
@@ -165,12 +168,65 @@ static const char *sample_path(void)
     return "traces/sample.jsonl";
 }
 
-static int load(const char *path, struct wta_model **m)
+/* A load on its own thread, so that the caller can report its progress. */
+struct load_job {
+    const char *path;
+    struct wta_model *m;
+    int rc;
+    _Atomic uint64_t read;       /* bytes read so far */
+    _Atomic int done;
+};
+
+static void *load_main(void *arg)
+{
+    struct load_job *j = arg;
+    j->rc = wta_model_load_watched(j->path, 0, &j->read, &j->m);
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+/*
+ * Loads path; a file over 16 MB shows its progress on stderr while it
+ * loads: one line redrawn on a terminal, else a line at each quarter.
+ */
+static int load_reporting(const char *path, struct wta_model **m)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && st.st_size > (16 << 20))
-        fprintf(stderr, "wta-viz: loading %s (%lld MB)...\n", path, (long long)(st.st_size >> 20));
-    int r = wta_model_load(path, 0, m);
+    uint64_t size = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    struct load_job j = {.path = path};
+    pthread_t t;
+    if (size <= (16u << 20) || pthread_create(&t, NULL, load_main, &j) != 0) {
+        load_main(&j);
+        *m = j.m;
+        return j.rc;
+    }
+    int tty = isatty(STDERR_FILENO), quarter = 0;
+    struct timespec tick = {0, 100 * 1000 * 1000};
+    while (!atomic_load(&j.done)) {
+        nanosleep(&tick, NULL);
+        uint64_t got = atomic_load(&j.read);
+        int pct = (int)(got * 100 / size);
+        if (tty)
+            fprintf(stderr, "\rwta-viz: loading %s: %3d%% (%llu of %llu MB)%s", path, pct,
+                    (unsigned long long)(got >> 20), (unsigned long long)(size >> 20),
+                    got >= size ? ", indexing" : "");
+        else if (pct / 25 > quarter && !atomic_load(&j.done)) {
+            quarter = pct / 25;
+            fprintf(stderr, "wta-viz: loading %s: %d%% (%llu of %llu MB)%s\n", path, pct,
+                    (unsigned long long)(got >> 20), (unsigned long long)(size >> 20),
+                    got >= size ? ", indexing" : "");
+        }
+    }
+    pthread_join(t, NULL);
+    if (tty)
+        fprintf(stderr, "\rwta-viz: loading %s: done%30s\n", path, "");
+    *m = j.m;
+    return j.rc;
+}
+
+static int load(const char *path, struct wta_model **m)
+{
+    int r = load_reporting(path, m);
     if (r < 0) {
         if (*m)
             wta_model_print_diags(*m, stderr);
