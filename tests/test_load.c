@@ -606,6 +606,11 @@ static void load_slots_match_event_list(void)
     CU_ASSERT_STRING_EQUAL(wta_event_name(WTA_EV_TRACE_END), "trace.end");
 }
 
+static void count_read(void *arg, uint64_t n)
+{
+    atomic_fetch_add((_Atomic uint64_t *)arg, n);
+}
+
 /* Does a watched load count every byte it read, as one reader and as two halves? */
 static void load_watched_counts_bytes(void)
 {
@@ -615,7 +620,7 @@ static void load_watched_counts_bytes(void)
     for (unsigned flags = 0; flags <= WTA_LOAD_SPLIT; flags += WTA_LOAD_SPLIT) {
         _Atomic uint64_t read = 0;
         struct wta_model *m = NULL;
-        CU_ASSERT_EQUAL(wta_model_load_watched(file, flags, &read, &m), 0);
+        CU_ASSERT_EQUAL(wta_model_load_watched(file, flags, count_read, &read, &m), 0);
         CU_ASSERT_EQUAL(atomic_load(&read), (uint64_t)st.st_size);
         CU_ASSERT(m != NULL && m->nevents > 0);
         wta_model_free(m);

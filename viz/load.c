@@ -22,7 +22,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +81,8 @@ struct half {
     const char *buf;
     size_t from, to;            /* the byte range */
     int last;                   /* it ends at the end of the input */
-    _Atomic uint64_t *progress; /* bytes read so far, by both halves (NULL: nobody asks) */
+    void (*on_read)(void *arg, uint64_t n);   /* told of each block read (NULL: nobody asks) */
+    void *on_read_arg;
 };
 
 /* A reader for part of the input into model m. 0 or -ENOMEM. */
@@ -125,8 +125,8 @@ static void *read_half(void *arg)
     while (left > 0 && !ld->stop && (n = fread(block, 1, left < size ? left : size, h->f)) > 0) {
         feed(ld, block, n, 0);
         left -= n;
-        if (h->progress != NULL)
-            atomic_fetch_add_explicit(h->progress, n, memory_order_relaxed);
+        if (h->on_read != NULL)
+            h->on_read(h->on_read_arg, n);
     }
     if (ferror(h->f))
         wta_model_diag(ld->m, WTA_ERROR, 0, "read error");
@@ -268,7 +268,8 @@ static int load_split(struct half *h1, const char *path, size_t mid)
     h2.ld.later_half = 1;
     b->header.version = peek_version(h1->f, h1->buf, mid);
     h2.buf = h1->buf;
-    h2.progress = h1->progress;
+    h2.on_read = h1->on_read;
+    h2.on_read_arg = h1->on_read_arg;
     h2.from = mid;
     h2.to = h1->to;
     h2.last = 1;
@@ -299,7 +300,8 @@ out:
 }
 
 static int load(const char *name, FILE *f, const char *buf, size_t len,
-                unsigned flags, _Atomic uint64_t *progress, struct wta_model **out)
+                unsigned flags, void (*on_read)(void *, uint64_t), void *arg,
+                struct wta_model **out)
 {
     struct half h;
     struct wta_model *m = calloc(1, sizeof *m);
@@ -313,7 +315,8 @@ static int load(const char *name, FILE *f, const char *buf, size_t len,
         goto fail;
     h.f = f;
     h.buf = buf;
-    h.progress = progress;
+    h.on_read = on_read;
+    h.on_read_arg = arg;
     h.to = len;
     h.last = 1;
     size_t mid = 0;
@@ -335,10 +338,11 @@ fail:
 int wta_model_load_mem(const char *name, const char *buf, size_t len,
                        unsigned flags, struct wta_model **out)
 {
-    return load(name, NULL, buf, len, flags, NULL, out);
+    return load(name, NULL, buf, len, flags, NULL, NULL, out);
 }
 
-int wta_model_load_watched(const char *path, unsigned flags, _Atomic uint64_t *read_bytes,
+int wta_model_load_watched(const char *path, unsigned flags,
+                           void (*on_read)(void *arg, uint64_t n), void *arg,
                            struct wta_model **out)
 {
     FILE *f = fopen(path, "rb");
@@ -349,12 +353,12 @@ int wta_model_load_watched(const char *path, unsigned flags, _Atomic uint64_t *r
     size_t size = SIZE_MAX;     /* a pipe or device: read to its end, in one piece */
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
         size = (size_t)st.st_size;
-    int err = load(path, f, NULL, size, flags, read_bytes, out);
+    int err = load(path, f, NULL, size, flags, on_read, arg, out);
     fclose(f);
     return err;
 }
 
 int wta_model_load(const char *path, unsigned flags, struct wta_model **out)
 {
-    return wta_model_load_watched(path, flags, NULL, out);
+    return wta_model_load_watched(path, flags, NULL, NULL, out);
 }

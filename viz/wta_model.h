@@ -141,10 +141,12 @@ struct wta_model {
  * -EINVAL if the trace had errors). *out is set whenever the file could be
  * opened, so the caller can print out->diags; free it with wta_model_free. */
 int wta_model_load(const char *path, unsigned flags, struct wta_model **out);
-/* The same, adding the bytes it has read to *read_bytes as it goes, so
- * another thread can show progress (reading is most of a load; building
- * the indexes after the last byte is the rest). */
-int wta_model_load_watched(const char *path, unsigned flags, _Atomic uint64_t *read_bytes,
+/* The same, calling on_read(arg, n) after each block of n bytes it reads,
+ * so that a caller can show progress (reading is most of a load; building
+ * the indexes after the last byte is the rest). on_read is called from
+ * the reading threads, two at once for a big file. */
+int wta_model_load_watched(const char *path, unsigned flags,
+                           void (*on_read)(void *arg, uint64_t n), void *arg,
                            struct wta_model **out);
 /* The same over a buffer in memory; `name` is used in messages. */
 int wta_model_load_mem(const char *name, const char *buf, size_t len,

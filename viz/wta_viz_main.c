@@ -177,10 +177,15 @@ struct load_job {
     _Atomic int done;
 };
 
+static void count_read(void *arg, uint64_t n)
+{
+    atomic_fetch_add_explicit((_Atomic uint64_t *)arg, n, memory_order_relaxed);
+}
+
 static void *load_main(void *arg)
 {
     struct load_job *j = arg;
-    j->rc = wta_model_load_watched(j->path, 0, &j->read, &j->m);
+    j->rc = wta_model_load_watched(j->path, 0, count_read, &j->read, &j->m);
     atomic_store(&j->done, 1);
     return NULL;
 }
