@@ -47,9 +47,9 @@ static int spawner_poll(struct wta_future *base, struct wta_context *cx, intptr_
 {
     struct spawner *self = (struct spawner *)base;
     if (self->job == NULL) {
-        wta_note("? w0 has just started and looks for work; main pushes a job now. If the "
-                 "push comes after w0 found the queue empty, before it sleeps, will w0 run "
-                 "the job?");
+        wta_note("? w0 is starting up and will look for work; main pushes a job now. If the "
+                 "push comes after w0 found the queue empty, but before it sleeps, will w0 "
+                 "run the job?");
         self->job = wta_spawn(lesson_future(sizeof(struct wta_future), &job_vt));
     }
     return wta_poll(self->job, cx, out);   // the job's end wakes us, if a worker runs it
