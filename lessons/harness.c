@@ -127,6 +127,16 @@ void *lesson_future(size_t size, const struct wta_future_vt *vt)
     return f;
 }
 
+int lesson_await(struct wta_future **op, struct wta_context *cx, intptr_t *out)
+{
+    int rc = wta_poll(*op, cx, out);
+    if (rc == WTA_PENDING)
+        return WTA_PENDING;
+    wta_future_drop(*op);
+    *op = NULL;
+    return rc;
+}
+
 int lesson_expect(const struct lesson *l, const char *what, long got, long want)
 {
     printf("%s: %ld%s\n", what, got, got == want ? "" : " (unexpected)");

@@ -51,6 +51,13 @@ struct wta_runtime *lesson_runtime(const struct lesson *l, const struct wta_conf
 void *lesson_future(size_t size, const struct wta_future_vt *vt);
 
 /*
+ * Polls *op, the operation a lesson's future awaits; once it is finished,
+ * drops it and sets *op to NULL. Returns WTA_PENDING (the operation holds
+ * the caller's waker) or its result: 0 (output in *out) or -errno.
+ */
+int lesson_await(struct wta_future **op, struct wta_context *cx, intptr_t *out);
+
+/*
  * The run's verdict: prints "what: got X" and returns the exit status, 0 if
  * got == want, else 1 with what was expected. With a seed other than the
  * pinned one a mismatch is reported but not failed (another interleaving).

@@ -25,7 +25,7 @@ static const struct lesson lesson = {
 /* Both tasks: one end of the channel and the send or recv being awaited. */
 struct end {
     struct wta_future base;
-    int step, next, waited;   /* producer: the next value; waited: already noted */
+    int next, waited;         /* producer: the next value; waited: already noted */
     intptr_t sum;             /* consumer: the total so far */
     struct wta_chan_tx *tx;
     struct wta_chan_rx *rx;
@@ -35,66 +35,44 @@ struct end {
 static int producer_poll(struct wta_future *base, struct wta_context *cx, intptr_t *out)
 {
     struct end *self = (struct end *)base;
-    for (;;) {
-        switch (self->step) {
-        case 0:   // send the next value, or close our end after the last
-            if (self->next > COUNT) {
-                wta_chan_tx_drop(self->tx);   // the last sender: the consumer sees the end
-                self->tx = NULL;
-                *out = COUNT;
-                return WTA_READY;
-            }
+    while (self->next <= COUNT) {   // send the next value; wait while the channel is full
+        if (self->op == NULL)
             self->op = wta_chan_send(self->tx, self->next);
-            self->step = 1;
-            /* fall through */
-        case 1: {   // wait for room
-            int rc = wta_poll(self->op, cx, NULL);
-            if (rc == WTA_PENDING) {
-                if (!self->waited++)
-                    wta_note("? the channel is full (2 values), so sending %d returns Pending. "
-                             "Who will wake the producer?", self->next);
-                return WTA_PENDING;   // a recv that frees a slot wakes us
-            }
-            wta_future_drop(self->op);
-            self->op = NULL;
-            if (rc < 0)
-                return rc;
-            self->next++;
-            self->step = 0;
-            break;
+        int rc = lesson_await(&self->op, cx, NULL);
+        if (rc == WTA_PENDING) {
+            if (!self->waited++)
+                wta_note("? the channel is full (2 values), so sending %d returns Pending. "
+                         "Who will wake the producer?", self->next);
+            return WTA_PENDING;   // a recv that frees a slot wakes us
         }
-        }
+        if (rc < 0)
+            return rc;
+        self->next++;
     }
+    wta_chan_tx_drop(self->tx);   // the last sender: the consumer sees the end
+    self->tx = NULL;
+    *out = COUNT;
+    return WTA_READY;
 }
 
 static int consumer_poll(struct wta_future *base, struct wta_context *cx, intptr_t *out)
 {
     struct end *self = (struct end *)base;
-    for (;;) {
+    for (;;) {   // receive the next value, or the end of the stream
         intptr_t v;
-        switch (self->step) {
-        case 0:   // start receiving
+        if (self->op == NULL)
             self->op = wta_chan_recv(self->rx);
-            self->step = 1;
-            /* fall through */
-        case 1: {   // wait for a value, or the end of the stream
-            int rc = wta_poll(self->op, cx, &v);
-            if (rc == WTA_PENDING)
-                return WTA_PENDING;   // the next send (or the last sender's drop) wakes us
-            wta_future_drop(self->op);
-            self->op = NULL;
-            if (rc == -EPIPE) {   // every sender is gone and the channel is drained
-                wta_note("the consumer saw the end of the stream: sum %ld", (long)self->sum);
-                *out = self->sum;
-                return WTA_READY;
-            }
-            if (v == 1)
-                wta_note("the consumer took 1: the slot it freed wakes the waiting producer");
-            self->sum += v;
-            self->step = 0;
-            break;
+        int rc = lesson_await(&self->op, cx, &v);
+        if (rc == WTA_PENDING)
+            return WTA_PENDING;   // the next send (or the last sender's drop) wakes us
+        if (rc == -EPIPE) {   // every sender is gone and the channel is drained
+            wta_note("the consumer saw the end of the stream: sum %ld", (long)self->sum);
+            *out = self->sum;
+            return WTA_READY;
         }
-        }
+        if (v == 1)
+            wta_note("the consumer took 1: the slot it freed wakes the waiting producer");
+        self->sum += v;
     }
 }
 
