@@ -71,11 +71,11 @@ struct wta_header {
     char bugs[64];          /* "W1,W3" */
 };
 
-/* One event, 64 bytes. Field k of kind `kind` (in wta_events.h order) is in
+/* One event, 72 bytes. Field k of kind `kind` (in wta_events.h order) is in
  * f[k]: integers and booleans as they are, strings as an id for
  * wta_model_str(). `task` is the dense task index + 1 (0: none) of the
  * event's `task` field; `tstate` is that task's state after the event. */
-#define WTA_MAX_FIELDS 5
+#define WTA_MAX_FIELDS 6
 struct wta_ev {
     int64_t t_ns;
     int64_t f[WTA_MAX_FIELDS];
