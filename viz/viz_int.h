@@ -207,6 +207,13 @@ int wta_reserve(void **arr, size_t *cap, size_t n, size_t sz);
 int wta_why_step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* ---------------------------------------------------------------- cause.c */
+/* Add the step for wake event i (waker.wake, main.wake), and then `then`
+ * (NULL: nothing): its exact cause where the trace names one, else its
+ * source. Returns the event the cause names (timer.fire, ...), or UINT32_MAX. */
+uint32_t wta_why_wake_step(const struct wta_model *m, uint32_t i, const char *then,
+                           struct wta_why *w);
+
 /* ---------------------------------------------------------------- hang.c */
 /* The event after `ev` in the task dump that follows a hang (call it first
  * with the hang itself): a hang.main or hang.task, or UINT32_MAX at the end. */
