@@ -85,6 +85,7 @@ TEST_SRCS := \
 	tests/test_join.c \
 	tests/test_bugs.c \
 	tests/test_trace.c \
+	tests/test_cause.c \
 	tests/test_crash.c \
 	tests/test_hang.c \
 	tests/test_reactor.c \
@@ -193,7 +194,7 @@ RUN_PREFIX := $(if $(filter tsan,$(MODE)),sh scripts/norandom.sh,)
 # Then the runtime's suites run again in deterministic mode, a few seeds under each
 # scheduler (tests whose scenario needs a thread of their own skip themselves there).
 TEST_ENV := env -u WTA_WORKERS -u WTA_SCHEDULER -u WTA_BUGS -u WTA_TRACE -u WTA_SEED
-SIM_SUITES       := task block_on join bugs trace reactor net chan combinators
+SIM_SUITES       := task block_on join bugs trace cause reactor net chan combinators
 SIM_SEEDS_LOCAL  := 1 2
 SIM_SEEDS_GLOBAL := 3 4
 test: deps

@@ -132,7 +132,8 @@ static void mw_wake_by_ref(const struct wta_waker *w)
         wta_atomic_store(&mw->wake_t,
                      wta_trace_rec(rt, 0, WTA_EV_MAIN_WAKE,
                                    WTA_S(wta_wake_source_name(wta_self.src)),
-                                   cur != NULL ? wta_task_id(cur) : 0, was, 0, 0, 0));
+                                   cur != NULL ? wta_task_id(cur) : 0, was, wta_self.cause,
+                                   0, 0));
     }
     wta_atomic_store(&mw->ready, true);
     // Pairs with book_keeping: it sets `waiting` and then checks `ready`.
@@ -250,6 +251,7 @@ static struct wta_thread enter(struct wta_runtime *rt)
     if (block_on_depth++ == 0)
         wta_atomic_fetch_add(&rt->block_on_threads, 1);
     wta_self.src = WTA_SRC_MAIN;
+    wta_self.cause = 0;
     wta_self.current = NULL;
     return saved;
 }
@@ -265,6 +267,7 @@ static void leave(struct wta_runtime *rt, const struct wta_thread *saved)
     wta_self.current = saved->current;
     wta_self.poll_now = saved->poll_now;   // a nested block_on's poll ended inside ours
     wta_self.src = saved->src;
+    wta_self.cause = saved->cause;
 }
 
 int wta_block_on(struct wta_runtime *rt, struct wta_future *f, intptr_t *out)

@@ -84,7 +84,9 @@ static void *blocking_main(void *p)
         wta_mutex_unlock(&b->lock);
 
         WTA_TRACE(b->rt, BLOCKING_START, j->id, WTA_S(j->name));
+        wta_self.cause = j->id;       // a wake the job makes names it
         intptr_t v = j->fn(j->arg);   // LESSON 15: the job blocks this thread, not a worker
+        wta_self.cause = 0;
         WTA_TRACE(b->rt, BLOCKING_DONE, j->id, v);
         wta_mutex_lock(&b->lock);
         b->returning++;               // before the wake: its next job is ours to take
@@ -154,6 +156,7 @@ struct wta_future *wta_spawn_blocking_at(struct wta_runtime *rt, wta_blocking_fn
     wta_atomic_fetch_add(&b->active, 1);
     j->id = b->next_job++;
     wta_join_set_task(j->tx, 0);
+    wta_join_set_cause(j->tx, j->id);   // its wake names the job
     if (b->tail != NULL)
         b->tail->next = j;
     else

@@ -111,10 +111,11 @@ static void unlink_waiter(struct chan *c, struct send_fut *s)
     s->waiting = false;
 }
 
-static void wake_and_drop(struct wta_waker *w)
+/* Wakes w, if set, and drops it; the trace names channel c as the cause. Without c->lock. */
+static void wake_and_drop(struct chan *c, struct wta_waker *w)
 {
     if (wta_waker_is_set(w)) {
-        wta_waker_wake_from(w, WTA_SRC_TASK);
+        wta_waker_wake_cause(w, WTA_SRC_CHAN, c->id);
         wta_waker_drop(w);
     }
 }
@@ -179,7 +180,7 @@ static void sender_gone(struct chan *c)
         WTA_TRACE(rt, CHAN_CLOSE, c->id, WTA_S("tx"), wta_current_task_id());
     }
     wta_mutex_unlock(&c->lock);
-    wake_and_drop(&w);
+    wake_and_drop(c, &w);
     chan_release(c);
 }
 
@@ -232,7 +233,7 @@ static int send_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     if (rc == WTA_PENDING)
         return WTA_PENDING;   // LESSON 08: full: a recv that frees a slot (or the receiver's drop) wakes us
     WTA_TRACE(wta_thread_rt(), CHAN_SEND, c->id, rc, len, wta_current_task_id());
-    wake_and_drop(&rx);
+    wake_and_drop(c, &rx);
     return rc;
 }
 
@@ -250,7 +251,7 @@ static void send_drop(struct wta_future *self)
     s->waker = (struct wta_waker){0};
     wta_mutex_unlock(&c->lock);
     wta_waker_drop(&mine);
-    wake_and_drop(&next);
+    wake_and_drop(c, &next);
     free(s);
     sender_gone(c);
 }
@@ -300,7 +301,7 @@ static int recv_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
     if (rc == WTA_PENDING)
         return WTA_PENDING;       // empty: the next send, or the last sender's drop, wakes us
     WTA_TRACE(wta_thread_rt(), CHAN_RECV, c->id, rc, len, wta_current_task_id());
-    wake_and_drop(&sender);
+    wake_and_drop(c, &sender);
     return rc;
 }
 
@@ -346,7 +347,7 @@ void wta_chan_rx_drop(struct wta_chan_rx *rx)
         wta_mutex_unlock(&c->lock);
         if (!wta_waker_is_set(&w))
             break;
-        wake_and_drop(&w);
+        wake_and_drop(c, &w);
     }
     chan_release(c);
     free(rx);

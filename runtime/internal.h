@@ -149,6 +149,7 @@ struct wta_thread {
     struct wta_task *current;    /* the task being polled on this thread */
     uint64_t poll_now;           /* the clock at this poll's start (0: not polling) */
     enum wta_wake_source src;    /* who wakes, when this thread calls wake */
+    uint64_t cause;              /* and what, as the trace names it (0: nothing) */
     struct wta_trace_buf *tb;    /* this thread's trace buffer, if tracing */
     char name[24];               /* "main", "w0", "blocking-2", "ext-1" */
     /* rt was set by wta_runtime_new on the creating thread, which is not
@@ -232,6 +233,11 @@ struct wta_wait {
     uint64_t id;
     int64_t arg;
 };
+/* A wake collected under a lock, to be made after it (wta_wake_all). */
+struct wta_wake {
+    struct wta_waker waker;
+    uint64_t cause;              /* the timer id or fd that is its cause */
+};
 
 // task.c
 enum wta_task_state {
@@ -284,6 +290,9 @@ struct wta_waker wta_waker_clone_held(const struct wta_waker *w, enum wta_wait_k
 /* The waker a poll's context lends: uses the runtime's reference. */
 struct wta_waker wta_task_waker_borrowed(struct wta_task *t);
 uint64_t wta_waker_task_id(const struct wta_waker *w);  /* 0: not a task's waker */
+/* Wake by ref, naming the cause in the trace (wta_self.cause meanwhile). */
+void wta_waker_wake_cause(const struct wta_waker *w, enum wta_wake_source src, uint64_t cause);
+void wta_wake_all(struct wta_wake *wk, int n, enum wta_wake_source src);  /* and drops */
 
 // task.c (continued)
 void wta_wake_task(struct wta_task *t, bool by_ref);  /* the state machine */
@@ -364,7 +373,7 @@ bool wta_timer_heap_insert(struct wta_timer_heap *h, struct wta_timer *t);  /* t
 void wta_timer_heap_remove(struct wta_timer_heap *h, struct wta_timer *t);
 int64_t wta_timer_heap_wait_ns(const struct wta_timer_heap *h);
 int  wta_timer_heap_fire(struct wta_timer_heap *h, struct wta_runtime *rt,
-                         struct wta_waker *out, int max);
+                         struct wta_wake *out, int max);
 
 // block_on.c
 void wta_main_waker_free_spare(struct wta_runtime *rt);
@@ -397,7 +406,8 @@ extern void (*wta_hang_test_between_looks)(struct wta_runtime *rt, int look);
 /* The JoinHandle side: completes with -ECANCELED if dropped unsent. */
 int  wta_join_new(struct wta_oneshot_tx **tx, struct wta_future **rx,
                   enum wta_wake_source src);
-void wta_join_set_task(struct wta_oneshot_tx *tx, uint64_t task);
+void wta_join_set_task(struct wta_oneshot_tx *tx, uint64_t task);   /* also the wake's cause */
+void wta_join_set_cause(struct wta_oneshot_tx *tx, uint64_t cause); /* a job: the wake's cause */
 void wta_join_send(struct wta_oneshot_tx *tx, int result, intptr_t value); /* consumes tx */
 void wta_join_cancel(struct wta_oneshot_tx *tx);      /* consumes tx: -ECANCELED */
 

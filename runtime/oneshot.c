@@ -35,6 +35,7 @@ struct wta_oneshot_tx {
     struct wta_waker rx_waker;    /* the receiver's, while it waits */
     int closed_err;               /* -EPIPE, or -ECANCELED for JoinHandles */
     enum wta_wake_source src;     /* how the send's wake is traced */
+    uint64_t cause;               /* and what it names: the task, the job (0: none) */
     uint64_t task;                /* JoinHandles: the task's id, for the trace */
     _Atomic int refs;             /* one per live side */
 };
@@ -83,9 +84,17 @@ int wta_join_new(struct wta_oneshot_tx **tx, struct wta_future **rx, enum wta_wa
     return make(tx, rx, &join_rx_vt, -ECANCELED, src);
 }
 
+/* The task whose output this is: join.* events and the wake name it. */
 void wta_join_set_task(struct wta_oneshot_tx *tx, uint64_t task)
 {
     tx->task = task;
+    tx->cause = task;
+}
+
+/* What the receiver's wake names, if not the task (a blocking job). */
+void wta_join_set_cause(struct wta_oneshot_tx *tx, uint64_t cause)
+{
+    tx->cause = cause;
 }
 
 /* Closes the sending side, with a value (sent) or without; wakes the receiver. */
@@ -103,7 +112,7 @@ static int close_tx(struct wta_oneshot_tx *os, bool sent, int result, intptr_t v
     os->rx_waker = (struct wta_waker){0};
     wta_mutex_unlock(&os->lock);
     if (wta_waker_is_set(&w)) {
-        wta_waker_wake_from(&w, os->src);   // LESSON 02: the receiver's poll will see it
+        wta_waker_wake_cause(&w, os->src, os->cause);   // LESSON 02: the receiver's poll will see it
         wta_waker_drop(&w);
     }
     release(os);

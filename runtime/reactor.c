@@ -130,8 +130,8 @@ struct wta_runtime *wta_reactor_runtime(struct wta_reactor *r) { return r->rt; }
 
 /* ---------------------------------------------------------------- the turn */
 
-/* Records an epoll event on s; returns the wakers to call (after unlock). */
-static int take_ready(struct wta_io_source *s, uint32_t events, struct wta_waker *out)
+/* Records an epoll event on s; returns the wakers to call (after unlock), each naming s's fd. */
+static int take_ready(struct wta_io_source *s, uint32_t events, struct wta_wake *out)
 {
     int n = 0;
     if (s->closed)
@@ -146,13 +146,13 @@ static int take_ready(struct wta_io_source *s, uint32_t events, struct wta_waker
     if (events & rd) {
         s->ready |= WTA_IO_READ;
         if (wta_waker_is_set(&s->waker[0]))
-            out[n++] = s->waker[0];
+            out[n++] = (struct wta_wake){s->waker[0], (uint64_t)s->fd};
         s->waker[0] = (struct wta_waker){0};
     }
     if (events & wr) {
         s->ready |= WTA_IO_WRITE;
         if (wta_waker_is_set(&s->waker[1]))
-            out[n++] = s->waker[1];
+            out[n++] = (struct wta_wake){s->waker[1], (uint64_t)s->fd};
         s->waker[1] = (struct wta_waker){0};
     }
     return n;
@@ -164,14 +164,6 @@ static const char *ready_name(uint32_t e)
         return "err";
     bool rd = e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP), wr = e & EPOLLOUT;
     return rd && wr ? "rw" : rd ? "r" : "w";
-}
-
-static void wake_all(struct wta_waker *w, int n, enum wta_wake_source src)
-{
-    for (int i = 0; i < n; i++) {
-        wta_waker_wake_from(&w[i], src);
-        wta_waker_drop(&w[i]);
-    }
 }
 
 /* Collected wakes are delivered: the reactor may look idle again. */
@@ -189,7 +181,7 @@ static void dispatched(struct wta_reactor *r)
  */
 static int fire_due(struct wta_reactor *r)
 {
-    struct wta_waker wakers[MAX_EVENTS];
+    struct wta_wake wakers[MAX_EVENTS];
     int total = 0, n;
     do {
         wta_mutex_lock(&r->lock);
@@ -197,7 +189,7 @@ static int fire_due(struct wta_reactor *r)
         // Hang check hook: until the wakes are delivered, the reactor is not idle.
         r->dispatching += n > 0;
         wta_mutex_unlock(&r->lock);
-        wake_all(wakers, n, WTA_SRC_TIMER);   // collected first, woken after
+        wta_wake_all(wakers, n, WTA_SRC_TIMER);   // collected first, woken after
         if (n > 0)
             dispatched(r);
         total += n;
@@ -228,7 +220,7 @@ int wta_reactor_turn_w5(struct wta_reactor *r, int64_t max_wait_ns)
 int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
 {
     struct wta_runtime *rt = r->rt;
-    struct wta_waker wakers[2 * MAX_EVENTS];   // up to 2 per fd event
+    struct wta_wake wakers[2 * MAX_EVENTS];   // up to 2 per fd event
     struct epoll_event evs[MAX_EVENTS];
 
     wta_mutex_lock(&r->lock);
@@ -259,7 +251,7 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
         int took = take_ready(s, evs[i].events, wakers + nwake);   // LESSON 07: the waiting task's waker
         if (!s->closed)   // task: the one this event wakes (the reader's, if both)
             WTA_TRACE(rt, IO_EVENT, s->fd, WTA_S(ready_name(evs[i].events)),
-                      took > 0 ? wta_waker_task_id(&wakers[nwake]) : 0);
+                      took > 0 ? wta_waker_task_id(&wakers[nwake].waker) : 0);
         nio++;
         nwake += took;
     }
@@ -267,7 +259,7 @@ int wta_reactor_turn(struct wta_reactor *r, int64_t max_wait_ns)
     r->dispatching++;
     free_pending(r);
     wta_mutex_unlock(&r->lock);
-    wake_all(wakers, nwake, WTA_SRC_REACTOR);
+    wta_wake_all(wakers, nwake, WTA_SRC_REACTOR);
     dispatched(r);
 
     fired += fire_due(r);   // timers that came due while we waited: this turn, not the next

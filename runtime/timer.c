@@ -137,7 +137,7 @@ int64_t wta_timer_heap_wait_ns(const struct wta_timer_heap *h)
  * out[]. The caller wakes them after letting go of the lock.
  */
 int wta_timer_heap_fire(struct wta_timer_heap *h, struct wta_runtime *rt,
-                        struct wta_waker *out, int max)
+                        struct wta_wake *out, int max)
 {
     WTA_ASSERT_HELD(h->lock, "timer_heap_fire: reactor lock not held");
     int n = 0;
@@ -149,7 +149,7 @@ int wta_timer_heap_fire(struct wta_timer_heap *h, struct wta_runtime *rt,
         WTA_TRACE(rt, TIMER_FIRE, t->id, wta_trace_clock(rt, t->deadline_ns),
                   (int64_t)(now - t->deadline_ns));
         if (wta_waker_is_set(&t->waker))
-            out[n++] = t->waker;
+            out[n++] = (struct wta_wake){t->waker, t->id};   // the wake names this timer
         t->waker = (struct wta_waker){0};
     }
     return n;

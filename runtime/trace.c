@@ -119,14 +119,28 @@ uint64_t wta_trace_clock(struct wta_runtime *rt, uint64_t mono_ns)
     return mono_ns > start ? mono_ns - start : 0;
 }
 
+/* Is the string field v the wake source "reactor" (a cause that is an fd)? */
+static bool from_reactor(uint64_t v)
+{
+    return strcmp((const char *)(uintptr_t)v, "reactor") == 0;
+}
+
 /* Deterministic mode: fds and ports in the machine's numbers become the trace's own. */
 static void renumber(struct wta_sim *s, enum wta_event ev, uint64_t *a, uint64_t b, uint64_t *c,
-                     uint64_t d, uint64_t *e)
+                     uint64_t *d, uint64_t *e, uint64_t *f)
 {
     switch (ev) {
+    case WTA_EV_WAKER_WAKE:  // source:s ... cause:u - an fd when the reactor woke it
+        if (from_reactor(b))
+            *f = (uint64_t)wta_sim_trace_fd(s, (int64_t)*f, false);
+        break;
+    case WTA_EV_MAIN_WAKE:   // source:s by:u was_ready:b cause:u
+        if (from_reactor(*a))
+            *d = (uint64_t)wta_sim_trace_fd(s, (int64_t)*d, false);
+        break;
     case WTA_EV_HANG_MAIN:   // waits:s on:u - an fd when it waits on one
     case WTA_EV_HANG_TASK:
-        if (strncmp((const char *)(uintptr_t)d, "fd.", 3) == 0)
+        if (strncmp((const char *)(uintptr_t)*d, "fd.", 3) == 0)
             *e = (uint64_t)wta_sim_trace_fd(s, (int64_t)*e, false);
         break;
     case WTA_EV_IO_REGISTER:
@@ -153,7 +167,7 @@ uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev
                        uint64_t e, uint64_t f)
 {
     if (rt->sim != NULL)
-        renumber(rt->sim, ev, &a, b, &c, d, &e);
+        renumber(rt->sim, ev, &a, b, &c, &d, &e, &f);
     struct wta_trace *tr = rt->trace;
     uint64_t t = wta_clock_ns() - tr->start_ns;   // the virtual clock is the runner's: read it first
     struct wta_sim_runner *sim = wta_sim_detach();   // from here on, no switch point

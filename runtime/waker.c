@@ -226,10 +226,33 @@ bool wta_waker_will_wake(const struct wta_waker *a, const struct wta_waker *b)
 /* Wakes by ref and tells the trace the source (timer, join, reactor...). */
 void wta_waker_wake_from(const struct wta_waker *w, enum wta_wake_source src)
 {
+    wta_waker_wake_cause(w, src, 0);
+}
+
+/*
+ * The same, naming the thing that woke it as the trace names it (a timer
+ * id, an fd, a channel id, a task, a job: see wta_wake_source): the wake
+ * event carries it as its cause. Passed on through this thread's wta_self,
+ * as the source is, since the waker's vtable takes no argument.
+ */
+void wta_waker_wake_cause(const struct wta_waker *w, enum wta_wake_source src, uint64_t cause)
+{
     enum wta_wake_source saved = wta_self.src;
+    uint64_t saved_cause = wta_self.cause;
     wta_self.src = src;
+    wta_self.cause = cause;
     wta_waker_wake_by_ref(w);
     wta_self.src = saved;
+    wta_self.cause = saved_cause;
+}
+
+/* Wakes each collected wake (by ref, naming its cause), then drops it. */
+void wta_wake_all(struct wta_wake *wk, int n, enum wta_wake_source src)
+{
+    for (int i = 0; i < n; i++) {
+        wta_waker_wake_cause(&wk[i].waker, src, wk[i].cause);
+        wta_waker_drop(&wk[i].waker);
+    }
 }
 
 const char *wta_wake_source_name(enum wta_wake_source s)
@@ -241,6 +264,7 @@ const char *wta_wake_source_name(enum wta_wake_source s)
     case WTA_SRC_JOIN:     return "join";
     case WTA_SRC_MAIN:     return "main";
     case WTA_SRC_BLOCKING: return "blocking";
+    case WTA_SRC_CHAN:     return "chan";
     case WTA_SRC_EXTERNAL:
     default:               return "external";
     }

@@ -95,15 +95,20 @@ struct wta_waker {
     void *data;
 };
 
-/* What caused a wake: recorded in the trace so a viewer can say why. */
+/*
+ * What caused a wake: recorded in the trace so a viewer can say why. The
+ * runtime's own wakes also name the thing (the trace's `cause`): the
+ * timer, fd, channel, finished task or blocking job, by its trace id.
+ */
 enum wta_wake_source {
     WTA_SRC_EXTERNAL,  /* a thread the runtime does not know */
-    WTA_SRC_TASK,      /* a task's poll woke it (a channel send, a yield, ...) */
-    WTA_SRC_REACTOR,   /* an fd became ready */
-    WTA_SRC_TIMER,     /* a deadline passed */
-    WTA_SRC_JOIN,      /* a JoinHandle's task finished */
+    WTA_SRC_TASK,      /* a task's poll woke it (a yield, a oneshot send, ...) */
+    WTA_SRC_REACTOR,   /* an fd became ready (cause: the fd) */
+    WTA_SRC_TIMER,     /* a deadline passed (cause: the timer) */
+    WTA_SRC_JOIN,      /* a JoinHandle's task finished (cause: that task) */
     WTA_SRC_MAIN,      /* the thread in block_on */
-    WTA_SRC_BLOCKING,  /* a spawn_blocking job finished */
+    WTA_SRC_BLOCKING,  /* a spawn_blocking job finished (cause: the job) */
+    WTA_SRC_CHAN,      /* a channel's send, recv or close (cause: the channel) */
 };
 
 struct wta_context {

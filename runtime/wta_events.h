@@ -9,8 +9,9 @@
  * after them are listed here, in order, as "name:type" where the type is
  *     u  unsigned integer     i  signed integer
  *     s  string               b  boolean
- * At most five fields: the model keeps five per event (WTA_MAX_FIELDS;
- * its slot check in viz/event.c fails on a sixth).
+ * At most six fields: the model keeps six per event (WTA_MAX_FIELDS;
+ * its slot check in viz/event.c fails on a seventh), and a record holds
+ * six (struct wta_trace_rec).
  * The recorder (runtime/trace_write.c), the trace loader (viz/) and the
  * schema test (tests/test_trace.c, which checks traces/SCHEMA.md documents
  * every kind) all expand this one list, so they cannot disagree.
@@ -50,8 +51,8 @@
       "a task's waker was cloned; wakers = live clones after") \
     X(WAKER_DROP, "waker.drop", "task:u wakers:u", \
       "a clone of a task's waker was dropped; wakers = live clones after") \
-    X(WAKER_WAKE, "waker.wake", "task:u source:s outcome:s by:u by_ref:b", \
-      "a task's waker was called (outcome: scheduled, already-scheduled, notified-while-running, stale, lost)") \
+    X(WAKER_WAKE, "waker.wake", "task:u source:s outcome:s by:u by_ref:b cause:u", \
+      "a task's waker was called (outcome: scheduled, already-scheduled, notified-while-running, stale, lost); cause: the timer, fd, channel, task or job that source names (0: none)") \
     X(QUEUE_PUSH, "queue.push", "task:u queue:s len:u", \
       "a task was put on a run queue; len = queue length after") \
     X(QUEUE_POP, "queue.pop", "task:u queue:s len:u", \
@@ -65,8 +66,8 @@
       "block_on started polling the main future") \
     X(MAIN_POLL_END, "main.poll.end", "poll:u result:s", \
       "the main future's poll returned (ready, pending)") \
-    X(MAIN_WAKE, "main.wake", "source:s by:u was_ready:b", \
-      "the MainWaker was called; was_ready: the flag was already set") \
+    X(MAIN_WAKE, "main.wake", "source:s by:u was_ready:b cause:u", \
+      "the MainWaker was called; was_ready: the flag was already set; cause as in waker.wake") \
     X(MAIN_FLAG, "main.flag", "was_ready:b when:s", \
       "block_on cleared the MainWaker's ready flag (when: before-poll, after-poll); was_ready: it was set") \
     X(MAIN_WAIT, "main.wait", "", \
@@ -143,22 +144,29 @@ enum wta_event {
 };
 
 /* The trace format's version, in the header line. A reader also reads
- * every older version: a field added since is 0 there (the list below). */
+ * every older version: a field added since may be missing there, and
+ * reads as 0 (the list below). */
 #define WTA_TRACE_FORMAT_VERSION 2
 
 /*
- * Fields added to an existing kind after version 1: a version-1 trace has
- * no such field, and a reader takes it as 0 ("no task").
- * X(ID, "field", version that added it)
+ * Fields added to an existing kind after the first traces were written,
+ * and the newest format version whose traces may lack each: there a
+ * missing field reads as 0 ("no task", "cause unknown"). Version 2 added
+ * the io, channel and select events' task (every version-2 trace has it)
+ * and, later within version 2, the wakes' cause (an early version-2
+ * trace lacks it).
+ * X(ID, "field", newest version that may lack it)
  */
 #define WTA_FIELDS_ADDED(X) \
-    X(IO_REGISTER, "task", 2) \
-    X(IO_DEREGISTER, "task", 2) \
-    X(IO_EVENT, "task", 2) \
-    X(IO_OP, "task", 2) \
-    X(CHAN_SEND, "task", 2) \
-    X(CHAN_RECV, "task", 2) \
-    X(CHAN_CLOSE, "task", 2) \
-    X(SELECT_WINNER, "task", 2)
+    X(IO_REGISTER, "task", 1) \
+    X(IO_DEREGISTER, "task", 1) \
+    X(IO_EVENT, "task", 1) \
+    X(IO_OP, "task", 1) \
+    X(CHAN_SEND, "task", 1) \
+    X(CHAN_RECV, "task", 1) \
+    X(CHAN_CLOSE, "task", 1) \
+    X(SELECT_WINNER, "task", 1) \
+    X(WAKER_WAKE, "cause", 2) \
+    X(MAIN_WAKE, "cause", 2)
 
 #endif /* WTA_EVENTS_H */

@@ -14,6 +14,7 @@
     X(join)                \
     X(bugs)                \
     X(trace)               \
+    X(cause)               \
     X(crash)               \
     X(hang)                \
     X(reactor)             \

@@ -415,6 +415,33 @@ static struct wta_model *load_both(const char *s, int *err)
     return fast;
 }
 
+#define WAKE(t, seq, cause) "{\"t\":" #t ",\"th\":\"w0\",\"seq\":" #seq "," \
+    "\"ev\":\"waker.wake\",\"task\":1,\"source\":\"timer\",\"outcome\":\"scheduled\"," \
+    "\"by\":0,\"by_ref\":true" cause "}\n"
+
+/* Does a wake without its cause (version 1, or version 2 before cause was
+ * added) still load, with cause 0 (unknown), by both readers? */
+static void load_wake_without_cause(void)
+{
+    static const char *hdr[] = {HDR, "{\"format\":\"wta-trace\",\"version\":2}\n"};
+    int slot = wta_schema_slot(WTA_EV_WAKER_WAKE, "cause");
+    CU_ASSERT_EQUAL_FATAL(slot, 5);
+    for (int v = 0; v < 2; v++) {
+        char *s;
+        CU_ASSERT_FATAL(asprintf(&s, "%s%s%s%s%s", hdr[v], SPAWN(1, 0, 1), WAKE(2, 1, ""),
+                                 WAKE(3, 2, ",\"cause\":4"), END(4, 3)) > 0);
+        int err;
+        struct wta_model *m = load_both(s, &err);
+        CU_ASSERT_EQUAL(err, 0);
+        CU_ASSERT_EQUAL(m->nerrors, 0);
+        CU_ASSERT_EQUAL_FATAL(m->nevents, 4);
+        CU_ASSERT_EQUAL(m->events[1].f[slot], 0);      /* missing: unknown */
+        CU_ASSERT_EQUAL(m->events[2].f[slot], 4);
+        wta_model_free(m);
+        free(s);
+    }
+}
+
 struct want_diag {
     uint32_t line;
     const char *needle;
@@ -636,6 +663,7 @@ void suite_load(void)
     CU_add_test(s, "load_no_header", load_no_header);
     CU_add_test(s, "load_wrong_version", load_wrong_version);
     CU_add_test(s, "load_older_version", load_older_version);
+    CU_add_test(s, "load_wake_without_cause", load_wake_without_cause);
     CU_add_test(s, "load_garbage", load_garbage);
     CU_add_test(s, "load_huge_line", load_huge_line);
     CU_add_test(s, "load_duplicate_seq", load_duplicate_seq);

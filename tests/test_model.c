@@ -240,6 +240,37 @@ static void model_why_channel(void)
     wta_model_free(m);
 }
 
+/* Two timers fire in one reactor turn: does why name the timer each wake
+ * names (its cause), not the nearest timer.fire before it? And a wake of a
+ * trace without causes: explained by its source, as before? */
+static void model_why_exact_cause(void)
+{
+    struct wta_model *m = load("tests/data/why-cause.jsonl");
+    struct wta_why w;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    uint32_t early = wta_model_task_by_id(m, 1);
+    CU_ASSERT_EQUAL(wta_why(m, early, 30, &w), 0);   /* its poll 2 */
+    CU_ASSERT_EQUAL_FATAL(w.n, 4);
+    step_is(&w, 0, 30, "task 1 'early' poll 2 began on 'w0'");
+    step_is(&w, 1, 21, "woken by its waker: timer 1 fired at event 19; scheduled, on 'w0'");
+    step_is(&w, 2, 19, "timer 1 fired on 'w0', 20 ns late");
+    step_is(&w, 3, 10, "timer 1 was armed by task early for t=500 (root)");
+    char text[128];
+    uint32_t ev;
+    CU_ASSERT_EQUAL(wta_wake_cause(m, 24, text, sizeof text, &ev), 1);   /* task 2's wake */
+    CU_ASSERT_STRING_EQUAL(text, "timer 2 fired");
+    CU_ASSERT_EQUAL(ev, 20);
+    CU_ASSERT_EQUAL(wta_wake_cause(m, 23, text, sizeof text, &ev), 0);   /* not a wake */
+    wta_model_free(m);
+    m = load("tests/data/why-chan.jsonl");   /* version 1: no cause */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(wta_wake_cause(m, 14, text, sizeof text, &ev), 0);
+    CU_ASSERT_EQUAL(ev, UINT32_MAX);
+    CU_ASSERT_EQUAL(wta_why(m, wta_model_task_by_id(m, 1), m->nevents - 1, &w), 0);
+    step_is(&w, 1, 14, "woken by its waker (source task, scheduled) on 'w1'");
+    wta_model_free(m);
+}
+
 /* Do the stats add up, and does --json parse? */
 static void model_stats_json(void)
 {
@@ -338,6 +369,7 @@ void suite_model(void)
     CU_add_test(s, "model_state_details", model_state_details);
     CU_add_test(s, "model_why_chain", model_why_chain);
     CU_add_test(s, "model_why_channel", model_why_channel);
+    CU_add_test(s, "model_why_exact_cause", model_why_exact_cause);
     CU_add_test(s, "model_why_not", model_why_not);
     CU_add_test(s, "model_why_main", model_why_main);
     CU_add_test(s, "model_stats_json", model_stats_json);

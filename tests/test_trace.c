@@ -308,12 +308,14 @@ static void trace_format_matches_printf(void)
     }
     for (int i = 0; i < 4; i++) {
         struct wta_trace_rec r = {.t = (uint64_t)i, .seq = (uint32_t)i, .ev = WTA_EV_WAKER_WAKE,
-                                  .a = {42, i == 2 ? 0 : off[i], off[0], 3, (uint64_t)(i & 1)}};
+                                  .a = {42, i == 2 ? 0 : off[i], off[0], 3, (uint64_t)(i & 1),
+                                        (uint64_t)i * 123456789012ull}};
         *wta_format_rec(got, th, th_len, &r, 0, arena) = '\0';
         wta_json_escape(esc, 4096 + 8, i == 2 ? "" : arena + off[i] - 1);
         snprintf(fields, WTA_FORMAT_MAX_LINE, "\"ev\":\"waker.wake\",\"task\":42,"
-                 "\"source\":\"%s\",\"outcome\":\"scheduled\",\"by\":3,\"by_ref\":%s",
-                 esc, i & 1 ? "true" : "false");
+                 "\"source\":\"%s\",\"outcome\":\"scheduled\",\"by\":3,\"by_ref\":%s,"
+                 "\"cause\":%llu", esc, i & 1 ? "true" : "false",
+                 (unsigned long long)i * 123456789012ull);
         expect_line(want, 2 * WTA_FORMAT_MAX_LINE, "w1", r.seq, r.t, fields);
         CU_ASSERT_STRING_EQUAL(got, want);
     }

@@ -386,7 +386,9 @@ static void wake_arrow(struct vz_gfx *g, const struct vz_layout *L, const struct
     if (v->at == 0)
         return;
     const struct wta_ev *e = &v->m->events[v->at - 1];
-    char what[160];
+    char what[200], cause[128];
+    uint32_t named;
+    int exact = wta_wake_cause(v->m, v->at - 1, cause, sizeof cause, &named);
     SDL_Point from, to;
     SDL_Rect r;
     if (e->kind == WTA_EV_WAKER_WAKE && e->task) {
@@ -397,18 +399,22 @@ static void wake_arrow(struct vz_gfx *g, const struct vz_layout *L, const struct
             to = (SDL_Point){r.x + r.w / 2, r.y};
         else
             to = (SDL_Point){L->diagram.x + L->diagram.w / 2, L->diagram.y + 40};
-        snprintf(what, sizeof what, "wake: %s%s → task %llu · %s", src,
-                 by ? "" : "", (unsigned long long)v->m->tasks[e->task - 1].id, out);
-        if (by)
+        if (exact)   // the trace names what woke it: say that
+            snprintf(what, sizeof what, "wake: %s → task %llu · %s", cause,
+                     (unsigned long long)v->m->tasks[e->task - 1].id, out);
+        else if (by)
             snprintf(what, sizeof what, "wake: task %llu → task %llu · %s",
                      (unsigned long long)v->m->tasks[by - 1].id,
+                     (unsigned long long)v->m->tasks[e->task - 1].id, out);
+        else
+            snprintf(what, sizeof what, "wake: %s → task %llu · %s", src,
                      (unsigned long long)v->m->tasks[e->task - 1].id, out);
     } else if (e->kind == WTA_EV_MAIN_WAKE) {
         const char *src = wta_model_str(v->m, e->f[0]);
         uint32_t by = e->f[1] ? wta_model_task_by_id(v->m, (uint64_t)e->f[1]) : 0;
         from = wake_source(L, v, e, tok, src, by, fds, timers);
         to = flag;
-        snprintf(what, sizeof what, "wake: %s → MainWaker%s", src,
+        snprintf(what, sizeof what, "wake: %s → MainWaker%s", exact ? cause : src,
                  e->f[2] ? " (already ready)" : "");
     } else {
         return;

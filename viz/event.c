@@ -77,19 +77,19 @@ int wta_schema_slot(unsigned kind, const char *name)
     return -1;
 }
 
-/* The format version that added field `name` to kind: 1 for the original
- * fields, later for those in WTA_FIELDS_ADDED (an older trace lacks them). */
-int wta_schema_since(unsigned kind, const char *name)
+/* The newest format version whose traces may lack field `name` of kind:
+ * 0 for the original fields, more for those in WTA_FIELDS_ADDED. */
+int wta_schema_lacking(unsigned kind, const char *name)
 {
-    static const struct { unsigned kind; const char *name; int since; } added[] = {
+    static const struct { unsigned kind; const char *name; int lacking; } added[] = {
 #define WTA_ADDED_ROW(id, field, version) {WTA_EV_##id, field, version},
         WTA_FIELDS_ADDED(WTA_ADDED_ROW)
 #undef WTA_ADDED_ROW
     };
     for (size_t i = 0; i < sizeof added / sizeof added[0]; i++)
         if (added[i].kind == kind && strcmp(added[i].name, name) == 0)
-            return added[i].since;
-    return 1;
+            return added[i].lacking;
+    return 0;
 }
 
 int wta_schema_check_slots(void)
@@ -111,7 +111,7 @@ int wta_schema_check_slots(void)
      * timer.insert and where version 2 added it. */
     for (unsigned k = 0; k < WTA_EV_COUNT; k++) {
         int s = wta_schema_slot(k, "task");
-        if (s > 0 && k != WTA_EV_TIMER_INSERT && wta_schema_since(k, "task") == 1)
+        if (s > 0 && k != WTA_EV_TIMER_INSERT && wta_schema_lacking(k, "task") == 0)
             return 1000 + (int)k;
     }
     return 0;

@@ -299,7 +299,7 @@ static void parse_event(struct loader *ld, const cJSON *o)
     char name[16], type;
     for (int k = 0; wta_schema_field((unsigned)kind, k, name, &type) == 0; k++) {
         const cJSON *v = member(o, &next, name);
-        if (v == NULL && ld->m->header.version < wta_schema_since((unsigned)kind, name))
+        if (v == NULL && ld->m->header.version <= wta_schema_lacking((unsigned)kind, name))
             continue;                   /* an older trace: the field is 0 */
         const char *err = v ? read_value(ld, v, type, &f[k]) : "missing";
         if (err != NULL) {
@@ -343,7 +343,7 @@ void wta_line_init(struct loader *ld)
         while (kf->n < WTA_MAX_FIELDS &&
                wta_schema_field(kind, kf->n, kf->name[kf->n], &kf->type[kf->n]) == 0) {
             kf->len[kf->n] = strlen(kf->name[kf->n]);
-            kf->since[kf->n] = wta_schema_since(kind, kf->name[kf->n]);
+            kf->lacking[kf->n] = wta_schema_lacking(kind, kf->name[kf->n]);
             kf->n++;
         }
     }
@@ -463,7 +463,7 @@ static int flat_event(struct loader *ld, const struct wta_flat_member *mem, int 
     for (int k = 0; k < kf->n; k++) {
         const struct wta_flat_member *m = flat_member(mem, n, &next, kf->name[k], kf->len[k]);
         fv[k] = m;
-        if (m == NULL && ld->m->header.version < kf->since[k])
+        if (m == NULL && ld->m->header.version <= kf->lacking[k])
             continue;                   /* an older trace: the field is 0 */
         char want = kf->type[k] == 'u' || kf->type[k] == 'i' ? 'n' : kf->type[k];
         if (m == NULL || m->type != want || (kf->type[k] == 'u' && m->n < 0))

@@ -24,7 +24,7 @@
 
 #include "viz_int.h"
 
-_Static_assert(sizeof(struct wta_ev) == 64, "an event is 64 bytes: see the benchmark");
+_Static_assert(sizeof(struct wta_ev) == 72, "an event is 72 bytes: see the benchmark");
 
 void wta_model_diag(struct wta_model *m, enum wta_severity sev, uint32_t line,
                     const char *fmt, ...)

@@ -155,19 +155,21 @@ static void inspector(struct vz_gfx *g, const struct vz_layout *L, const struct 
     vz_text(g, VZ_BOLD, x + w - 84, y - 1, VZ_INK, 84, "%s", wta_tstate_name(s.state));
     y += lh;
     /* Wakes by source, up to the playhead. */
-    unsigned by[8] = {0}, nwakes = 0;
-    static const char *srcs[] = {"task", "reactor", "timer", "join", "main", "blocking", "external"};
+    static const char *srcs[] = {"task", "reactor", "timer", "join", "main", "blocking", "chan",
+                                 "external"};
+    enum { NSRCS = sizeof srcs / sizeof srcs[0] };
+    unsigned by[NSRCS] = {0}, nwakes = 0;
     for (uint32_t e = 0; e < k->nevents && k->evs[e] < v->at; e++) {
         const struct wta_ev *ev = &v->m->events[k->evs[e]];
         if (ev->kind != WTA_EV_WAKER_WAKE)
             continue;
         nwakes++;
-        for (int j = 0; j < 7; j++)
+        for (int j = 0; j < NSRCS; j++)
             if (strcmp(wta_model_str(v->m, ev->f[1]), srcs[j]) == 0)
                 by[j]++;
     }
     char wk[128] = "";
-    for (int j = 0; j < 7; j++)
+    for (int j = 0; j < NSRCS; j++)
         if (by[j]) {
             size_t n = strlen(wk);
             snprintf(wk + n, sizeof wk - n, "%s%s ×%u", n ? ", " : "", srcs[j], by[j]);

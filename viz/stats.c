@@ -23,8 +23,8 @@
 #include "viz_int.h"
 
 static const char *sources[] = {"task", "reactor", "timer", "join", "main", "blocking",
-                                "external", "other"};
-#define NSOURCES 8
+                                "chan", "external", "other"};
+#define NSOURCES 9
 
 struct task_stats {
     uint32_t polls;

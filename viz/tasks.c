@@ -128,7 +128,7 @@ static uint32_t resolve(struct wta_model *m, struct wta_ev *e, uint32_t i)
                     e->kind == WTA_EV_JOIN_COMPLETE || e->kind == WTA_EV_JOIN_CANCEL ||
                     e->kind == WTA_EV_JOIN_DETACH || e->kind == WTA_EV_PROCESS_END ||
                     e->kind == WTA_EV_WAIT_EXTERNAL ||
-                    wta_schema_since(e->kind, "task") > 1))
+                    wta_schema_lacking(e->kind, "task") > 0))
         return 0;
     if (k == UINT32_MAX)
         wta_model_diag(m, WTA_ERROR, e->line, "%s of task %llu, which was never spawned",

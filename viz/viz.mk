@@ -17,6 +17,7 @@ VIZ_SRCS := \
 	viz/keyframe.c \
 	viz/hang.c \
 	viz/why.c \
+	viz/cause.c \
 	viz/why_not.c \
 	viz/lint.c \
 	viz/lint_rules.c \

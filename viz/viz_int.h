@@ -29,12 +29,14 @@
     X(WAKE_SOURCE,    WAKER_WAKE,     "source",   1) \
     X(WAKE_OUTCOME,   WAKER_WAKE,     "outcome",  2) \
     X(WAKE_BY,        WAKER_WAKE,     "by",       3) \
+    X(WAKE_CAUSE,     WAKER_WAKE,     "cause",    5) \
     X(QUEUE_NAME,     QUEUE_PUSH,     "queue",    1) \
     X(PARK_WORKER,    WORKER_PARK,    "worker",   0) \
     X(UNPARK_WORKER,  WORKER_UNPARK,  "worker",   0) \
     X(UNPARK_WHY,     WORKER_UNPARK,  "why",      1) \
     X(MWAKE_SOURCE,   MAIN_WAKE,      "source",   0) \
     X(MWAKE_BY,       MAIN_WAKE,      "by",       1) \
+    X(MWAKE_CAUSE,    MAIN_WAKE,      "cause",    3) \
     X(MFLAG_WHEN,     MAIN_FLAG,      "when",     1) \
     X(MPOLL_RESULT,   MAIN_POLL_END,  "result",   1) \
     X(TIMER_ID,       TIMER_FIRE,     "timer",    0) \
@@ -55,6 +57,7 @@
     X(HMAIN_WAITS,    HANG_MAIN,      "waits",    3) \
     X(HMAIN_ON,       HANG_MAIN,      "on",       4) \
     X(CHAN,           CHAN_SEND,      "chan",     0) \
+    X(CLOSE_SIDE,     CHAN_CLOSE,     "side",     1) \
     X(DROPPED_N,      DROPPED,        "n",        0) \
     X(END_DROPPED,    TRACE_END,      "dropped",  0) \
     X(END_COMPLETE,   TRACE_END,      "complete", 1)
@@ -91,7 +94,8 @@ void wta_idmap_del(struct wta_idmap *m, uint64_t key);
  * 0, or -ENOENT past the last field. */
 int wta_schema_field(unsigned kind, int k, char name[16], char *type);
 int wta_schema_slot(unsigned kind, const char *name);     /* -1 if none */
-int wta_schema_since(unsigned kind, const char *name);    /* version that added it */
+/* The newest format version whose traces may lack the field (0: all have it). */
+int wta_schema_lacking(unsigned kind, const char *name);
 /* 0 if every WTA_SLOT_LIST row matches wta_events.h, else the bad row + 1. */
 int wta_schema_check_slots(void);
 /* Write s as a JSON string literal (with quotes) to f; bytes that are not
@@ -148,7 +152,7 @@ size_t wta_flat_string(const struct wta_flat_member *m, char *out);
 struct kind_fields {
     int n;
     char type[WTA_MAX_FIELDS];
-    int since[WTA_MAX_FIELDS];          /* format version that added it */
+    int lacking[WTA_MAX_FIELDS];        /* newest format version that may lack it */
     size_t len[WTA_MAX_FIELDS];
     char name[WTA_MAX_FIELDS][16];
 };
@@ -202,6 +206,13 @@ int wta_reserve(void **arr, size_t *cap, size_t n, size_t sz);
 /* Add one step (event ev, printf text) to w; 0 if w is full. */
 int wta_why_step(struct wta_why *w, uint32_t ev, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ---------------------------------------------------------------- cause.c */
+/* Add the step for wake event i (waker.wake, main.wake), and then `then`
+ * (NULL: nothing): its exact cause where the trace names one, else its
+ * source. Returns the event the cause names (timer.fire, ...), or UINT32_MAX. */
+uint32_t wta_why_wake_step(const struct wta_model *m, uint32_t i, const char *then,
+                           struct wta_why *w);
 
 /* ---------------------------------------------------------------- hang.c */
 /* The event after `ev` in the task dump that follows a hang (call it first

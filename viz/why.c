@@ -5,17 +5,20 @@
  * scheduled it, or the spawn for a first poll. A wake or a spawn happened on
  * some thread, inside some context, and that context is the next link:
  *
- *   inside another task's poll    -> why was *that* task polled? (repeat;
- *                                    a chan.send or join.send just before
- *                                    the wake is named as what woke it)
+ *   inside another task's poll    -> why was *that* task polled? (repeat)
  *   after a timer.fire            -> the timer, armed at its timer.insert
  *   after an io.event             -> the fd became ready (root)
  *   after blocking.done           -> a blocking job returned (root)
  *   inside the main future's poll -> the main thread (root)
  *
- * The context is found by walking back along the waking thread's own events
- * to the nearest event that opens one; a poll.end or reactor.turn.end on the
- * way means the wake happened outside any context we know (a root too).
+ * A wake that names its cause (cause.c: the timer, fd, channel, finished
+ * task or job, and the event of it) is exact: that event is the context,
+ * or, for a channel's or a JoinHandle's, the poll it happened in. A wake
+ * from an older trace is inferred: the context is found by walking back
+ * along the waking thread's own events to the nearest event that opens one
+ * (a poll.end or reactor.turn.end on the way means the wake happened
+ * outside any context we know: a root too), and a chan.send or join.send
+ * just before the wake in that poll is named as what woke it.
  * The chain stops after WTA_WHY_MAX steps; a wake cycle cannot loop it
  * because each step moves strictly back in the trace.
  */
@@ -113,6 +116,24 @@ static void explain_send(const struct wta_model *m, uint32_t ctx, uint32_t c, st
     }
 }
 
+/* The event a wake's cause names is its context when it opens one itself
+ * (a timer's fire, an fd's event, a job's end or start); UINT32_MAX when it
+ * happened inside a context (a channel operation, a task's end). */
+static uint32_t exact_context(const struct wta_model *m, uint32_t named)
+{
+    if (named == UINT32_MAX)
+        return UINT32_MAX;
+    switch (m->events[named].kind) {
+    case WTA_EV_TIMER_FIRE:
+    case WTA_EV_IO_EVENT:
+    case WTA_EV_BLOCKING_DONE:
+    case WTA_EV_BLOCKING_START:
+        return named;
+    default:
+        return UINT32_MAX;
+    }
+}
+
 /* Explain the context event c; returns the poll.begin to continue from. */
 static uint32_t explain_context(const struct wta_model *m, uint32_t c, struct wta_why *w)
 {
@@ -137,6 +158,9 @@ static uint32_t explain_context(const struct wta_model *m, uint32_t c, struct wt
     case WTA_EV_IO_EVENT:
         wta_why_step(w, c, "fd %" PRId64 " became ready (%s) in the reactor on '%s' (root)",
              e->f[S_FD], wta_model_str(m, e->f[S_IO_READY]), th);
+        return UINT32_MAX;
+    case WTA_EV_BLOCKING_START:
+        wta_why_step(w, c, "inside blocking job %" PRId64 " on '%s' (root)", e->f[S_JOB], th);
         return UINT32_MAX;
     default:
         wta_why_step(w, c, "blocking job %" PRId64 " returned on '%s' (root)", e->f[S_JOB], th);
@@ -167,21 +191,23 @@ int wta_why(const struct wta_model *m, uint32_t task, size_t at, struct wta_why 
             break;
         }
         const struct wta_ev *e = &m->events[c];
+        uint32_t named = UINT32_MAX;   // the event the wake's cause names
         if (e->kind == WTA_EV_TASK_SPAWN)
             wta_why_step(w, c, "spawned on '%s' by %s at %s:%" PRId64, m->threads[e->th].name,
                  task_name(m, m->tasks[e->task - 1].parent),
                  wta_model_str(m, e->f[3]), e->f[4]);
         else
-            wta_why_step(w, c, "woken by its waker (source %s, %s) on '%s'",
-                 wta_model_str(m, e->f[S_WAKE_SOURCE]), wta_model_str(m, e->f[S_WAKE_OUTCOME]),
-                 m->threads[e->th].name);
-        uint32_t ctx = context_of(m, c);
+            named = wta_why_wake_step(m, c, NULL, w);
+        uint32_t ctx = exact_context(m, named);
+        if (ctx == UINT32_MAX)
+            ctx = context_of(m, named != UINT32_MAX ? named : c);
         if (ctx == UINT32_MAX) {
             wta_why_step(w, c, "outside any poll or reactor event on '%s' (root)",
                  m->threads[e->th].name);
             break;
         }
-        if (m->events[ctx].kind == WTA_EV_POLL_BEGIN || m->events[ctx].kind == WTA_EV_MAIN_POLL_BEGIN)
+        if (named == UINT32_MAX && (m->events[ctx].kind == WTA_EV_POLL_BEGIN ||
+                                    m->events[ctx].kind == WTA_EV_MAIN_POLL_BEGIN))
             explain_send(m, ctx, c, w);
         poll = explain_context(m, ctx, w);
     }

@@ -86,12 +86,8 @@ static void queued(const struct wta_model *m, uint32_t task, size_t n,
         wta_why_step(w, t->evs[n - 1], "task %llu '%s' is %s: woken while its poll ran; "
                      "its worker puts it back on a run queue when the poll ends",
                      id_of(m, task), name_of(m, task), wta_tstate_name(ts->state));
-    if (ts->woke != NONE) {
-        const struct wta_ev *e = &m->events[ts->woke];
-        wta_why_step(w, ts->woke, "woken by its waker (source %s, %s) on '%s'",
-                     wta_model_str(m, e->f[S_WAKE_SOURCE]),
-                     wta_model_str(m, e->f[S_WAKE_OUTCOME]), m->threads[e->th].name);
-    }
+    if (ts->woke != NONE)
+        wta_why_wake_step(m, ts->woke, NULL, w);
 }
 
 /* The facts of its last poll (begin pb, end pe): io, channel, select. */
@@ -247,10 +243,7 @@ static void main_waiting(const struct wta_model *m, uint32_t pe, size_t at, stru
             ext = (uint32_t)i;
     }
     if (wake != NONE)
-        wta_why_step(w, wake, "woken at event %u by main.wake (source %s, by task %" PRId64
-                     "): block_on polls it next", wake,
-                     wta_model_str(m, m->events[wake].f[S_MWAKE_SOURCE]),
-                     m->events[wake].f[S_MWAKE_BY]);
+        wta_why_wake_step(m, wake, "block_on polls it next", w);
     else
         wta_why_step(w, pe, "no main.wake since that poll: nothing has woken it");
     if (ext != NONE)
@@ -295,9 +288,7 @@ int wta_why_main(const struct wta_model *m, size_t at, struct wta_why *w)
                      "event %u on '%s'", m->events[pb].f[0], pb,
                      m->threads[m->events[pb].th].name);
         if (wake != NONE)
-            wta_why_step(w, wake, "woken at event %u by main.wake (source %s, by task %"
-                         PRId64 ")", wake, wta_model_str(m, m->events[wake].f[S_MWAKE_SOURCE]),
-                         m->events[wake].f[S_MWAKE_BY]);
+            wta_why_wake_step(m, wake, NULL, w);
         else if (prev == NONE)
             wta_why_step(w, bb, "its first poll: block_on began at event %u", bb);
     } else {

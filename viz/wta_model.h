@@ -71,11 +71,11 @@ struct wta_header {
     char bugs[64];          /* "W1,W3" */
 };
 
-/* One event, 64 bytes. Field k of kind `kind` (in wta_events.h order) is in
+/* One event, 72 bytes. Field k of kind `kind` (in wta_events.h order) is in
  * f[k]: integers and booleans as they are, strings as an id for
  * wta_model_str(). `task` is the dense task index + 1 (0: none) of the
  * event's `task` field; `tstate` is that task's state after the event. */
-#define WTA_MAX_FIELDS 5
+#define WTA_MAX_FIELDS 6
 struct wta_ev {
     int64_t t_ns;
     int64_t f[WTA_MAX_FIELDS];
@@ -259,6 +259,14 @@ struct wta_why {
  * `at`? The chain back from that poll, through wakes, to a root cause.
  * 0, -EINVAL (bad task or index), -ESRCH (never polled by then). */
 int wta_why(const struct wta_model *m, uint32_t task, size_t at, struct wta_why *out);
+/* What woke the task (or main) at wake event i (waker.wake, main.wake),
+ * where the trace says exactly (its `cause`): a phrase into text ("timer 3
+ * fired", "fd 7 readable", "channel 2 send by task 4 'producer'", "task 5
+ * 'child' finished (its JoinHandle)", "blocking job 1 returned") and the
+ * event it names into *ev (the timer.fire, io.event, chan.*, join.* or
+ * blocking.* event; UINT32_MAX if not found). 1; 0 if the wake names no
+ * cause (a trace from before the field; source task, main or external). */
+int wta_wake_cause(const struct wta_model *m, size_t i, char *text, size_t size, uint32_t *ev);
 /* Why is task `task` (dense + 1) not running after event `at`? Its state
  * then and the facts behind it, one per step, the state first: not spawned
  * yet; DONE (the event that ended it); queued (since which push, woken by

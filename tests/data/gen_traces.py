@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # gen_traces.py - writes the small traces of tests/data/lint/ (each lint's
-# firing trace and its near miss) and tests/data/why-chan.jsonl. They are
+# firing trace and its near miss), tests/data/why-chan.jsonl and
+# tests/data/why-cause.jsonl. They are
 # committed; run this only to change them: python3 tests/data/gen_traces.py
 # Each event gets t += 10 ns (or dt) and the next seq of its thread.
 import json, os
@@ -18,7 +19,9 @@ class T:
     def pop(s,th,task,n=0): return s.e(th,"queue.pop",task=task,queue="global",len=n)
     def pb(s,th,task,p,dt=10): return s.e(th,"poll.begin",dt=dt,task=task,poll=p)
     def pe(s,th,task,p,res="pending",nxt="idle",dt=10): return s.e(th,"poll.end",dt=dt,task=task,poll=p,result=res,next=nxt)
-    def wake(s,th,task,src,out,by=0): return s.e(th,"waker.wake",task=task,source=src,outcome=out,by=by,by_ref=False)
+    def wake(s,th,task,src,out,by=0,cause=None):
+        if cause is None: return s.e(th,"waker.wake",task=task,source=src,outcome=out,by=by,by_ref=False)
+        return s.e(th,"waker.wake",task=task,source=src,outcome=out,by=by,by_ref=False,cause=cause)
     def write(s,name,end=True,version=1):
         # the OUT at call time: lint/ for lint traces, tests/data/ for the rest
         if end: s.e("main","trace.end",dropped=0,complete=True)
@@ -142,3 +145,19 @@ t.pop("w1",2).pb("w1",2,1).e("w1","chan.send",chan=1,result=0,len=1).wake("w1",1
 t.pop("w0",1).pb("w0",1,2).e("w0","chan.recv",chan=1,result=0,len=0).pe("w0",1,2,"ready","done")
 t.e("main","block_on.end",result=0)
 OUT=OUT2; t.write("why-chan")
+# why: two timers fire in one reactor turn; each wake names its own timer
+# (the nearest timer.fire before task 1's wake is timer 2's)
+t=T()
+t.e("main","block_on.begin",name="m").e("main","main.poll.begin",poll=1)
+t.spawn("main",1,"early").push("main",1).spawn("main",2,"late").push("main",2,2)
+t.e("main","main.poll.end",poll=1,result="pending")
+t.pop("w0",1,1).pb("w0",1,1).e("w0","waker.clone",task=1,wakers=1).e("w0","timer.insert",timer=1,deadline=500,task=1).pe("w0",1,1)
+t.pop("w0",2).pb("w0",2,1).e("w0","waker.clone",task=2,wakers=1).e("w0","timer.insert",timer=2,deadline=510,task=2).pe("w0",2,1)
+t.e("w0","worker.park",worker=0,queued=0).e("w0","reactor.turn.begin",timeout_ns=300)
+t.e("w0","timer.fire",dt=330,timer=1,deadline=500,late_ns=20).e("w0","timer.fire",timer=2,deadline=510,late_ns=20)
+t.wake("w0",1,"timer","scheduled",cause=1).e("w0","waker.drop",task=1,wakers=0).push("w0",1)
+t.wake("w0",2,"timer","scheduled",cause=2).e("w0","waker.drop",task=2,wakers=0).push("w0",2,2)
+t.e("w0","reactor.turn.end",events=0,timers=2).e("w0","worker.resume",worker=0)
+t.pop("w0",1,1).pb("w0",1,2).pe("w0",1,2,"ready","done").pop("w0",2).pb("w0",2,2).pe("w0",2,2,"ready","done")
+t.e("main","block_on.end",result=0)
+t.write("why-cause",version=2)

@@ -34,7 +34,7 @@ void wta_wake_task(struct wta_task *t, bool by_ref)
     if (rt->trace != NULL)
         tw = wta_trace_rec(rt, 0, WTA_EV_WAKER_WAKE, t->id,
                            WTA_S(wta_wake_source_name(wta_self.src)), WTA_S(outcome),
-                           cur != NULL ? cur->id : 0, by_ref, 0);
+                           cur != NULL ? cur->id : 0, by_ref, wta_self.cause);
     if (push || t->state == WTA_TASK_NOTIFIED)
         t->last_wake_t = tw;
     wta_mutex_unlock(&t->lock);

@@ -20,6 +20,6 @@ static int send_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
         rc = WTA_PENDING;   // wrong: nobody will ever wake us
     }
     wta_mutex_unlock(&c->lock);
-    wake_and_drop(&rx);
+    wake_and_drop(c, &rx);
     return rc;
 }
