@@ -77,11 +77,15 @@ intptr_t bench_block_on(struct bench *b, struct wta_future *f);
 void bench_heap_drop(struct wta_future *self);
 void bench_stack_drop(struct wta_future *self);
 struct wta_future *bench_empty_new(void);   /* ready at once with 1 */
+/* Spawns an empty task moved into its task's block; returns its handle
+ * (rt NULL: the calling thread's runtime), or NULL as wta_spawn_move_at. */
+struct wta_future *bench_spawn_empty(struct wta_runtime *rt);
 /* Awaits n JoinHandles in order, dropping each; output: sum of outputs.
  * Takes ownership of hs (an array from malloc). */
 struct wta_future *bench_join_all_new(struct wta_future **hs, int n);
-/* Spawns f on its first poll, then awaits its JoinHandle: `spawn(f).await`.
- * Lives on the caller's stack (block_on's drop leaves it there). */
+/* Spawns f on its first poll, then awaits its JoinHandle: `spawn(f).await`
+ * (f NULL: an empty task, bench_spawn_empty). Lives on the caller's stack
+ * (block_on's drop leaves it there). */
 struct bench_spawn_await {
     struct wta_future base;
     struct wta_future *f, *handle;

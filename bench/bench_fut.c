@@ -2,7 +2,9 @@
  * bench_fut.c - the small futures every workload is built from.
  *
  * empty:    an empty task (Rust's `async {}`): ready at once with 1, so
- *           that summing the outputs counts the tasks that ran.
+ *           that summing the outputs counts the tasks that ran. The spawn
+ *           workloads move it into its task (wta_spawn_move), as Rust moves
+ *           `async {}` into tokio's task: one allocation per spawn.
  * join_all: awaits JoinHandles in order, as tokio's benches do with
  *           `for h in hs { h.await }`; its output is the sum of theirs,
  *           so a workload can check that every task really ran.
@@ -44,6 +46,14 @@ struct wta_future *bench_empty_new(void)
         abort();
     f->vt = &empty_vt;
     return f;
+}
+
+static const struct wta_future_vt empty_moved_vt = {"empty", empty_poll, bench_stack_drop};
+
+struct wta_future *bench_spawn_empty(struct wta_runtime *rt)
+{
+    struct wta_future f = {.vt = &empty_moved_vt};
+    return wta_spawn_move_at(rt, &f, sizeof f, NULL, __FILE__, __LINE__);
 }
 
 /* ---- join_all */
@@ -101,7 +111,7 @@ static int spawn_await_poll(struct wta_future *self, struct wta_context *cx, int
 {
     struct bench_spawn_await *sa = (struct bench_spawn_await *)self;
     if (sa->handle == NULL) {
-        sa->handle = wta_spawn(sa->f);   // consumes f
+        sa->handle = sa->f != NULL ? wta_spawn(sa->f) : bench_spawn_empty(NULL);   // consumes f
         sa->f = NULL;
         if (sa->handle == NULL)
             abort();

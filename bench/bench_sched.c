@@ -72,7 +72,7 @@ static uint64_t spawn_join_blockon_rep(struct bench *b, void *arg)
     uint64_t t0 = bench_now_ns();
     for (uint64_t i = 0; i < b->ops; i++) {
         struct bench_spawn_await sa;
-        bench_spawn_await_init(&sa, bench_empty_new());
+        bench_spawn_await_init(&sa, NULL);   // an empty task, moved into its task
         if (bench_block_on(b, &sa.base) != 1)
             bench_fail(b, "the empty task's output was lost");
     }
@@ -103,7 +103,7 @@ static int many_local_poll(struct wta_future *self, struct wta_context *cx, intp
         if (hs == NULL)
             abort();
         for (int i = 0; i < m->tasks; i++)
-            if ((hs[i] = wta_spawn(bench_empty_new())) == NULL)
+            if ((hs[i] = bench_spawn_empty(NULL)) == NULL)
                 abort();
         m->all = bench_join_all_new(hs, m->tasks);
     }
@@ -154,7 +154,7 @@ static uint64_t spawn_many_remote_rep(struct bench *b, void *arg)
     if (hs == NULL)
         abort();
     for (int i = 0; i < tasks; i++)
-        if ((hs[i] = wta_runtime_spawn(b->rt, bench_empty_new())) == NULL)
+        if ((hs[i] = bench_spawn_empty(b->rt)) == NULL)
             bench_fail(b, "spawn from outside the runtime failed");
     intptr_t ran = bench_block_on(b, bench_join_all_new(hs, tasks));
     uint64_t ns = elapsed(t0);
@@ -238,7 +238,7 @@ struct link {
     struct wta_oneshot_tx *tx;   /* passed down the chain; NULL once passed */
 };
 
-static struct wta_future *link_new(int n, struct wta_oneshot_tx *tx);
+static struct wta_future *spawn_link(int n, struct wta_oneshot_tx *tx);
 
 static int link_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
 {
@@ -250,7 +250,7 @@ static int link_poll(struct wta_future *self, struct wta_context *cx, intptr_t *
         if (wta_oneshot_send(tx, CHAIN_DEPTH) != 0)
             abort();
     } else {
-        wta_future_drop(wta_spawn(link_new(l->n - 1, tx)));   // detach
+        wta_future_drop(spawn_link(l->n - 1, tx));   // detach
     }
     *out = 0;
     return WTA_READY;
@@ -261,20 +261,18 @@ static void link_drop(struct wta_future *self)
     struct link *l = (struct link *)self;
     if (l->tx != NULL)
         wta_oneshot_tx_drop(l->tx);
-    free(l);
 }
 
 static const struct wta_future_vt link_vt = {"link", link_poll, link_drop};
 
-static struct wta_future *link_new(int n, struct wta_oneshot_tx *tx)
+/* Spawns link n, moved into its task (its drop frees nothing); returns the handle. */
+static struct wta_future *spawn_link(int n, struct wta_oneshot_tx *tx)
 {
-    struct link *l = malloc(sizeof *l);
-    if (l == NULL)
+    struct link l = {.base.vt = &link_vt, .n = n, .tx = tx};
+    struct wta_future *h = wta_spawn_move(&l);
+    if (h == NULL)
         abort();
-    l->base.vt = &link_vt;
-    l->n = n;
-    l->tx = tx;
-    return &l->base;
+    return h;
 }
 
 /* block_on's future: start the chain, await the oneshot. On the stack. */
@@ -290,7 +288,7 @@ static int chain_main_poll(struct wta_future *self, struct wta_context *cx, intp
         struct wta_oneshot_tx *tx;
         if (wta_oneshot_new(&tx, &c->rx) != 0)
             abort();
-        wta_future_drop(wta_spawn(link_new(CHAIN_DEPTH, tx)));
+        wta_future_drop(spawn_link(CHAIN_DEPTH, tx));
     }
     return wta_poll(c->rx, cx, out);   // PENDING: link 0's send wakes us
 }

@@ -245,7 +245,8 @@ void wta_executor_free(struct wta_executor *ex)
 
 /* ---------------------------------------------------------------- spawn */
 
-struct wta_future *wta_spawn_at(struct wta_runtime *rt, struct wta_future *f,
+/* Both spawns: f boxed (size 0) or moved (its size). One allocation, the task's. */
+static struct wta_future *spawn(struct wta_runtime *rt, struct wta_future *f, size_t size,
                                 const char *name, const char *file, int line)
 {
     if (f == NULL) {
@@ -259,18 +260,28 @@ struct wta_future *wta_spawn_at(struct wta_runtime *rt, struct wta_future *f,
         errno = ESRCH;
         return NULL;
     }
-    struct wta_oneshot_tx *tx;
     struct wta_future *handle;
-    int err = wta_join_new(&tx, &handle, WTA_SRC_JOIN);
-    if (err != 0) {
-        wta_future_drop(f);
-        errno = -err;
-        return NULL;
-    }
-    struct wta_task *t = wta_task_new(rt, f, tx, name != NULL ? name : f->vt->name, file, line);
-    wta_join_set_task(tx, wta_task_id(t));
+    struct wta_task *t = wta_task_new(rt, f, size, name != NULL ? name : f->vt->name,
+                                      file, line, &handle);
     wta_executor_push(rt->exec, t, false);
     return handle;
+}
+
+struct wta_future *wta_spawn_at(struct wta_runtime *rt, struct wta_future *f,
+                                const char *name, const char *file, int line)
+{
+    return spawn(rt, f, 0, name, file, line);
+}
+
+struct wta_future *wta_spawn_move_at(struct wta_runtime *rt, struct wta_future *f, size_t size,
+                                     const char *name, const char *file, int line)
+{
+    if (f != NULL && size < sizeof *f) {
+        wta_future_drop(f);
+        errno = EINVAL;
+        return NULL;
+    }
+    return spawn(rt, f, size, name, file, line);
 }
 
 /*

@@ -248,9 +248,9 @@ enum wta_task_state {
     WTA_TASK_DONE,       /* finished or dropped; wakes are stale */
 };
 const char *wta_task_state_name(enum wta_task_state s);
-struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
-                              struct wta_oneshot_tx *join, const char *name,
-                              const char *file, int line);
+struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f, size_t size,
+                              const char *name, const char *file, int line,
+                              struct wta_future **handle);
 int  wta_task_lists_init(struct wta_runtime *rt);
 void wta_task_lists_destroy(struct wta_runtime *rt);
 void wta_task_hold(struct wta_task *t);              /* take one reference */
@@ -403,6 +403,23 @@ void wta_hang_main_clones(struct wta_hang_main *hm, int delta, bool held);
 extern void (*wta_hang_test_between_looks)(struct wta_runtime *rt, int look);
 
 // oneshot.c
+/* A oneshot's shared state: both sides, in one struct (oneshot.c says who frees it). */
+struct wta_oneshot_tx {
+    struct wta_future rx;         /* the receiving side, as a future */
+    struct wta_mutex lock;        /* guards everything below but refs and owner */
+    bool sent;                    /* a value (or result) is waiting */
+    bool taken;                   /* the receiver took it */
+    bool tx_alive, rx_alive;
+    int result;                   /* 0 or -errno, delivered with value */
+    intptr_t value;
+    struct wta_waker rx_waker;    /* the receiver's, while it waits */
+    int closed_err;               /* -EPIPE, or -ECANCELED for JoinHandles */
+    enum wta_wake_source src;     /* how the send's wake is traced */
+    uint64_t cause;               /* and what it names: the task, the job (0: none) */
+    uint64_t task;                /* JoinHandles: the task's id, for the trace */
+    _Atomic int refs;             /* own block: one per live side */
+    struct wta_task *owner;       /* in a task's block: that task (set at init) */
+};
 /* The JoinHandle side: completes with -ECANCELED if dropped unsent. */
 int  wta_join_new(struct wta_oneshot_tx **tx, struct wta_future **rx,
                   enum wta_wake_source src);
@@ -410,6 +427,10 @@ void wta_join_set_task(struct wta_oneshot_tx *tx, uint64_t task);   /* also the 
 void wta_join_set_cause(struct wta_oneshot_tx *tx, uint64_t cause); /* a job: the wake's cause */
 void wta_join_send(struct wta_oneshot_tx *tx, int result, intptr_t value); /* consumes tx */
 void wta_join_cancel(struct wta_oneshot_tx *tx);      /* consumes tx: -ECANCELED */
+/* A spawned task's JoinHandle, inside the task's block; returns the handle. */
+struct wta_future *wta_join_init(struct wta_oneshot_tx *os, struct wta_task *owner,
+                                 uint64_t task);
+void wta_join_destroy(struct wta_oneshot_tx *os);     /* both sides gone */
 
 // net.c
 uint16_t wta_fd_port(int fd);                      /* the port fd is bound to, or 0 */

@@ -20,25 +20,16 @@
 #include "internal.h"
 
 /*
- * One allocation holds both sides: the receiver future is its first member
- * (so a JoinHandle costs one malloc), and the sender is a pointer to the
- * whole. It is freed when both sides are gone.
+ * The state (struct wta_oneshot_tx, in internal.h so a task can carry its
+ * JoinHandle's inline) holds both sides: the receiver future is its first
+ * member, and the sender is a pointer to the whole. Who frees it:
+ *   - a plain oneshot (and a spawn_blocking job's handle) is its own block,
+ *     counted by refs, one per live side: the last side gone frees it;
+ *   - a spawned task's JoinHandle lives in the task's block (task.c): its
+ *     receiver holds one of the task's references until dropped, and its
+ *     sender is the task itself, which keeps its block alive until it has
+ *     sent. The task frees the block (wta_join_destroy, then free).
  */
-struct wta_oneshot_tx {
-    struct wta_future rx;         /* the receiving side, as a future */
-    struct wta_mutex lock;        /* guards everything below but refs */
-    bool sent;                    /* a value (or result) is waiting */
-    bool taken;                   /* the receiver took it */
-    bool tx_alive, rx_alive;
-    int result;                   /* 0 or -errno, delivered with value */
-    intptr_t value;
-    struct wta_waker rx_waker;    /* the receiver's, while it waits */
-    int closed_err;               /* -EPIPE, or -ECANCELED for JoinHandles */
-    enum wta_wake_source src;     /* how the send's wake is traced */
-    uint64_t cause;               /* and what it names: the task, the job (0: none) */
-    uint64_t task;                /* JoinHandles: the task's id, for the trace */
-    _Atomic int refs;             /* one per live side */
-};
 
 static int rx_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out);
 static void rx_drop(struct wta_future *self);
@@ -46,13 +37,36 @@ static void rx_drop(struct wta_future *self);
 static const struct wta_future_vt oneshot_rx_vt = {"oneshot_recv", rx_poll, rx_drop};
 static const struct wta_future_vt join_rx_vt = {"join_handle", rx_poll, rx_drop};
 
-static void release(struct wta_oneshot_tx *os)
+/* Tears down a oneshot's state once both sides are gone (its memory is its block's owner's). */
+void wta_join_destroy(struct wta_oneshot_tx *os)
 {
-    if (wta_atomic_fetch_sub(&os->refs, 1) != 1)
-        return;
     wta_waker_drop(&os->rx_waker);
     wta_mutex_destroy(&os->lock);
+}
+
+/* One side is done with os (see above for who counts). */
+static void release(struct wta_oneshot_tx *os, bool rx_side)
+{
+    if (os->owner != NULL) {
+        if (rx_side)
+            wta_task_release(os->owner);
+        return;
+    }
+    if (wta_atomic_fetch_sub(&os->refs, 1) != 1)
+        return;
+    wta_join_destroy(os);
     free(os);
+}
+
+static void init(struct wta_oneshot_tx *os, const struct wta_future_vt *vt, int closed_err,
+                 enum wta_wake_source src)
+{
+    wta_mutex_init(&os->lock);
+    os->tx_alive = os->rx_alive = true;
+    os->closed_err = closed_err;
+    os->src = src;
+    atomic_init(&os->refs, 2);
+    os->rx.vt = vt;
 }
 
 static int make(struct wta_oneshot_tx **tx, struct wta_future **rx,
@@ -61,12 +75,7 @@ static int make(struct wta_oneshot_tx **tx, struct wta_future **rx,
     struct wta_oneshot_tx *os = calloc(1, sizeof *os);
     if (os == NULL)
         return -ENOMEM;
-    wta_mutex_init(&os->lock);
-    os->tx_alive = os->rx_alive = true;
-    os->closed_err = closed_err;
-    os->src = src;
-    atomic_init(&os->refs, 2);
-    os->rx.vt = vt;
+    init(os, vt, closed_err, src);
     *tx = os;
     *rx = &os->rx;
     return 0;
@@ -97,6 +106,20 @@ void wta_join_set_cause(struct wta_oneshot_tx *tx, uint64_t cause)
     tx->cause = cause;
 }
 
+/*
+ * A spawned task's JoinHandle, in the task's own (zeroed) block: the caller
+ * has counted the handle's reference on owner. Returns the handle.
+ */
+struct wta_future *wta_join_init(struct wta_oneshot_tx *os, struct wta_task *owner,
+                                 uint64_t task)
+{
+    init(os, &join_rx_vt, -ECANCELED, WTA_SRC_JOIN);
+    os->owner = owner;
+    os->task = task;
+    os->cause = task;   // its send names the finished task
+    return &os->rx;
+}
+
 /* Closes the sending side, with a value (sent) or without; wakes the receiver. */
 static int close_tx(struct wta_oneshot_tx *os, bool sent, int result, intptr_t value)
 {
@@ -115,7 +138,7 @@ static int close_tx(struct wta_oneshot_tx *os, bool sent, int result, intptr_t v
         wta_waker_wake_cause(&w, os->src, os->cause);   // LESSON 02: the receiver's poll will see it
         wta_waker_drop(&w);
     }
-    release(os);
+    release(os, false);
     return rc;
 }
 
@@ -184,7 +207,7 @@ static void rx_drop(struct wta_future *self)
     wta_waker_drop(&w);
     if (detached && self->vt == &join_rx_vt)
         WTA_TRACE(wta_thread_rt(), JOIN_DETACH, os->task);
-    release(os);
+    release(os, true);
 }
 
 int wta_join_try(struct wta_future *handle, intptr_t *out)

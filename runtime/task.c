@@ -16,16 +16,25 @@
  * Impossible: a task in two queues; a RUNNING task in a queue; a wake that
  * moves a task out of DONE.
  *
- * References: the runtime holds one while the task is not DONE (it sits in
- * one of rt->task_lists so that shutdown can find it); every waker clone
- * holds one. The task's memory holds one on the runtime's struct, so a
- * waker kept after wta_runtime_free finds its task DONE (a stale wake, a
- * no-op) and a runtime whose trace is closed.
+ * One block per spawn: the task, its JoinHandle's oneshot (t->join) and,
+ * for wta_spawn_move, the future's own bytes (t->moved) are one malloc.
+ * The block is freed with the task's last reference. References: the
+ * runtime holds one while the task is not DONE (it sits in one of
+ * rt->task_lists so that shutdown can find it); every waker clone holds
+ * one; the JoinHandle holds one until it is dropped, so a handle awaited
+ * long after its task finished (or was dropped unfinished: -ECANCELED)
+ * still reads its oneshot. The sending side holds none: the task sends
+ * (or cancels) before it lets go of the runtime's reference. The task's
+ * memory holds one on the runtime's struct, so a waker kept after
+ * wta_runtime_free finds its task DONE (a stale wake, a no-op) and a
+ * runtime whose trace is closed.
  * The future itself is touched only by the worker that set RUNNING, so
  * polling needs no lock.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -40,11 +49,10 @@ struct wta_task {
     /* Set at spawn, read-only after. */
     struct wta_runtime *rt;
     uint64_t id, parent;
-    struct wta_future *fut;         /* owned; only the RUNNING worker touches it */
-    struct wta_oneshot_tx *join;    /* where the output goes */
+    struct wta_future *fut;         /* owned (boxed, or t->moved); only the RUNNING worker touches it */
     uint32_t polls;                 /* only the RUNNING worker touches it */
 
-    _Atomic int refs;               /* the runtime's (until DONE) + waker clones */
+    _Atomic int refs;               /* the runtime's (until DONE) + waker clones + the handle's */
     _Atomic int wakers;             /* live waker clones, for the trace */
     _Atomic int held;               /* of those, held by runtime structures (hang.c) */
 
@@ -60,6 +68,9 @@ struct wta_task {
     bool queued;                    /* in a run queue: guarded by that queue's lock */
     struct wta_task_list *list;     /* which of rt->task_lists holds it */
     struct wta_task *all_prev, *all_next;  /* guarded by list->lock */
+
+    struct wta_oneshot_tx join;     /* the JoinHandle's oneshot (its own lock) */
+    max_align_t moved[];            /* wta_spawn_move: the future's bytes */
 };
 
 const char *wta_task_state_name(enum wta_task_state s)
@@ -103,20 +114,27 @@ void wta_task_lists_destroy(struct wta_runtime *rt)
     free(rt->task_lists);
 }
 
-/* Creates a task in state SCHEDULED (the caller pushes it) and lists it. */
-struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f,
-                              struct wta_oneshot_tx *join, const char *name,
-                              const char *file, int line)
+/*
+ * Creates a task in state SCHEDULED (the caller pushes it) and lists it;
+ * *handle is its JoinHandle. size 0: f is a boxed future, now the task's;
+ * else f's first size bytes are moved into the task's block (f's drop must
+ * not free it).
+ */
+struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f, size_t size,
+                              const char *name, const char *file, int line,
+                              struct wta_future **handle)
 {
-    struct wta_task *t = wta_xcalloc(1, sizeof *t);
+    struct wta_task *t = wta_xcalloc(1, sizeof *t + size);
     wta_mutex_init(&t->lock);
     t->state = WTA_TASK_SCHEDULED;
     t->rt = rt;
     t->id = wta_atomic_fetch_add(&rt->next_task_id, 1);
     t->parent = wta_self.current != NULL ? wta_self.current->id : 0;
     t->fut = f;
-    t->join = join;
-    atomic_init(&t->refs, 1);
+    if (size > 0)
+        t->fut = memcpy(t->moved, f, size);
+    atomic_init(&t->refs, 2);   // the runtime's and the handle's
+    *handle = wta_join_init(&t->join, t, t->id);
     atomic_init(&t->wakers, 0);
     wta_runtime_hold(rt);   // a waker kept past wta_runtime_free still reaches t->rt
     atomic_init(&t->held, 0);
@@ -150,6 +168,7 @@ void wta_task_release(struct wta_task *t)
     if (wta_atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
         return;
     struct wta_runtime *rt = t->rt;
+    wta_join_destroy(&t->join);
     wta_mutex_destroy(&t->lock);
     free(t);
     wta_runtime_release(rt);
@@ -250,8 +269,7 @@ static void cancel(struct wta_task *t, const char *why)
     wta_future_drop(t->fut);
     t->fut = NULL;
     WTA_TRACE(t->rt, JOIN_CANCEL, t->id);
-    wta_join_cancel(t->join);
-    t->join = NULL;
+    wta_join_cancel(&t->join);
     unlist(t);
 }
 
@@ -350,8 +368,7 @@ static void finish(struct wta_task *t, int rc, intptr_t out)
     t->fut = NULL;
     WTA_TRACE(rt, TASK_DROP, t->id, WTA_S("done"));
     WTA_TRACE(rt, JOIN_SEND, t->id, rc, out);
-    wta_join_send(t->join, rc, out);
-    t->join = NULL;
+    wta_join_send(&t->join, rc, out);
 }
 
 /*

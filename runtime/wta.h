@@ -225,17 +225,31 @@ struct wta_runtime *wta_runtime_current(void);
 /*
  * Spawns f as a task and returns its JoinHandle, a future whose output is
  * the task's output (or -ECANCELED if the task was dropped unfinished).
- * Dropping the handle detaches the task. f is always consumed. Returns NULL
- * with errno = ESRCH when called outside a runtime (wta_spawn), or ENOMEM.
+ * Dropping the handle detaches the task; the handle may be awaited long
+ * after the task finished. f is always consumed. Returns NULL with errno =
+ * ESRCH when called outside a runtime (wta_spawn), EINVAL for f NULL. The
+ * task and its handle are one allocation (out of memory is a panic).
  */
 struct wta_future *wta_spawn_at(struct wta_runtime *rt, struct wta_future *f,
                                 const char *name, const char *file, int line);
+/*
+ * The same, moving the future instead of taking a box: the first size
+ * bytes at f (a struct beginning with its struct wta_future, usually on the
+ * caller's stack) are copied into the task's block, so a spawn costs one
+ * allocation, as a Rust future moved into its task. f must not point into
+ * itself, and is not used again; its vt->drop releases what it holds but
+ * must not free it (the task frees its block). EINVAL: size < sizeof *f.
+ */
+struct wta_future *wta_spawn_move_at(struct wta_runtime *rt, struct wta_future *f, size_t size,
+                                     const char *name, const char *file, int line);
 
 /* Spawn on the calling thread's runtime (inside a task or block_on). */
 #define wta_spawn(f) wta_spawn_at(NULL, (f), NULL, __FILE__, __LINE__)
 #define wta_spawn_named(f, name) wta_spawn_at(NULL, (f), (name), __FILE__, __LINE__)
 /* Spawn on a given runtime, from any thread. */
 #define wta_runtime_spawn(rt, f) wta_spawn_at((rt), (f), NULL, __FILE__, __LINE__)
+/* Moves *fp, a struct whose first member is `struct wta_future base`: wta_spawn_move(&sleeper). */
+#define wta_spawn_move(fp) wta_spawn_move_at(NULL, &(fp)->base, sizeof *(fp), NULL, __FILE__, __LINE__)
 
 /* Polls the handle with no waker: 0 (output in *out), -ECANCELED, or WTA_PENDING. */
 int wta_join_try(struct wta_future *handle, intptr_t *out);

@@ -263,6 +263,97 @@ static void join_oneshot_basics(void)
     wta_future_drop(rx);
 }
 
+/* ---- one block per spawn: the handle outlives its task */
+
+/* A future moved into its task (wta_spawn_move): ready with value, or
+ * pending forever if value < 0. Its drop counts, and frees nothing. */
+struct moved {
+    struct wta_future base;
+    intptr_t value;
+    _Atomic int *drops;
+};
+
+static int moved_poll(struct wta_future *self, struct wta_context *cx, intptr_t *out)
+{
+    (void)cx;
+    struct moved *m = (struct moved *)self;
+    if (m->value < 0)
+        return WTA_PENDING;   // nobody will wake us: shutdown drops the task
+    *out = m->value;
+    return WTA_READY;
+}
+
+static void moved_drop(struct wta_future *self)
+{
+    atomic_fetch_add(((struct moved *)self)->drops, 1);
+}
+
+static const struct wta_future_vt moved_vt = {"moved", moved_poll, moved_drop};
+
+/* Main spawns a finishing and a never-finishing moved task, then awaits a
+ * third task: on one worker, in spawn order, the first has finished by then. */
+struct late_main {
+    _Atomic int *drops;
+    struct wta_future *done, *stuck, *last;
+};
+
+static int late_main_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct late_main *m = st;
+    if (m->last == NULL) {
+        struct moved done = {{&moved_vt}, 5, m->drops}, stuck = {{&moved_vt}, -1, m->drops};
+        m->done = wta_spawn_move(&done);
+        m->stuck = wta_spawn_move(&stuck);
+        m->last = wta_spawn(wta_ready(0));
+    }
+    return wta_poll(m->last, cx, out);   // pending: the last task's JoinHandle send wakes us
+}
+
+static void late_main_drop(void *st)
+{
+    struct late_main *m = st;
+    wta_future_drop(m->last);   // the other two handles are the test's
+}
+
+/*
+ * Can a JoinHandle be read after its task finished and let go of the
+ * block they share - even after the runtime is freed? And does a moved
+ * future's task, dropped unfinished at shutdown, give -ECANCELED, each
+ * moved future dropped exactly once? (ASan checks the block's lifetime.)
+ */
+static void join_handle_outlives_task(void)
+{
+    struct wta_runtime *rt = test_runtime(1, 0, NULL);
+    _Atomic int drops = 0;
+    struct late_main m = {.drops = &drops};
+    CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("late_main", late_main_poll, &m,
+                                                late_main_drop), NULL), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m.done);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m.stuck);
+    CU_ASSERT_EQUAL(atomic_load(&drops), 1);   // the finished one
+    wta_runtime_free(rt);                       // drops the stuck one
+    CU_ASSERT_EQUAL(atomic_load(&drops), 2);
+    intptr_t v = 0;
+    CU_ASSERT_EQUAL(wta_join_try(m.done, &v), 0);
+    CU_ASSERT_EQUAL(v, 5);
+    CU_ASSERT_EQUAL(wta_join_try(m.stuck, &v), -ECANCELED);
+    wta_future_drop(m.done);    // the last reference: frees each task's block
+    wta_future_drop(m.stuck);
+}
+
+/* Is a moved future smaller than a future refused, and still consumed? */
+static void join_spawn_move_too_small(void)
+{
+    struct wta_runtime *rt = test_runtime(1, 0, NULL);
+    _Atomic int drops = 0;
+    struct moved f = {{&moved_vt}, 1, &drops};
+    errno = 0;
+    CU_ASSERT_PTR_NULL(wta_spawn_move_at(rt, &f.base, 1, NULL, __FILE__, __LINE__));
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    CU_ASSERT_EQUAL(atomic_load(&drops), 1);
+    wta_runtime_free(rt);
+}
+
 void suite_join(void)
 {
     CU_pSuite s = CU_add_suite("join", NULL, NULL);
@@ -271,4 +362,6 @@ void suite_join(void)
     CU_add_test(s, "join_cancel_at_shutdown", join_cancel_at_shutdown);
     CU_add_test(s, "join_oneshot_basics", join_oneshot_basics);
     CU_add_test(s, "join_main_wake_names_task", join_main_wake_names_task);
+    CU_add_test(s, "join_handle_outlives_task", join_handle_outlives_task);
+    CU_add_test(s, "join_spawn_move_too_small", join_spawn_move_too_small);
 }
