@@ -22,6 +22,19 @@ struct wta_runq {
     char name[24];                /* "global", "local-0": as the trace says */
 };
 
+/*
+ * A worker's own queue (ring.c): a fixed ring that its owner fills and
+ * empties without a lock; other workers take from its head by CAS.
+ * 256 is tokio's capacity: past it, the older half goes to the global queue.
+ */
+#define WTA_RING_CAP 256
+struct wta_ring {
+    _Atomic uint64_t head;        /* oldest queued: moved by CAS, by whoever takes */
+    _Atomic uint64_t tail;        /* one past the newest: written by the owner only */
+    struct wta_task *_Atomic buf[WTA_RING_CAP];   /* task i in buf[i % WTA_RING_CAP] */
+    char name[24];                /* "local-0": as the trace says */
+};
+
 struct wta_worker {
     struct wta_executor *ex;
     int index;

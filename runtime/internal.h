@@ -134,6 +134,9 @@ bool wta_sim_is_runner(unsigned long tid);
     (wta_sim_point(), atomic_fetch_sub_explicit((p), (v), (mo)))
 #define wta_atomic_compare_exchange_strong(p, e, v) \
     (wta_sim_point(), atomic_compare_exchange_strong((p), (e), (v)))
+#define wta_atomic_compare_exchange_strong_explicit(p, e, v, ok, fail) \
+    (wta_sim_point(), atomic_compare_exchange_strong_explicit((p), (e), (v), (ok), (fail)))
+#define wta_atomic_thread_fence(mo)          (wta_sim_point(), atomic_thread_fence(mo))
 int  wta_sim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 void wta_sim_thread_join(pthread_t th);
 struct wta_sim_runner *wta_sim_detach(void); /* calls into the trace writer */
@@ -314,6 +317,16 @@ void wta_runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_run
 
 void wta_next_put(struct wta_worker *w, struct wta_task *t);  /* owner only */
 struct wta_task *wta_next_take(struct wta_worker *w);         /* owner only */
+
+// ring.c (a worker's own queue: push, pop, take_half by its owner; steal by another worker)
+struct wta_ring;
+void wta_ring_init(struct wta_ring *r, const char *name);
+uint64_t wta_ring_len(struct wta_ring *r);                     /* any thread: a hint */
+bool wta_ring_push(struct wta_runtime *rt, struct wta_ring *r, struct wta_task *t);  /* false: full */
+struct wta_task *wta_ring_pop(struct wta_runtime *rt, struct wta_ring *r);
+size_t wta_ring_take_half(struct wta_runtime *rt, struct wta_ring *r, struct wta_task **out);
+struct wta_task *wta_ring_steal(struct wta_runtime *rt, struct wta_ring *dst,
+                                struct wta_ring *src);           /* dst's owner */
 
 // steal.c (per-worker scheduler)
 struct wta_task *wta_find_task(struct wta_worker *w);      /* any queue; never sleeps */

@@ -727,7 +727,7 @@ static void sim_explore_usage(void)
 static bool bare_atomic_at(const char *line, const char *s)
 {
     static const char *ops[] = {"load", "store", "exchange", "fetch_add", "fetch_sub",
-                                "fetch_or", "fetch_and", "compare_exchange"};
+                                "fetch_or", "fetch_and", "compare_exchange", "thread_fence"};
     if (s > line && (s[-1] == '_' || (s[-1] >= 'a' && s[-1] <= 'z')))
         return false;   // wta_atomic_..., or part of a longer name
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
