@@ -1,13 +1,14 @@
 /*
  * executor.h - the executor's own structs, shared by executor.c (the
  * worker loop, spawn and wake), park.c (sleeping and waking workers),
- * runq.c (a FIFO of tasks), steal.c (where an idle worker finds work under
- * the per-worker scheduler) and hang.c (which reads the sleep counts).
+ * runq.c (a FIFO of tasks), ring.c (a worker's own queue), steal.c (where
+ * an idle worker finds work under the per-worker scheduler) and hang.c
+ * (which reads the sleep counts).
  * Nothing else in the runtime looks inside them. Their functions are
  * listed in internal.h, under each file.
  *
- * Lock order: a worker's qlock, then ex->lock. Two qlocks at once only in
- * steal.c's steal_from, and then the lower-numbered worker's first.
+ * Locks: ex->lock guards the global queue and the sleepers. A worker's own
+ * queue is a ring with no lock (ring.c says who may touch what).
  */
 #ifndef WTA_EXECUTOR_H
 #define WTA_EXECUTOR_H
@@ -51,9 +52,8 @@ struct wta_worker {
     char next_name[24];              /* "next-0", as the trace says */
 
     /* Per-worker scheduler: this worker's own queue. The owner pushes and
-     * pops; a thief takes the older half. Guarded by qlock. */
-    struct wta_mutex qlock;
-    struct wta_runq local;
+     * pops without a lock; a thief takes the older half (ring.c). */
+    struct wta_ring local;
 
     /* Parking, guarded by ex->lock. */
     pthread_cond_t cond;

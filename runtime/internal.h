@@ -12,15 +12,14 @@
  *     rt->main_lock         block_on's sleep; its hang check (hang.c) looks below
  *     task->lock            a task's state; never held while polling
  *     chan / oneshot lock   one channel's or JoinHandle's state
- *     worker->qlock         a worker's own run queue. Two at once only when
- *                           a worker steals (steal.c): lower index first
  *     exec->lock            the global run queue and sleeping workers
  *     reactor lock          sources and timers
  *     task list lock        rt->task_lists: who is alive, for shutdown
  *     blocking pool lock    the blocking jobs' queue
  *     trace locks           the recorder's buffer list, then its writer's
  * Most paths hold one at a time: a wake takes task->lock, records the
- * wake, lets go, and only then pushes under the queue's lock. Any lock
+ * wake, lets go, and only then pushes (a worker's own queue, ring.c, has
+ * no lock: its owner pushes, thieves take by compare-and-swap). Any lock
  * may be held while recording a trace event (that is why trace is last).
  *
  * The seam for a deterministic mode (one OS thread stepping every worker
@@ -297,6 +296,7 @@ int  wta_executor_start(struct wta_executor *ex);     /* starts the workers */
 void wta_executor_stop(struct wta_executor *ex);      /* joins the workers */
 void wta_executor_free(struct wta_executor *ex);
 void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);  /* wake */
+void wta_worker_push_local(struct wta_worker *w, struct wta_task *t);  /* owner only */
 int  wta_worker_index(const struct wta_worker *w);
 const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
 
@@ -312,8 +312,6 @@ void wta_park(struct wta_worker *w, bool recheck);    /* hold ex->lock */
 void wta_runq_init(struct wta_runq *q, const char *name, struct wta_mutex *lock);
 void wta_runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *t);
 struct wta_task *wta_runq_pop(struct wta_runtime *rt, struct wta_runq *q);
-void wta_runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *to,
-                   uint64_t n);
 
 void wta_next_put(struct wta_worker *w, struct wta_task *t);  /* owner only */
 struct wta_task *wta_next_take(struct wta_worker *w);         /* owner only */

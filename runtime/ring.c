@@ -129,13 +129,15 @@ size_t wta_ring_take_half(struct wta_runtime *rt, struct wta_ring *r, struct wta
 struct wta_task *wta_ring_steal(struct wta_runtime *rt, struct wta_ring *dst, struct wta_ring *src)
 {
     struct wta_task *got[WTA_RING_CAP / 2];   // what we copied, for the trace
+    uint64_t head = wta_atomic_load_explicit(&src->head, memory_order_acquire);
+    uint64_t len = wta_atomic_load_explicit(&src->tail, memory_order_acquire) - head;
+    if (len == 0)
+        return NULL;   // the common case for an idle worker: two loads
     uint64_t dtail = wta_atomic_load_explicit(&dst->tail, memory_order_relaxed);
     uint64_t room = WTA_RING_CAP - (dtail - wta_atomic_load_explicit(&dst->head,
                                                                      memory_order_acquire));
-    uint64_t head = wta_atomic_load_explicit(&src->head, memory_order_acquire);
-    uint64_t len, n;
-    for (;;) {
-        len = wta_atomic_load_explicit(&src->tail, memory_order_acquire) - head;
+    uint64_t n;
+    for (;; len = wta_atomic_load_explicit(&src->tail, memory_order_acquire) - head) {
         if (len == 0)
             return NULL;
         if (len > WTA_RING_CAP) {   // head was read long before tail: read head again
