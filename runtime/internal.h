@@ -3,8 +3,8 @@
  *
  * A table of contents, like xv6's defs.h: every cross-file function is
  * listed under the file that defines it, in the order a task meets them
- * (executor.c, park.c, runq.c and steal.c share their structs through
- * executor.h, but their functions are listed here).
+ * (executor.c, park.c, runq.c, ring.c and steal.c share their structs
+ * through executor.h, but their functions are listed here).
  *
  * Lock order (take them top to bottom, never upward; debug builds assert
  * each "must hold" with WTA_ASSERT_HELD):
