@@ -3,7 +3,8 @@
  * its owner fills and empties without a lock, and that idle workers steal
  * from (tokio 1.x's local queue, with one head instead of two).
  *
- * Two counters that only grow; task i sits in slot buf[i % WTA_RING_CAP]:
+ * Two counters that only grow (64 bits: they never wrap); task i sits in
+ * slot buf[i % WTA_RING_CAP]:
  *
  *   tail  one past the newest task. Only the owner writes it: it fills
  *         slot tail, then publishes it with a release store of tail + 1.
