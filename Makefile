@@ -53,6 +53,7 @@ RUNTIME_SRCS := \
 	runtime/executor.c \
 	runtime/park.c \
 	runtime/runq.c \
+	runtime/ring.c \
 	runtime/steal.c \
 	runtime/block_on.c \
 	runtime/hang.c \
@@ -93,7 +94,8 @@ TEST_SRCS := \
 	tests/test_chan.c \
 	tests/test_combinators.c \
 	tests/test_env.c \
-	tests/test_sim.c
+	tests/test_sim.c \
+	tests/test_ring.c
 
 DEMO_SRCS := demo/demo.c
 RACES_SRCS := demo/races.c   # W1-W3 with no hook: for deterministic mode's explore

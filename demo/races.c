@@ -10,7 +10,9 @@
  *       arrives while main's poll is still running is erased: a hang.
  *   w2  a sender task and a receiver task share a channel of one; with W2
  *       on, a send that wakes the receiver while it is still inside its
- *       poll is lost, the channel fills up, and both wait forever.
+ *       poll is lost, the channel fills up, and both wait forever; or, if
+ *       no waker of the receiver is left, the original frees it and its
+ *       JoinHandle says cancelled (which of the two: the interleaving).
  *   w3  main spawns tasks one by one into one worker; with W3 on, a spawn
  *       between the worker's look at the queue and its sleep is stranded.
  *

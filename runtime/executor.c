@@ -188,8 +188,7 @@ struct wta_executor *wta_executor_new(struct wta_runtime *rt)
         snprintf(w->next_name, sizeof w->next_name, "next-%d", i);
         w->ex = ex;
         w->index = i;
-        wta_mutex_init(&w->qlock);
-        wta_runq_init(&w->local, name, &w->qlock);
+        wta_ring_init(&w->local, name);
         pthread_cond_init(&w->cond, NULL);
     }
     return ex;
@@ -234,10 +233,8 @@ void wta_executor_stop(struct wta_executor *ex)
 
 void wta_executor_free(struct wta_executor *ex)
 {
-    for (int i = 0; i < ex->nworkers; i++) {
+    for (int i = 0; i < ex->nworkers; i++)
         pthread_cond_destroy(&ex->workers[i].cond);
-        wta_mutex_destroy(&ex->workers[i].qlock);
-    }
     free(ex->workers);
     wta_mutex_destroy(&ex->lock);
     free(ex);
@@ -285,6 +282,31 @@ struct wta_future *wta_spawn_move_at(struct wta_runtime *rt, struct wta_future *
 }
 
 /*
+ * Appends t to w's own queue (owner only: w is the calling worker). When
+ * the ring is full its older half moves to the global queue first, where
+ * any worker may take it (tokio's overflow), and a sleeper is woken for it.
+ */
+void wta_worker_push_local(struct wta_worker *w, struct wta_task *t)
+{
+    struct wta_executor *ex = w->ex;
+    struct wta_task *half[WTA_RING_CAP / 2];
+    while (!wta_ring_push(ex->rt, &w->local, t)) {
+        size_t n = wta_ring_take_half(ex->rt, &w->local, half);
+        if (n == 0)
+            continue;   // a thief made room meanwhile
+        struct wta_worker *sleeper = NULL;
+        bool interrupt = false;
+        wta_mutex_lock(&ex->lock);
+        for (size_t i = 0; i < n; i++)
+            wta_runq_push(ex->rt, &ex->global, half[i]);
+        if (wta_atomic_load(&ex->nsearching) == 0)
+            wta_pick_sleeper(ex, "push", &sleeper, &interrupt);
+        wta_mutex_unlock(&ex->lock);
+        wta_finish_wake(ex, sleeper, interrupt);
+    }
+}
+
+/*
  * The original's Executor::wake: queue t and, if needed, wake (unpark) a
  * sleeping worker. Any thread; no locks held.
  * woken: t was woken (not spawned or re-queued after a yield); under the
@@ -303,15 +325,17 @@ void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken)
                 return;
             t = displaced;   // the one it replaces waits in the queue, stealable
         }
-        wta_mutex_lock(&me->qlock);
-        wta_runq_push(ex->rt, &me->local, t);   // LESSON 16: keep it close: our own queue
-        bool more = wta_atomic_load(&me->local.len) + (me->next != NULL) > 1;
-        wta_mutex_unlock(&me->qlock);
+        wta_worker_push_local(me, t);   // LESSON 16: keep it close: our own queue
         // One task in our queue is the one we run next ourselves: waking a
         // sleeper for it would only make two threads race for it. From the
-        // second on, another worker could help. (Read after the push: pairs
-        // with park()'s register-then-look.)
-        if (more && wta_atomic_load(&ex->nsearching) == 0 && wta_atomic_load(&ex->nparked) > 0)
+        // second on, another worker could help.
+        if (wta_ring_len(&me->local) + (me->next != NULL) <= 1)
+            return;
+        // The counts are read after the push, with a full fence between:
+        // pairs with park()'s register-then-look (a release store of the
+        // ring's tail alone may pass a later load).
+        wta_atomic_thread_fence(memory_order_seq_cst);
+        if (wta_atomic_load(&ex->nsearching) == 0 && wta_atomic_load(&ex->nparked) > 0)
             wta_executor_wake_searcher(ex);
         return;
     }

@@ -1,13 +1,14 @@
 /*
  * executor.h - the executor's own structs, shared by executor.c (the
  * worker loop, spawn and wake), park.c (sleeping and waking workers),
- * runq.c (a FIFO of tasks), steal.c (where an idle worker finds work under
- * the per-worker scheduler) and hang.c (which reads the sleep counts).
+ * runq.c (a FIFO of tasks), ring.c (a worker's own queue), steal.c (where
+ * an idle worker finds work under the per-worker scheduler) and hang.c
+ * (which reads the sleep counts).
  * Nothing else in the runtime looks inside them. Their functions are
  * listed in internal.h, under each file.
  *
- * Lock order: a worker's qlock, then ex->lock. Two qlocks at once only in
- * steal.c's steal_from, and then the lower-numbered worker's first.
+ * Locks: ex->lock guards the global queue and the sleepers. A worker's own
+ * queue is a ring with no lock (ring.c says who may touch what).
  */
 #ifndef WTA_EXECUTOR_H
 #define WTA_EXECUTOR_H
@@ -20,6 +21,19 @@ struct wta_runq {
     _Atomic uint64_t len;         /* written under the queue's lock; read anywhere */
     struct wta_mutex *lock;       /* the lock that guards it (asserted held) */
     char name[24];                /* "global", "local-0": as the trace says */
+};
+
+/*
+ * A worker's own queue (ring.c): a fixed ring that its owner fills and
+ * empties without a lock; other workers take from its head by CAS.
+ * 256 is tokio's capacity: past it, the older half goes to the global queue.
+ */
+#define WTA_RING_CAP 256
+struct wta_ring {
+    _Atomic uint64_t head;        /* oldest queued: moved by CAS, by whoever takes */
+    _Atomic uint64_t tail;        /* one past the newest: written by the owner only */
+    struct wta_task *_Atomic buf[WTA_RING_CAP];   /* task i in buf[i % WTA_RING_CAP] */
+    char name[24];                /* "local-0": as the trace says */
 };
 
 struct wta_worker {
@@ -38,9 +52,8 @@ struct wta_worker {
     char next_name[24];              /* "next-0", as the trace says */
 
     /* Per-worker scheduler: this worker's own queue. The owner pushes and
-     * pops; a thief takes the older half. Guarded by qlock. */
-    struct wta_mutex qlock;
-    struct wta_runq local;
+     * pops without a lock; a thief takes the older half (ring.c). */
+    struct wta_ring local;
 
     /* Parking, guarded by ex->lock. */
     pthread_cond_t cond;

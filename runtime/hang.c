@@ -246,7 +246,7 @@ static bool nothing_can_wake(struct wta_runtime *rt, uint64_t *queued)
     *queued = wta_atomic_load(&ex->global.len);
     bool stuck = wta_atomic_load(&ex->nparked) == ex->nworkers;
     for (int i = 0; stuck && i < ex->nworkers; i++)
-        stuck = wta_atomic_load(&ex->workers[i].local.len) == 0 &&
+        stuck = wta_ring_len(&ex->workers[i].local) == 0 &&
                 !wta_atomic_load(&ex->workers[i].next_full);
     wta_mutex_unlock(&ex->lock);
     if (wta_hang_test_between_looks != NULL)

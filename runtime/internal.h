@@ -3,8 +3,8 @@
  *
  * A table of contents, like xv6's defs.h: every cross-file function is
  * listed under the file that defines it, in the order a task meets them
- * (executor.c, park.c, runq.c and steal.c share their structs through
- * executor.h, but their functions are listed here).
+ * (executor.c, park.c, runq.c, ring.c and steal.c share their structs
+ * through executor.h, but their functions are listed here).
  *
  * Lock order (take them top to bottom, never upward; debug builds assert
  * each "must hold" with WTA_ASSERT_HELD):
@@ -12,15 +12,14 @@
  *     rt->main_lock         block_on's sleep; its hang check (hang.c) looks below
  *     task->lock            a task's state; never held while polling
  *     chan / oneshot lock   one channel's or JoinHandle's state
- *     worker->qlock         a worker's own run queue. Two at once only when
- *                           a worker steals (steal.c): lower index first
  *     exec->lock            the global run queue and sleeping workers
  *     reactor lock          sources and timers
  *     task list lock        rt->task_lists: who is alive, for shutdown
  *     blocking pool lock    the blocking jobs' queue
  *     trace locks           the recorder's buffer list, then its writer's
  * Most paths hold one at a time: a wake takes task->lock, records the
- * wake, lets go, and only then pushes under the queue's lock. Any lock
+ * wake, lets go, and only then pushes (a worker's own queue, ring.c, has
+ * no lock: its owner pushes, thieves take by compare-and-swap). Any lock
  * may be held while recording a trace event (that is why trace is last).
  *
  * The seam for a deterministic mode (one OS thread stepping every worker
@@ -134,6 +133,9 @@ bool wta_sim_is_runner(unsigned long tid);
     (wta_sim_point(), atomic_fetch_sub_explicit((p), (v), (mo)))
 #define wta_atomic_compare_exchange_strong(p, e, v) \
     (wta_sim_point(), atomic_compare_exchange_strong((p), (e), (v)))
+#define wta_atomic_compare_exchange_strong_explicit(p, e, v, ok, fail) \
+    (wta_sim_point(), atomic_compare_exchange_strong_explicit((p), (e), (v), (ok), (fail)))
+#define wta_atomic_thread_fence(mo)          (wta_sim_point(), atomic_thread_fence(mo))
 int  wta_sim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 void wta_sim_thread_join(pthread_t th);
 struct wta_sim_runner *wta_sim_detach(void); /* calls into the trace writer */
@@ -303,6 +305,7 @@ int  wta_executor_start(struct wta_executor *ex);     /* starts the workers */
 void wta_executor_stop(struct wta_executor *ex);      /* joins the workers */
 void wta_executor_free(struct wta_executor *ex);
 void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);  /* wake */
+void wta_worker_push_local(struct wta_worker *w, struct wta_task *t);  /* owner only */
 int  wta_worker_index(const struct wta_worker *w);
 const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
 
@@ -318,11 +321,19 @@ void wta_park(struct wta_worker *w, bool recheck);    /* hold ex->lock */
 void wta_runq_init(struct wta_runq *q, const char *name, struct wta_mutex *lock);
 void wta_runq_push(struct wta_runtime *rt, struct wta_runq *q, struct wta_task *t);
 struct wta_task *wta_runq_pop(struct wta_runtime *rt, struct wta_runq *q);
-void wta_runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *to,
-                   uint64_t n);
 
 void wta_next_put(struct wta_worker *w, struct wta_task *t);  /* owner only */
 struct wta_task *wta_next_take(struct wta_worker *w);         /* owner only */
+
+// ring.c (a worker's own queue: push, pop, take_half by its owner; steal by another worker)
+struct wta_ring;
+void wta_ring_init(struct wta_ring *r, const char *name);
+uint64_t wta_ring_len(struct wta_ring *r);                     /* any thread: a hint */
+bool wta_ring_push(struct wta_runtime *rt, struct wta_ring *r, struct wta_task *t);  /* false: full */
+struct wta_task *wta_ring_pop(struct wta_runtime *rt, struct wta_ring *r);
+size_t wta_ring_take_half(struct wta_runtime *rt, struct wta_ring *r, struct wta_task **out);
+struct wta_task *wta_ring_steal(struct wta_runtime *rt, struct wta_ring *dst,
+                                struct wta_ring *src);           /* dst's owner */
 
 // steal.c (per-worker scheduler)
 struct wta_task *wta_find_task(struct wta_worker *w);      /* any queue; never sleeps */

@@ -5,8 +5,9 @@
  * work" and sleep where a pusher cannot see it. So it registers as a
  * sleeper under ex->lock and looks at the queues once more *after*
  * registering; a push to the global queue happens under the same lock,
- * and a push to a local queue reads the sleeper count after pushing. One
- * of the two always sees the other. The original looked, let go of the
+ * and a push to a worker's own ring reads the sleeper count after
+ * pushing, behind a full fence (executor.c). One of the two always sees
+ * the other. The original looked, let go of the
  * lock, then registered (bug W3).
  *
  * Waking is rationed (per-worker scheduler): a push wakes a sleeper only
@@ -79,7 +80,7 @@ static bool work_left(struct wta_executor *ex)
     if (wta_atomic_load(&ex->global.len) > 0)
         return true;
     for (int i = 0; i < ex->nworkers; i++)
-        if (wta_atomic_load(&ex->workers[i].local.len) > 0)
+        if (wta_ring_len(&ex->workers[i].local) > 0)
             return true;
     return false;
 }

@@ -9,11 +9,11 @@
  * A task is in one run queue at most (or in a worker's run-next slot,
  * steal.c), so one `next` link per task is enough. A queued task is
  * SCHEDULED; but a SCHEDULED task is not always in a queue: it may be in
- * a run-next slot, or between its wake and its push, or between its pop
- * and its poll. The queue has no lock of its own: the lock named at init
- * (ex->lock for the global queue, a worker's qlock for its local queue)
- * must be held, and debug builds assert it. Every push and pop is traced with the queue's name, so a
- * reader can rebuild each queue's contents at any event.
+ * a run-next slot or a worker's own ring (ring.c), or between its wake and
+ * its push, or between its pop and its poll. The queue has no lock of its
+ * own: the lock named at init (ex->lock: this is the global queue) must be
+ * held, and debug builds assert it. Every push and pop is traced with the
+ * queue's name, so a reader can rebuild each queue's contents at any event.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,14 +63,6 @@ struct wta_task *wta_runq_pop(struct wta_runtime *rt, struct wta_runq *q)
     return t;
 }
 
-/* Moves the n oldest tasks of `from` to the back of `to`. Must hold both queues' locks. */
-void wta_runq_move(struct wta_runtime *rt, struct wta_runq *from, struct wta_runq *to, uint64_t n)
-{
-    struct wta_task *t;
-    while (n-- > 0 && (t = wta_runq_pop(rt, from)) != NULL)
-        wta_runq_push(rt, to, t);
-}
-
 /* ---------------------------------------------------------------- the run-next slot */
 
 /* Puts t in w's slot (owner only). The caller queues what it displaces. */
@@ -107,9 +99,7 @@ struct wta_task *wta_next_take(struct wta_worker *w)
         return t;
     }
     w->next_streak = 0;   // fairness: to the back of our queue
-    wta_mutex_lock(&w->qlock);
-    wta_runq_push(w->ex->rt, &w->local, t);
-    wta_mutex_unlock(&w->qlock);
+    wta_worker_push_local(w, t);
     wta_atomic_store(&w->next_full, false);
     return NULL;
 }

@@ -23,6 +23,7 @@
     X(combinators)         \
     X(env)                 \
     X(sim)                 \
+    X(ring)                \
     X(load)                \
     X(model)               \
     X(lint)                \
