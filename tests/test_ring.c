@@ -31,11 +31,9 @@ static void items_new(struct items *it, int n)
     it->n = n;
     it->task = calloc((size_t)n, sizeof *it->task);
     it->handle = calloc((size_t)n, sizeof *it->handle);
-    for (int i = 0; i < n; i++) {
-        struct wta_oneshot_tx *tx;
-        CU_ASSERT_EQUAL_FATAL(wta_join_new(&tx, &it->handle[i], WTA_SRC_JOIN), 0);
-        it->task[i] = wta_task_new(it->rt, wta_ready(i), tx, "item", __FILE__, __LINE__);
-    }
+    for (int i = 0; i < n; i++)
+        it->task[i] = wta_task_new(it->rt, wta_ready(i), 0, "item", __FILE__, __LINE__,
+                                   &it->handle[i]);
     it->first_id = wta_task_id(it->task[0]);
 }
 
