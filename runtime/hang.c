@@ -8,8 +8,12 @@
  * each marked "hang check hook" where it is kept:
  *
  *   park.c      the last worker to fall asleep calls wta_hang_last_asleep()
- *   reactor.c   wta_reactor_busy(): sources, timers, or wakes in flight
- *   blocking.c  wta_blocking_idle(), and a poke when a job finishes
+ *   reactor.c   wta_reactor_busy(): sources, timers, wakes in flight, and
+ *               how many it has delivered
+ *   blocking.c  wta_blocking_idle() and jobs finished, and a poke when a
+ *               job finishes
+ *   task_list.c wta_task_all_held(), wta_task_for_each(): every live
+ *               task's wakers, and what each waits on for the dump
  *
  * The answer is "nothing can wake main" when every worker is asleep, no
  * task waits in any worker's own queue or run-next slot, no blocking job

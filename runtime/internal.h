@@ -253,14 +253,11 @@ const char *wta_task_state_name(enum wta_task_state s);
 struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f, size_t size,
                               const char *name, const char *file, int line,
                               struct wta_future **handle);
-int  wta_task_lists_init(struct wta_runtime *rt);
-void wta_task_lists_destroy(struct wta_runtime *rt);
 void wta_task_hold(struct wta_task *t);              /* take one reference */
 void wta_task_release(struct wta_task *t);           /* drop one reference */
 int  wta_task_wakers_delta(struct wta_task *t, int delta);  /* live clones after */
 struct wta_runtime *wta_task_runtime(const struct wta_task *t);
 void wta_task_run(struct wta_task *t);               /* poll once, on a worker */
-int  wta_task_drop_all(struct wta_runtime *rt);      /* shutdown: returns count */
 uint64_t wta_task_id(const struct wta_task *t);
 uint64_t wta_current_task_id(void);                  /* 0: no task on this thread */
 uint64_t wta_task_last_wake_t(const struct wta_task *t);
@@ -275,14 +272,19 @@ struct wta_task_info {
     const char *name, *file;
     int line;
 };
-bool wta_task_all_held(struct wta_runtime *rt, uint64_t *id, int *wakers, int *held);
-/* Calls fn for every live task (under each task list's lock: fn must not block). */
-void wta_task_for_each(struct wta_runtime *rt, void (*fn)(const struct wta_task_info *, void *),
-                       void *arg);
 /* Run-queue link: a queue owns the task while it is SCHEDULED. */
 struct wta_task *wta_task_next(struct wta_task *t);
 void wta_task_set_next(struct wta_task *t, struct wta_task *next);
 void wta_task_set_queued(struct wta_task *t, bool queued);
+
+// task_list.c (the runtime's live tasks: for shutdown and the hang check)
+int  wta_task_lists_init(struct wta_runtime *rt);
+void wta_task_lists_destroy(struct wta_runtime *rt);
+int  wta_task_drop_all(struct wta_runtime *rt);      /* shutdown: returns count */
+bool wta_task_all_held(struct wta_runtime *rt, uint64_t *id, int *wakers, int *held);
+/* Calls fn for every live task (under each task list's lock: fn must not block). */
+void wta_task_for_each(struct wta_runtime *rt, void (*fn)(const struct wta_task_info *, void *),
+                       void *arg);
 
 // waker.c
 const char *wta_wait_name(const struct wta_wait *w);

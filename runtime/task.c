@@ -37,41 +37,7 @@
 #include <string.h>
 #include <stdlib.h>
 
-#include "internal.h"
-
-struct wta_task {
-    struct wta_mutex lock;          /* guards the four fields below */
-    enum wta_task_state state;
-    unsigned long running_on;       /* wta_thread_id() of the polling thread */
-    bool lost_wake;                 /* W2 or W4: a wake during this poll was lost */
-    uint64_t last_wake_t;           /* trace stamp of the wake that scheduled it */
-
-    /* Set at spawn, read-only after. */
-    struct wta_runtime *rt;
-    uint64_t id, parent;
-    struct wta_future *fut;         /* owned (boxed, or t->moved); only the RUNNING worker touches it */
-    uint32_t polls;                 /* only the RUNNING worker touches it */
-
-    _Atomic int refs;               /* the runtime's (until DONE) + waker clones + the handle's */
-    _Atomic int wakers;             /* live waker clones, for the trace */
-    _Atomic int held;               /* of those, held by runtime structures (hang.c) */
-
-    /* For the hang check's dump. Written by the polling thread; read only
-     * once every worker sleeps (their ex->lock orders the reads after). */
-    struct wta_wait wait;           /* what the last runtime-held clone is for */
-    uint64_t last_poll_ns;          /* CLOCK_MONOTONIC at the last poll's start */
-    char name[32];                  /* set at spawn, read-only after */
-    const char *file;
-    int line;
-
-    struct wta_task *next;          /* run-queue link, guarded by that queue's lock */
-    bool queued;                    /* in a run queue: guarded by that queue's lock */
-    struct wta_task_list *list;     /* which of rt->task_lists holds it */
-    struct wta_task *all_prev, *all_next;  /* guarded by list->lock */
-
-    struct wta_oneshot_tx join;     /* the JoinHandle's oneshot (its own lock) */
-    max_align_t moved[];            /* wta_spawn_move: the future's bytes */
-};
+#include "task.h"
 
 const char *wta_task_state_name(enum wta_task_state s)
 {
@@ -98,21 +64,6 @@ void wta_task_set_queued(struct wta_task *t, bool queued)
     t->queued = queued;
 }
 struct wta_runtime *wta_task_runtime(const struct wta_task *t) { return t->rt; }
-
-int wta_task_lists_init(struct wta_runtime *rt)
-{
-    rt->task_lists = wta_xcalloc((size_t)rt->nworkers + 1, sizeof *rt->task_lists);
-    for (int i = 0; i <= rt->nworkers; i++)
-        wta_mutex_init(&rt->task_lists[i].lock);
-    return 0;
-}
-
-void wta_task_lists_destroy(struct wta_runtime *rt)
-{
-    for (int i = 0; i <= rt->nworkers; i++)
-        wta_mutex_destroy(&rt->task_lists[i].lock);
-    free(rt->task_lists);
-}
 
 /*
  * Creates a task in state SCHEDULED (the caller pushes it) and lists it;
@@ -142,15 +93,7 @@ struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f, size
     t->file = file;
     t->line = line;
 
-    struct wta_worker *w = wta_self.worker;
-    t->list = &rt->task_lists[w != NULL && wta_self.rt == rt ? wta_worker_index(w) + 1 : 0];
-    wta_mutex_lock(&t->list->lock);
-    t->all_next = t->list->head;
-    if (t->list->head != NULL)
-        t->list->head->all_prev = t;
-    t->list->head = t;
-    wta_mutex_unlock(&t->list->lock);
-    wta_atomic_fetch_add(&rt->live_tasks, 1);
+    wta_task_list_add(t);
 
     t->last_wake_t = 0;
     WTA_TRACE(rt, TASK_SPAWN, t->id, t->parent, WTA_S(name), WTA_S(file), line);
@@ -191,86 +134,17 @@ void wta_task_set_wait(struct wta_task *t, const struct wta_wait *w)
 }
 
 /*
- * The hang check's question: is every live clone of every listed task's
- * waker held by a runtime structure? If not, *id names a task whose are
- * not, with its counts. Reads only atomics: tasks may be running.
- */
-bool wta_task_all_held(struct wta_runtime *rt, uint64_t *id, int *wakers, int *held)
-{
-    for (int i = 0; i <= rt->nworkers; i++) {
-        struct wta_task_list *list = &rt->task_lists[i];
-        bool all = true;
-        wta_mutex_lock(&list->lock);
-        for (struct wta_task *t = list->head; t != NULL && all; t = t->all_next) {
-            *held = wta_atomic_load(&t->held);   // first: held only grows after clones do
-            *wakers = wta_atomic_load(&t->wakers);
-            if (*wakers != *held) {
-                *id = t->id;
-                all = false;
-            }
-        }
-        wta_mutex_unlock(&list->lock);
-        if (!all)
-            return false;
-    }
-    return true;
-}
-
-/*
- * The hang check's dump: fn(info) for every task not yet DONE. Only when
- * every worker sleeps (the plain fields are then still). Takes each list's
- * lock, then each task's: nobody takes them the other way round.
- */
-void wta_task_for_each(struct wta_runtime *rt, void (*fn)(const struct wta_task_info *, void *),
-                       void *arg)
-{
-    for (int i = 0; i <= rt->nworkers; i++) {
-        struct wta_task_list *list = &rt->task_lists[i];
-        wta_mutex_lock(&list->lock);
-        for (struct wta_task *t = list->head; t != NULL; t = t->all_next) {
-            struct wta_task_info info = {
-                .id = t->id, .polls = t->polls, .last_poll_ns = t->last_poll_ns,
-                .wakers = wta_atomic_load(&t->wakers), .held = wta_atomic_load(&t->held),
-                .wait = t->wait, .name = t->name, .file = t->file, .line = t->line,
-            };
-            wta_mutex_lock(&t->lock);
-            info.state = t->state;
-            wta_mutex_unlock(&t->lock);
-            if (info.state != WTA_TASK_DONE)
-                fn(&info, arg);
-        }
-        wta_mutex_unlock(&list->lock);
-    }
-}
-
-/* Takes t off its task list and lets go of the runtime's reference. */
-static void unlist(struct wta_task *t)
-{
-    struct wta_runtime *rt = t->rt;
-    wta_mutex_lock(&t->list->lock);
-    if (t->all_prev != NULL)
-        t->all_prev->all_next = t->all_next;
-    else
-        t->list->head = t->all_next;
-    if (t->all_next != NULL)
-        t->all_next->all_prev = t->all_prev;
-    wta_mutex_unlock(&t->list->lock);
-    wta_atomic_fetch_sub(&rt->live_tasks, 1);
-    wta_task_release(t);
-}
-
-/*
  * Ends an unfinished task: its future is dropped and its JoinHandle sees
  * -ECANCELED. The caller has set DONE. Runs user code (drop): no locks held.
  */
-static void cancel(struct wta_task *t, const char *why)
+void wta_task_cancel(struct wta_task *t, const char *why)
 {
     WTA_TRACE(t->rt, TASK_DROP, t->id, WTA_S(why));
     wta_future_drop(t->fut);
     t->fut = NULL;
     WTA_TRACE(t->rt, JOIN_CANCEL, t->id);
     wta_join_cancel(&t->join);
-    unlist(t);
+    wta_task_unlist(t);
 }
 
 /*
@@ -399,7 +273,7 @@ static void after_pending(struct wta_task *t)
     if (requeue)
         wta_executor_push(rt->exec, t, false);   // a yield goes to the back, not next
     else if (freed)
-        cancel(t, "freed");
+        wta_task_cancel(t, "freed");
 }
 
 /*
@@ -432,40 +306,5 @@ void wta_task_run(struct wta_task *t)
     }
     finish(t, rc, out);
     wta_self.current = NULL;
-    unlist(t);
-}
-
-/* Drops every task on one list; returns how many. */
-static int drop_list(struct wta_task_list *list)
-{
-    int n = 0;
-    for (;;) {
-        // Dropping a future may wake or free other tasks: take one at a time.
-        wta_mutex_lock(&list->lock);
-        struct wta_task *t = list->head;
-        if (t != NULL)
-            wta_task_hold(t);   // keep it alive while we decide
-        wta_mutex_unlock(&list->lock);
-        if (t == NULL)
-            return n;
-        wta_mutex_lock(&t->lock);
-        t->state = WTA_TASK_DONE;
-        wta_mutex_unlock(&t->lock);
-        cancel(t, "shutdown");
-        wta_task_release(t);
-        n++;
-    }
-}
-
-/* Shutdown (workers stopped): drops every task still listed. Returns how many. */
-int wta_task_drop_all(struct wta_runtime *rt)
-{
-    int n = 0, pass;
-    do {   // until a pass finds none: a future's drop may spawn, into any list
-        pass = 0;
-        for (int i = 0; i <= rt->nworkers; i++)
-            pass += drop_list(&rt->task_lists[i]);
-        n += pass;
-    } while (pass > 0);
-    return n;
+    wta_task_unlist(t);
 }
