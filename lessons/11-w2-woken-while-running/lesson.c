@@ -19,7 +19,7 @@
 static const struct lesson lesson = {
     .name = "11-w2-woken-while-running",
     .title = "W2: woken while running, and NOTIFIED",
-    .seed = 50,
+    .seed = 52,
     .workers = 1,
     .alt = "fixed",
 };
