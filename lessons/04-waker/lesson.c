@@ -5,10 +5,8 @@
  * twice, drops one clone (it did not need it), sends the other to main
  * through a oneshot, and returns Pending: only main can wake it now. Main
  * rings by reference (keeping the clone), waits for the sleeper to finish,
- * then rings again with the clone: a wake that comes too late is *stale*.
- * Read main() first.
+ * then rings again with the clone: a wake that comes too late is *stale*. Read main() first.
  */
-#include <errno.h>
 #include <stdlib.h>
 
 #include "lesson.h"
@@ -21,7 +19,6 @@ static const struct lesson lesson = {
 };
 
 /* ---- the sleeper: give a clone of its waker away, then wait */
-
 struct sleeper {
     struct wta_future base;
     int step;
@@ -31,25 +28,22 @@ struct sleeper {
 static int sleeper_poll(struct wta_future *base, struct wta_context *cx, intptr_t *out)
 {
     struct sleeper *self = (struct sleeper *)base;
-    switch (self->step) {
+    switch (self->step++) {
     case 0: {   // two clones: drop one, send the other to main
-        struct wta_waker spare = wta_waker_clone(cx->waker);
-        struct wta_waker *bell = malloc(sizeof *bell);
+        struct wta_waker spare = wta_waker_clone(cx->waker), *bell = malloc(sizeof *bell);
         *bell = wta_waker_clone(cx->waker);
         wta_waker_drop(&spare);
         wta_note("sleeper cloned its waker twice, dropped one clone, and sends the other "
                  "to main");
         wta_oneshot_send(self->to_main, (intptr_t)bell);
         self->to_main = NULL;
-        self->step = 1;
         return WTA_PENDING;   // main holds our waker now: main wakes us
     }
-    case 1:   // woken by main
+    default:   // woken by main
         wta_note("sleeper was woken through main's clone and finishes");
         *out = 0;
         return WTA_READY;
     }
-    return -EINVAL;
 }
 
 static void sleeper_drop(struct wta_future *base)
@@ -61,7 +55,6 @@ static void sleeper_drop(struct wta_future *base)
 static const struct wta_future_vt sleeper_vt = {"sleeper", sleeper_poll, sleeper_drop};
 
 /* ---- the main future: ring the sleeper, then ring once too often */
-
 struct ringer {
     struct wta_future base;
     int step;
@@ -89,7 +82,7 @@ static int ringer_poll(struct wta_future *base, struct wta_context *cx, intptr_t
         wta_waker_wake_by_ref(self->bell);
         self->step = 2;
         /* fall through */
-    case 2:   // wait for the sleeper to finish
+    default:   // wait for the sleeper to finish
         if (wta_poll(self->sleeper, cx, &v) == WTA_PENDING)
             return WTA_PENDING;   // its JoinHandle wakes us
         wta_note("? the sleeper is DONE, and main still holds a clone of its waker. What "
@@ -98,7 +91,6 @@ static int ringer_poll(struct wta_future *base, struct wta_context *cx, intptr_t
         *out = v;
         return WTA_READY;
     }
-    return -EINVAL;
 }
 
 static void ringer_drop(struct wta_future *base)

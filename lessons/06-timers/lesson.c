@@ -7,7 +7,6 @@
  * heap; the worker with nothing to do waits in epoll exactly until the
  * next deadline. Read main() first.
  */
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,6 @@ static const struct lesson lesson = {
 static atomic_int finished;   /* how many sleepers have finished so far */
 
 /* ---- a sleeper: sleep ms, then return its finishing place */
-
 struct sleeper {
     struct wta_future base;
     int step, ms;
@@ -39,14 +37,13 @@ static int sleeper_poll(struct wta_future *base, struct wta_context *cx, intptr_
         self->sleep = wta_sleep((uint64_t)self->ms * 1000 * 1000);
         self->step = 1;
         /* fall through */
-    case 1:
+    default:   // asleep
         if (wta_poll(self->sleep, cx, NULL) == WTA_PENDING)
             return WTA_PENDING;   // the reactor fires our timer and wakes us
         *out = atomic_fetch_add(&finished, 1) + 1;
         wta_note("the %d ms sleeper finishes, place %ld", self->ms, (long)*out);
         return WTA_READY;
     }
-    return -EINVAL;
 }
 
 static void sleeper_drop(struct wta_future *base)
@@ -58,7 +55,6 @@ static void sleeper_drop(struct wta_future *base)
 static const struct wta_future_vt sleeper_vt = {"sleeper", sleeper_poll, sleeper_drop};
 
 /* ---- main: spawn 30, 10, 20 ms sleepers; await them in that order */
-
 static const int naps_ms[3] = {30, 10, 20};
 
 struct race {
@@ -82,21 +78,18 @@ static int race_poll(struct wta_future *base, struct wta_context *cx, intptr_t *
                  "timers fire, and how long does w0 sleep in epoll each time?");
         self->step = 1;
         /* fall through */
-    case 1:   // await each in spawn order
+    default:   // await each in spawn order
         for (int i = 0; i < 3; i++) {
             intptr_t place;
             if (self->h[i] == NULL)
                 continue;
-            if (wta_poll(self->h[i], cx, &place) == WTA_PENDING)
+            if (lesson_await(&self->h[i], cx, &place) == WTA_PENDING)
                 return WTA_PENDING;   // that sleeper's JoinHandle wakes us
-            wta_future_drop(self->h[i]);
-            self->h[i] = NULL;
             self->places = self->places * 10 + place;
         }
         *out = self->places;
         return WTA_READY;
     }
-    return -EINVAL;
 }
 
 static void race_drop(struct wta_future *base)

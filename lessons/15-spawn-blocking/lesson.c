@@ -12,7 +12,6 @@
  * Real mode (seed 0): the lesson is about time a poll spends computing or
  * blocking, which deterministic mode's virtual clock does not count.
  */
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -52,14 +51,13 @@ static int ticker_poll(struct wta_future *base, struct wta_context *cx, intptr_t
         self->op = wta_sleep(2 * 1000 * 1000);
         self->step = 1;
         /* fall through */
-    case 1:
-        if (wta_poll(self->op, cx, NULL) == WTA_PENDING)
+    default:   // sleeping
+        if (lesson_await(&self->op, cx, NULL) == WTA_PENDING)
             return WTA_PENDING;   // the reactor fires our timer, if someone turns it
         *out = atomic_fetch_add(&finished, 1) + 1;
         wta_note("the ticker's 2 ms sleep is over: it finishes in place %ld", (long)*out);
         return WTA_READY;
     }
-    return -EINVAL;
 }
 
 static int loader_poll(struct wta_future *base, struct wta_context *cx, intptr_t *out)
@@ -78,12 +76,9 @@ static int loader_poll(struct wta_future *base, struct wta_context *cx, intptr_t
         self->op = wta_spawn_blocking(load_file, NULL);
         self->step = 1;
         /* fall through */
-    case 1:
-        if (wta_poll(self->op, cx, NULL) == WTA_PENDING)
+    default:   // the read is on a blocking thread
+        if (lesson_await(&self->op, cx, NULL) == WTA_PENDING)
             return WTA_PENDING;   // the blocking job's JoinHandle wakes us
-        break;
-    default:
-        return -EINVAL;
     }
     atomic_fetch_add(&finished, 1);
     *out = 0;

@@ -11,7 +11,6 @@
  * Real mode (seed 0): the lesson is about time a poll spends computing or
  * blocking, which deterministic mode's virtual clock does not count.
  */
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -32,35 +31,24 @@ static atomic_int units;     /* units of work the hog has done so far */
 
 struct hog {
     struct wta_future base;
-    int step;
-    struct wta_future *yield;
+    struct wta_future *yield;   /* the yield being awaited, after a unit (--yielding) */
 };
 
 static int hog_poll(struct wta_future *base, struct wta_context *cx, intptr_t *out)
 {
     struct hog *self = (struct hog *)base;
     for (;;) {
-        switch (self->step) {
-        case 0:   // one unit of work, or done
-            if (atomic_load(&units) == UNITS) {
-                *out = UNITS;
-                return WTA_READY;
-            }
-            lesson_spin_ms(1);
-            atomic_fetch_add(&units, 1);
-            if (!yielding)
-                break;   // straight on to the next unit, in this same poll
-            self->yield = wta_yield_now();
-            self->step = 1;
-            /* fall through */
-        case 1:   // give the worker back: Pending once, to the back of the queue
-            if (wta_poll(self->yield, cx, NULL) == WTA_PENDING)
-                return WTA_PENDING;   // we woke ourselves: the worker re-queues us
-            wta_future_drop(self->yield);
-            self->yield = NULL;
-            self->step = 0;
-            break;
+        if (self->yield != NULL && lesson_await(&self->yield, cx, NULL) == WTA_PENDING)
+            return WTA_PENDING;   // we woke ourselves: the worker re-queues us
+        if (atomic_load(&units) == UNITS) {
+            *out = UNITS;
+            return WTA_READY;
         }
+        lesson_spin_ms(1);   // one unit of work
+        atomic_fetch_add(&units, 1);
+        if (yielding)   // give the worker back: Pending once, to the back of the queue
+            self->yield = wta_yield_now();
+        // else straight on to the next unit, in this same poll
     }
 }
 
