@@ -184,11 +184,12 @@ int wta_diff(const struct wta_model *a, const struct wta_model *b, FILE *f)
     } else if (sa.npolls != sb.npolls) {
         const struct side *longer = sa.npolls > sb.npolls ? &sa : &sb;
         decision(longer, n, da, sizeof da);
-        fprintf(f, "the schedules agree for %zu decisions, then only %s goes on:\n  %s\n",
-                n, longer == &sa ? "A" : "B", da);
+        fprintf(f, "the schedules agree for %zu decision%s, then only %s goes on:\n  %s\n",
+                n, n == 1 ? "" : "s", longer == &sa ? "A" : "B", da);
         differ = 1;
     } else {
-        fprintf(f, "same schedule: %zu scheduling decisions agree\n", n);
+        fprintf(f, "same schedule: %zu scheduling decision%s agree%s\n", n, n == 1 ? "" : "s",
+                n == 1 ? "s" : "");
     }
     fprintf(f, "summary:\n  events  A %zu  B %zu\n  tasks   A %zu  B %zu\n"
             "  polls   A %zu  B %zu\n", a->nevents, b->nevents, a->ntasks, b->ntasks,

@@ -8,6 +8,7 @@
  *                 there; the next step shows what happened)
  *     inspector   the selected task: its states along the whole run (a
  *                 strip), polls, wakes by source, and "why is it running?"
+ *                 (or, when it is not, "why is it not running?")
  *                 (wta_why) back to a root cause
  *     lints       the trace's lints; the selected one is marked
  *     keys        every control on one line
@@ -177,11 +178,18 @@ static void inspector(struct vz_gfx *g, const struct vz_layout *L, const struct 
     vz_text(g, VZ_NORMAL, x, y, VZ_INK, w, "polls %u · wakes %u%s%s", s.polls, nwakes,
             nwakes ? ": " : "", wk);
     y += lh + 4;
-    vz_text(g, VZ_BOLD, x, y, VZ_INK, w, "Why is it running?");
+    /* The question the state asks: a running task's chain of causes, or
+     * for any other the facts that keep it from running (why_not.c). */
+    int running = s.state == WTA_TS_RUNNING;
+    vz_text(g, VZ_BOLD, x, y, VZ_INK, w, running ? "Why is it running?"
+                                                 : "Why is it not running?");
     y += lh;
     struct wta_why why;
-    if (wta_why(v->m, t, v->at ? v->at - 1 : 0, &why) < 0 || v->at == 0) {
-        vz_text(g, VZ_SMALL, x, y, VZ_MUTED, w, "not polled yet at this point");
+    int rc = v->at == 0 ? -1
+             : running  ? wta_why(v->m, t, v->at - 1, &why)
+                        : wta_why_not(v->m, t, v->at - 1, &why);
+    if (rc != 0) {
+        vz_text(g, VZ_SMALL, x, y, VZ_MUTED, w, "not spawned yet at this point");
         return;
     }
     for (size_t j = 0; j < why.n && y + lh < r.y + r.h; j++) {

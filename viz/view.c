@@ -241,12 +241,15 @@ int vz_view_pair(struct vz_view *a, struct vz_view *b)
     int r = wta_diff_align(a->m, b->m, &a->align_a, &a->align_b);
     (void)wta_diff(a->m, b->m, f);
     fclose(f);
-    /* The diff's first two lines are the two divergent decisions. */
+    /* The diff's first line is its verdict, then up to two divergent
+     * decisions (one when only one run goes on), then its summary. */
     char *line = text, *nl;
     for (int k = 0; k < 3 && line && *line; k++, line = nl ? nl + 1 : NULL) {
         nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
+        if (strncmp(line, "summary:", 8) == 0)
+            break;
         if (k > 0)
             snprintf(a->diff_text[k - 1], sizeof a->diff_text[0], "%s", line);
         else
