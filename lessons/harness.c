@@ -20,10 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lesson.h"
 
 static bool pinned;   /* this run uses the lesson's pinned seed (or its real mode) */
+static bool virtual_clock;   /* deterministic mode: time is counted, not spent */
 
 static void usage(const struct lesson *l, FILE *to)
 {
@@ -96,6 +98,7 @@ bool lesson_start(const struct lesson *l, int argc, char **argv, struct wta_conf
     unsetenv("WTA_WORKERS");
     unsetenv("WTA_SCHEDULER");
     unsetenv("WTA_BUGS");
+    virtual_clock = seed != 0;
     if (seed != 0) {
         char s[24];
         snprintf(s, sizeof s, "%llu", (unsigned long long)seed);
@@ -155,11 +158,24 @@ int lesson_expect(const struct lesson *l, const char *what, long got, long want)
     return 1;
 }
 
+/* On a virtual clock the work is counted (wta_spent_ns), not done. */
 void lesson_spin_ms(int ms)
 {
+    if (virtual_clock) {
+        wta_spent_ns((uint64_t)ms * 1000000);
+        return;
+    }
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     do
         clock_gettime(CLOCK_MONOTONIC, &t);
     while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+void lesson_block_ms(int ms)
+{
+    if (virtual_clock)
+        wta_spent_ns((uint64_t)ms * 1000000);
+    else
+        usleep((useconds_t)ms * 1000);
 }

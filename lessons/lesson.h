@@ -65,7 +65,10 @@ int lesson_await(struct wta_future **op, struct wta_context *cx, intptr_t *out);
  */
 int lesson_expect(const struct lesson *l, const char *what, long got, long want);
 
-/* Busy for about ms milliseconds of CPU (a stand-in for real work). */
+/* Busy for about ms milliseconds of CPU (a stand-in for real work). In
+ * deterministic mode the virtual clock moves on by ms instead. */
 void lesson_spin_ms(int ms);
+/* Blocked for ms milliseconds (a stand-in for a slow read), the same way. */
+void lesson_block_ms(int ms);
 
 #endif /* LESSON_H */

@@ -96,6 +96,7 @@ struct wta_sim;
 struct wta_sim_runner;
 extern _Thread_local struct wta_sim_runner *wta_sim_me;  /* NULL: not stepping */
 void wta_sim_point_slow(void);
+void wta_sim_spend(uint64_t ns);             /* the runner spent ns unseen: the clock moves on */
 /* A switch point: the scheduler may let another runner go first. */
 static inline void wta_sim_point(void)
 {

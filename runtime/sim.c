@@ -339,6 +339,17 @@ void wta_sim_wait_fd(int fd, int64_t wait_ns, bool may_wake)
     pthread_mutex_unlock(&s->lock);
 }
 
+/*
+ * The baton holder spent ns in code the runtime does not see (a
+ * computation, a blocking call). It was busy for ns while the other
+ * threads went on, so it waits out ns of virtual time as a deadline, and
+ * the others run meanwhile: a timer due halfway fires halfway.
+ */
+void wta_sim_spend(uint64_t ns)
+{
+    wta_sim_wait_fd(-1, (int64_t)ns, false);
+}
+
 /* block_on after a wake: did the scheduler wake it to report a hang? (Clears it.) */
 bool wta_sim_take_hang(struct wta_sim *s)
 {

@@ -150,6 +150,12 @@ void wta_thread_join(pthread_t th)
 }
 
 /* Now: CLOCK_MONOTONIC, or the virtual clock of deterministic mode. */
+void wta_spent_ns(uint64_t ns)
+{
+    if (wta_sim_me != NULL)
+        wta_sim_spend(ns);
+}
+
 uint64_t wta_clock_ns(void)
 {
     if (wta_sim_me != NULL)

@@ -191,6 +191,16 @@ struct wta_config {
 
 struct wta_runtime;
 
+/*
+ * The calling thread has just spent ns of time the runtime cannot see: a
+ * computation, or a blocking call. In deterministic mode the virtual clock
+ * counts only the runtime's own steps, so this moves it on by ns (timers
+ * come due as they would have); in real mode it does nothing, since real
+ * time passed by itself. For lessons and tests that model busy or blocked
+ * work on a virtual clock.
+ */
+void wta_spent_ns(uint64_t ns);
+
 /* Starts cfg->workers worker threads at once. NULL cfg: defaults (and
  * the environment knobs above). Returns NULL and sets errno on failure
  * (EINVAL: a bad field, or a bad knob, reported on stderr). */

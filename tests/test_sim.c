@@ -541,6 +541,53 @@ static void sim_sleep_is_virtual(void)
     free(path);
 }
 
+/* ---- time spent where the runtime cannot see it */
+
+struct spender {
+    struct wta_future *join;      /* the napper's JoinHandle */
+    uint64_t v0, v1;              /* the virtual clock around the spend */
+};
+
+static int spender_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct spender *s = st;
+    if (s->join == NULL) {
+        s->join = wta_spawn(wta_sleep(1000000));   // a 1 ms nap on the worker
+        s->v0 = wta_now();
+        wta_spent_ns(10000000);                     // main "computes" for 10 ms
+        s->v1 = wta_now();
+    }
+    return wta_poll(s->join, cx, out);
+}
+
+static void spender_drop(void *st)
+{
+    struct spender *s = st;
+    wta_future_drop(s->join);
+}
+
+/* Does wta_spent_ns move the virtual clock, with the other threads going on meanwhile? */
+static void sim_spent_counts_time(void)
+{
+    char *path = test_trace_path("sim_spent");
+    struct wta_runtime *rt = sim_runtime(5, 1, path);
+    struct spender s = {0};
+    CU_ASSERT_EQUAL(wta_block_on(rt, fn_future("spender", spender_poll, &s, spender_drop), NULL), 0);
+    wta_runtime_free(rt);
+    CU_ASSERT_TRUE(s.v1 - s.v0 >= 10000000);   // the spend took its 10 ms...
+    CU_ASSERT_TRUE(s.v1 - s.v0 < 11000000);
+    struct trace tr;
+    if (trace_load(path, &tr) == 0) {   // ...and the worker's 1 ms timer fired within them, on time
+        int fire = trace_find(&tr, 0, "timer.fire", NULL, 0);
+        CU_ASSERT_TRUE(fire >= 0);
+        if (fire >= 0)
+            CU_ASSERT_TRUE(ev_int(tr.ev[fire], "late_ns") < 1000000);
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+}
+
 /* Is a bad $WTA_SEED refused with a message, not silently ignored? */
 static void sim_bad_seed_refused(void)
 {
@@ -793,6 +840,7 @@ void suite_sim(void)
     CU_add_test(s, "sim_same_seed_same_trace", sim_same_seed_same_trace);
     CU_add_test(s, "sim_seeds_differ", sim_seeds_differ);
     CU_add_test(s, "sim_sleep_is_virtual", sim_sleep_is_virtual);
+    CU_add_test(s, "sim_spent_counts_time", sim_spent_counts_time);
     CU_add_test(s, "sim_bad_seed_refused", sim_bad_seed_refused);
     CU_add_test(s, "sim_hang_reported", sim_hang_reported);
     CU_add_test(s, "sim_explore_finds_races", sim_explore_finds_races);

@@ -8,8 +8,9 @@
  * ping waits for the whole of it; with --yielding the hog yields after each
  * unit, and ping runs after the first. Read main() first.
  *
- * Real mode (seed 0): the lesson is about time a poll spends computing or
- * blocking, which deterministic mode's virtual clock does not count.
+ * The time a poll spends computing or blocking is counted on the virtual
+ * clock (lesson_spin_ms, lesson_block_ms: wta_spent_ns), so the lesson runs
+ * in deterministic mode like the others.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@
 static const struct lesson lesson = {
     .name = "17-fairness",
     .title = "fairness: a CPU-bound task, with and without yielding",
-    .seed = 0,
+    .seed = 1,
     .workers = 1,
     .alt = "yielding",
 };
