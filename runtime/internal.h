@@ -10,17 +10,17 @@
  * each "must hold" with WTA_ASSERT_HELD):
  *     reactor W5 lock       W5 only: one block_on thread's reactor turn at a time
  *     rt->main_lock         block_on's sleep; its hang check (hang.c) looks below
- *     task->lock            a task's state; never held while polling
  *     chan / oneshot lock   one channel's or JoinHandle's state
  *     exec->lock            the global run queue and sleeping workers
  *     reactor lock          sources and timers
  *     task list lock        rt->task_lists: who is alive, for shutdown
  *     blocking pool lock    the blocking jobs' queue
  *     trace locks           the recorder's buffer list, then its writer's
- * Most paths hold one at a time: a wake takes task->lock, records the
- * wake, lets go, and only then pushes (a worker's own queue, ring.c, has
- * no lock: its owner pushes, thieves take by compare-and-swap). Any lock
- * may be held while recording a trace event (that is why trace is last).
+ * Most paths hold one at a time. A task's state has no lock: a wake or a
+ * poll moves it by compare-and-swap (task.c), and a wake pushes only
+ * after that (a worker's own queue, ring.c, has no lock either: its owner
+ * pushes, thieves take by compare-and-swap). Any lock may be held while
+ * recording a trace event (that is why trace is last).
  *
  * The seam for a deterministic mode (one OS thread stepping every worker
  * in a seeded order, on a virtual clock) is three places, each one
@@ -476,6 +476,12 @@ bool wta_blocking_idle(struct wta_blocking *b, uint64_t *finished);  /* and jobs
         if (__builtin_expect((rt) != NULL && (rt)->trace != NULL, 0))      \
             wta_trace_rec((rt), 0, WTA_EV_##ev, WTA_TRACE_ARGS(__VA_ARGS__)); \
     } while (0)
+/* The same, stamped exactly `at` (a wta_trace_now() read earlier), see trace.c. */
+#define WTA_TRACE_AT(rt, at, ev, ...)                                      \
+    do {                                                                   \
+        if (__builtin_expect((rt) != NULL && (rt)->trace != NULL, 0))      \
+            wta_trace_rec_at((rt), (at), WTA_EV_##ev, WTA_TRACE_ARGS(__VA_ARGS__)); \
+    } while (0)
 /* The same, stamped no earlier than `after` (t of the event's cause). */
 #define WTA_TRACE_AFTER(rt, after, ev, ...)                                \
     do {                                                                   \
@@ -490,6 +496,9 @@ bool wta_blocking_idle(struct wta_blocking *b, uint64_t *finished);  /* and jobs
 uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev,
                        uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                        uint64_t e, uint64_t f);
+uint64_t wta_trace_rec_at(struct wta_runtime *rt, uint64_t at, enum wta_event ev,
+                          uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                          uint64_t e, uint64_t f);
 uint64_t wta_trace_now(struct wta_runtime *rt);       /* the trace clock */
 uint64_t wta_trace_clock(struct wta_runtime *rt, uint64_t mono_ns);  /* mono -> trace */
 int  wta_trace_open(struct wta_runtime *rt);          /* 0 or -errno */

@@ -11,11 +11,8 @@
 #include "internal.h"
 
 struct wta_task {
-    struct wta_mutex lock;          /* guards the four fields below */
-    enum wta_task_state state;
-    unsigned long running_on;       /* wta_thread_id() of the polling thread */
-    bool lost_wake;                 /* W2 or W4: a wake during this poll was lost */
-    uint64_t last_wake_t;           /* trace stamp of the wake that scheduled it */
+    _Atomic unsigned state;         /* an enum wta_task_state (+ LOST): task.c's arrows move it */
+    uint64_t last_wake_t;           /* trace stamp of what scheduled it: written before the push */
 
     /* Set at spawn, read-only after. */
     struct wta_runtime *rt;
@@ -46,6 +43,8 @@ struct wta_task {
 
 // task.c
 void wta_task_cancel(struct wta_task *t, const char *why);   /* set DONE first; no locks held */
+enum wta_task_state wta_task_state_now(struct wta_task *t);  /* a snapshot, for the hang dump */
+void wta_task_set_done(struct wta_task *t);                  /* any state -> DONE (shutdown) */
 
 // task_list.c
 void wta_task_list_add(struct wta_task *t);

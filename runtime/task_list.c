@@ -15,8 +15,8 @@
  * listed at spawn and unlisted when it becomes DONE (finished, freed by
  * W2/W4, or cancelled), which lets go of the runtime's reference.
  *
- * Lock order: a list's lock, then a task's (wta_task_for_each); nobody
- * takes them the other way round.
+ * A list's lock is the only lock here: a task's state is one atomic word
+ * (task.c), read without a lock of its own.
  */
 #include <stdlib.h>
 
@@ -95,9 +95,7 @@ void wta_task_for_each(struct wta_runtime *rt, void (*fn)(const struct wta_task_
                 .wakers = wta_atomic_load(&t->wakers), .held = wta_atomic_load(&t->held),
                 .wait = t->wait, .name = t->name, .file = t->file, .line = t->line,
             };
-            wta_mutex_lock(&t->lock);
-            info.state = t->state;
-            wta_mutex_unlock(&t->lock);
+            info.state = wta_task_state_now(t);
             if (info.state != WTA_TASK_DONE)
                 fn(&info, arg);
         }
@@ -134,9 +132,7 @@ static int drop_list(struct wta_task_list *list)
         wta_mutex_unlock(&list->lock);
         if (t == NULL)
             return n;
-        wta_mutex_lock(&t->lock);
-        t->state = WTA_TASK_DONE;
-        wta_mutex_unlock(&t->lock);
+        wta_task_set_done(t);
         wta_task_cancel(t, "shutdown");
         wta_task_release(t);
         n++;

@@ -166,10 +166,25 @@ uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev
                        uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                        uint64_t e, uint64_t f)
 {
+    uint64_t t = wta_trace_now(rt);   // the virtual clock is the runner's: read it first
+    if (after != 0 && t <= after)
+        t = after + 1;   // an effect sorts after its cause
+    return wta_trace_rec_at(rt, t, ev, a, b, c, d, e, f);
+}
+
+/*
+ * The same, stamped t (from wta_trace_now), or this thread's last stamp if
+ * that is later. For an event that must sort by the moment its effect was
+ * published, when it can only be recorded after that: task.c reads t
+ * before the compare-and-swap that moves a task's state.
+ */
+uint64_t wta_trace_rec_at(struct wta_runtime *rt, uint64_t t, enum wta_event ev,
+                          uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                          uint64_t e, uint64_t f)
+{
     if (rt->sim != NULL)
         renumber(rt->sim, ev, &a, b, &c, &d, &e, &f);
     struct wta_trace *tr = rt->trace;
-    uint64_t t = wta_clock_ns() - tr->start_ns;   // the virtual clock is the runner's: read it first
     struct wta_sim_runner *sim = wta_sim_detach();   // from here on, no switch point
     struct wta_trace_buf *tb = wta_self.tb;
     if (tb == NULL || my_gen != tr->gen)
@@ -179,8 +194,6 @@ uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev
 
     if (t < tb->last_t)
         t = tb->last_t;
-    if (after != 0 && t <= after)
-        t = after + 1;   // an effect sorts after its cause
     tb->last_t = t;
 
     struct wta_trace_batch *bt = tb->batch;

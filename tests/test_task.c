@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,144 @@ static void task_woken_while_running(void)
     sem_destroy(&mb.request);
     sem_destroy(&mb.done);
     wta_runtime_free(rt);
+}
+
+/* ---- a storm of wakes from three tasks while the target runs and idles */
+
+#define STORM_WAKERS 3
+#define STORM_WAKES  2000   /* per waker task */
+
+struct storm {
+    struct wta_waker target;      /* the target's waker, once published */
+    _Atomic bool published, stop;
+    int polls;                    /* the target's; only its RUNNING worker */
+};
+
+struct storm_waker {
+    struct storm *s;
+    int left;
+};
+
+static int storm_target_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct storm *s = st;
+    s->polls++;
+    if (!atomic_load(&s->published)) {
+        s->target = wta_waker_clone(cx->waker);
+        atomic_store(&s->published, true);
+    }
+    if (atomic_load(&s->stop)) {
+        *out = s->polls;
+        return WTA_READY;
+    }
+    return WTA_PENDING;
+}
+
+static int storm_waker_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct storm_waker *w = st;
+    (void)out;
+    if (atomic_load(&w->s->published))
+        for (int i = 0; i < 50 && w->left > 0; i++, w->left--)
+            wta_waker_wake_by_ref(&w->s->target);
+    if (w->left == 0)
+        return WTA_READY;
+    wta_waker_wake_by_ref(cx->waker);   // yield, and come back for more
+    return WTA_PENDING;
+}
+
+struct storm_main {
+    struct storm s;
+    struct storm_waker w[STORM_WAKERS];
+    struct wta_future *target, *wakers;
+};
+
+static int storm_main_poll(void *st, struct wta_context *cx, intptr_t *out)
+{
+    struct storm_main *m = st;
+    if (m->target == NULL) {
+        m->target = wta_spawn(fn_future("target", storm_target_poll, &m->s, NULL));
+        struct wta_future *h[STORM_WAKERS];
+        for (int i = 0; i < STORM_WAKERS; i++) {
+            m->w[i] = (struct storm_waker){.s = &m->s, .left = STORM_WAKES};
+            h[i] = wta_spawn(fn_future("waker", storm_waker_poll, &m->w[i], NULL));
+        }
+        m->wakers = wta_join_all(h, STORM_WAKERS, NULL, NULL);
+    }
+    if (m->wakers != NULL) {
+        if (wta_poll(m->wakers, cx, out) == WTA_PENDING)
+            return WTA_PENDING;
+        wta_future_drop(m->wakers);
+        m->wakers = NULL;
+        // The last wake after the storm: if any wake was lost or the
+        // task was queued twice, this one decides (a hang, or a panic).
+        atomic_store(&m->s.stop, true);
+        wta_waker_wake_by_ref(&m->s.target);
+    }
+    return wta_poll(m->target, cx, out);
+}
+
+static int count_wakes(const struct trace *tr, const char *outcome)
+{
+    int n = 0;
+    for (int i = 0; i < tr->n; i++)
+        n += strcmp(ev_kind(tr->ev[i]), "waker.wake") == 0 && ev_int(tr->ev[i], "task") == 1 &&
+             strcmp(ev_str(tr->ev[i], "outcome"), outcome) == 0;
+    return n;
+}
+
+static int count_task_events(const struct trace *tr, const char *kind, const char *next)
+{
+    int n = 0;
+    for (int i = 0; i < tr->n; i++)
+        n += strcmp(ev_kind(tr->ev[i]), kind) == 0 && ev_int(tr->ev[i], "task") == 1 &&
+             (next == NULL || strcmp(ev_str(tr->ev[i], "next"), next) == 0);
+    return n;
+}
+
+static int wake_storm(void *arg)
+{
+    (void)arg;
+    char *path = test_trace_path("storm");
+    struct wta_runtime *rt = test_runtime(2, 0, path);
+    struct storm_main m = {0};
+    intptr_t polls = 0;
+    int rc = wta_block_on(rt, fn_future("storm", storm_main_poll, &m, NULL), &polls);
+    wta_future_drop(m.target);
+    wta_waker_drop(&m.s.target);
+    wta_runtime_free(rt);
+    int bad = 0;
+    if (rc != 0) {
+        fprintf(stderr, "storm: block_on returned %d\n", rc);
+        bad = 1;
+    }
+    struct trace tr;
+    if (!bad && trace_load(path, &tr) == 0) {
+        // Every poll of the target began for exactly one reason: its spawn,
+        // a wake that scheduled it, or a wake during a poll (a requeue).
+        int begins = count_task_events(&tr, "poll.begin", NULL);
+        int requeues = count_task_events(&tr, "poll.end", "requeue");
+        int scheduled = count_wakes(&tr, "scheduled");
+        int notified = count_wakes(&tr, "notified-while-running");
+        int coalesced = count_wakes(&tr, "already-scheduled");
+        if (begins != polls || requeues != notified || begins != 1 + scheduled + notified ||
+            scheduled + notified + coalesced != STORM_WAKERS * STORM_WAKES + 1) {
+            fprintf(stderr, "storm: %d polls, %d poll.begin, %d requeue, wakes: %d scheduled, "
+                    "%d notified, %d already-scheduled\n", (int)polls, begins, requeues,
+                    scheduled, notified, coalesced);
+            bad = 1;
+        }
+        trace_free(&tr);
+    }
+    remove(path);
+    free(path);
+    return bad;
+}
+
+/* 6,001 wakes race the target's polls: is each poll owed to exactly one wake, and none lost? */
+static void task_wake_storm(void)
+{
+    run_limited("task_wake_storm", wake_storm, NULL, 60);
 }
 
 /* ---- yield_now */
@@ -347,6 +486,7 @@ void suite_task(void)
     CU_pSuite s = CU_add_suite("task", NULL, NULL);
     CU_add_test(s, "task_spawn_100k", task_spawn_100k);
     CU_add_test(s, "task_woken_while_running", task_woken_while_running);
+    CU_add_test(s, "task_wake_storm", task_wake_storm);
     CU_add_test(s, "task_yield_requeues", task_yield_requeues);
     CU_add_test(s, "task_wake_after_done", task_wake_after_done);
     CU_add_test(s, "task_spawn_outside_runtime", task_spawn_outside_runtime);
