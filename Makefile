@@ -49,6 +49,7 @@ RUNTIME_SRCS := \
 	runtime/runtime.c \
 	runtime/env.c \
 	runtime/task.c \
+	runtime/task_block.c \
 	runtime/task_list.c \
 	runtime/waker.c \
 	runtime/executor.c \

@@ -251,6 +251,9 @@ enum wta_task_state {
     WTA_TASK_DONE,       /* finished or dropped; wakes are stale */
 };
 const char *wta_task_state_name(enum wta_task_state s);
+void wta_task_run(struct wta_task *t);               /* poll once, on a worker */
+
+// task_block.c (a task's memory and references; accessors)
 struct wta_task *wta_task_new(struct wta_runtime *rt, struct wta_future *f, size_t size,
                               const char *name, const char *file, int line,
                               struct wta_future **handle);
@@ -258,7 +261,6 @@ void wta_task_hold(struct wta_task *t);              /* take one reference */
 void wta_task_release(struct wta_task *t);           /* drop one reference */
 int  wta_task_wakers_delta(struct wta_task *t, int delta);  /* live clones after */
 struct wta_runtime *wta_task_runtime(const struct wta_task *t);
-void wta_task_run(struct wta_task *t);               /* poll once, on a worker */
 uint64_t wta_task_id(const struct wta_task *t);
 uint64_t wta_current_task_id(void);                  /* 0: no task on this thread */
 uint64_t wta_task_last_wake_t(const struct wta_task *t);

@@ -25,7 +25,7 @@
  * member, and the sender is a pointer to the whole. Who frees it:
  *   - a plain oneshot (and a spawn_blocking job's handle) is its own block,
  *     counted by refs, one per live side: the last side gone frees it;
- *   - a spawned task's JoinHandle lives in the task's block (task.c): its
+ *   - a spawned task's JoinHandle lives in the task's block (task_block.c): its
  *     receiver holds one of the task's references until dropped, and its
  *     sender is the task itself, which keeps its block alive until it has
  *     sent. The task frees the block (wta_join_destroy, then free).

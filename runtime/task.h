@@ -1,6 +1,7 @@
 /*
- * task.h - a task's struct, shared by its two files: task.c (its life and
- * its state machine) and task_list.c (the runtime's lists of live tasks).
+ * task.h - a task's struct, shared by its three files: task.c (its state
+ * machine and its poll), task_block.c (its memory and references) and
+ * task_list.c (the runtime's lists of live tasks).
  * The rest of the runtime sees only the functions in internal.h.
  */
 #ifndef WTA_TASK_H
@@ -41,8 +42,10 @@ struct wta_task {
     max_align_t moved[];            /* wta_spawn_move: the future's bytes */
 };
 
-// task.c
+// task_block.c
 void wta_task_cancel(struct wta_task *t, const char *why);   /* set DONE first; no locks held */
+
+// task.c
 enum wta_task_state wta_task_state_now(struct wta_task *t);  /* a snapshot, for the hang dump */
 void wta_task_set_done(struct wta_task *t);                  /* any state -> DONE (shutdown) */
 
