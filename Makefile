@@ -69,6 +69,7 @@ RUNTIME_SRCS := \
 	runtime/net.c \
 	runtime/io.c \
 	runtime/channel.c \
+	runtime/channel_ends.c \
 	runtime/combinators.c \
 	runtime/trace.c \
 	runtime/trace_write.c \

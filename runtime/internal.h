@@ -458,6 +458,8 @@ struct wta_tcp_stream {
     char ahead[1024];              /* what a read took beyond its buffer (io.c) */
 };
 
+// channel.c, channel_ends.c: see channel.h (the rest of the runtime does not use channels)
+
 // blocking.c
 struct wta_blocking *wta_blocking_new(struct wta_runtime *rt);
 void wta_blocking_free(struct wta_blocking *b);       /* waits for running jobs */
