@@ -52,6 +52,7 @@ RUNTIME_SRCS := \
 	runtime/task_list.c \
 	runtime/waker.c \
 	runtime/executor.c \
+	runtime/workers.c \
 	runtime/park.c \
 	runtime/runq.c \
 	runtime/ring.c \

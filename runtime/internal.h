@@ -3,8 +3,8 @@
  *
  * A table of contents, like xv6's defs.h: every cross-file function is
  * listed under the file that defines it, in the order a task meets them
- * (executor.c, park.c, runq.c, ring.c and steal.c share their structs
- * through executor.h, but their functions are listed here).
+ * (executor.c, workers.c, park.c, runq.c, ring.c and steal.c share their
+ * structs through executor.h, but their functions are listed here).
  *
  * Lock order (take them top to bottom, never upward; debug builds assert
  * each "must hold" with WTA_ASSERT_HELD):
@@ -25,7 +25,7 @@
  * The seam for a deterministic mode (one OS thread stepping every worker
  * in a seeded order, on a virtual clock) is three places, each one
  * function: the clock is wta_clock_ns() (sync.c); threads are started in
- * wta_executor_start() (executor.c) and wta_spawn_blocking_at()
+ * wta_executor_start() (workers.c) and wta_spawn_blocking_at()
  * (blocking.c); a worker sleeps only in wta_park() and is woken only via
  * wta_pick_sleeper()/wta_finish_wake() (park.c) or the reactor's
  * wta_reactor_turn()/wta_reactor_unpark() (reactor.c).
@@ -303,14 +303,17 @@ void wta_wake_all(struct wta_wake *wk, int n, enum wta_wake_source src);  /* and
 void wta_wake_task(struct wta_task *t, bool by_ref);  /* the state machine */
 
 // executor.c (the worker loop, spawn, and the original's Executor::wake)
+void *wta_worker_main(void *worker);                  /* a worker thread's body */
+void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);  /* wake */
+void wta_worker_push_local(struct wta_worker *w, struct wta_task *t);  /* owner only */
+const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
+
+// workers.c (the executor made, its worker threads started and stopped, freed)
 struct wta_executor *wta_executor_new(struct wta_runtime *rt);
 int  wta_executor_start(struct wta_executor *ex);     /* starts the workers */
 void wta_executor_stop(struct wta_executor *ex);      /* joins the workers */
 void wta_executor_free(struct wta_executor *ex);
-void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);  /* wake */
-void wta_worker_push_local(struct wta_worker *w, struct wta_task *t);  /* owner only */
 int  wta_worker_index(const struct wta_worker *w);
-const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
 
 // park.c (workers sleeping and being woken)
 void wta_pick_sleeper(struct wta_executor *ex, const char *why,
