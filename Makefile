@@ -46,6 +46,8 @@ DEPS_VIZ   := libcjson-dev libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-d
 RUNTIME_SRCS := \
 	runtime/sync.c \
 	runtime/sim.c \
+	runtime/sim_block.c \
+	runtime/sim_trace.c \
 	runtime/runtime.c \
 	runtime/env.c \
 	runtime/task.c \

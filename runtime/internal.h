@@ -91,12 +91,12 @@ void *wta_xcalloc(size_t n, size_t size);
 #endif
 #define WTA_ASSERT_HELD(mu, tag) WTA_ASSERT(wta_mutex_held(mu), tag)
 
-// sim.c (deterministic mode: one runner at a time, seeded, virtual clock)
+// sim.c (deterministic mode: one runner at a time, seeded, virtual clock;
+// its structs and what its three files share are in sim.h)
 struct wta_sim;
 struct wta_sim_runner;
 extern _Thread_local struct wta_sim_runner *wta_sim_me;  /* NULL: not stepping */
 void wta_sim_point_slow(void);
-void wta_sim_spend(uint64_t ns);             /* the runner spent ns unseen: the clock moves on */
 /* A switch point: the scheduler may let another runner go first. */
 static inline void wta_sim_point(void)
 {
@@ -108,11 +108,6 @@ void wta_sim_free(struct wta_sim *s);        /* the caller is the last runner */
 uint64_t wta_sim_seed(const struct wta_sim *s);
 uint64_t wta_sim_now(void);
 uint64_t wta_sim_start_ns(void);
-void wta_sim_block(const void *obj);         /* until wta_sim_wake(obj) */
-void wta_sim_wake(const void *obj, bool all);
-void wta_sim_wait_fd(int fd, int64_t wait_ns, bool may_wake);
-bool wta_sim_take_hang(struct wta_sim *s);
-bool wta_sim_is_runner(unsigned long tid);
 /*
  * sync.c's atomics: every atomic the runtime shares between threads goes
  * through these, C11's own after a switch point, so a seed can let
@@ -137,10 +132,20 @@ bool wta_sim_is_runner(unsigned long tid);
 #define wta_atomic_compare_exchange_strong_explicit(p, e, v, ok, fail) \
     (wta_sim_point(), atomic_compare_exchange_strong_explicit((p), (e), (v), (ok), (fail)))
 #define wta_atomic_thread_fence(mo)          (wta_sim_point(), atomic_thread_fence(mo))
+
+// sim_block.c (a runner waits and is woken without blocking its thread; runners' threads)
+void wta_sim_block(const void *obj);         /* until wta_sim_wake(obj) */
+void wta_sim_wake(const void *obj, bool all);
+void wta_sim_wait_fd(int fd, int64_t wait_ns, bool may_wake);
+void wta_sim_spend(uint64_t ns);             /* the runner spent ns unseen: the clock moves on */
+bool wta_sim_take_hang(struct wta_sim *s);
+bool wta_sim_is_runner(unsigned long tid);
 int  wta_sim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 void wta_sim_thread_join(pthread_t th);
 struct wta_sim_runner *wta_sim_detach(void); /* calls into the trace writer */
 void wta_sim_attach(struct wta_sim_runner *r);
+
+// sim_trace.c (the trace's own numbers for fds and ports)
 int64_t  wta_sim_trace_fd(struct wta_sim *s, int64_t fd, bool closing);
 uint64_t wta_sim_trace_port(struct wta_sim *s, uint64_t port);
 
