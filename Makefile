@@ -46,6 +46,8 @@ DEPS_VIZ   := libcjson-dev libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-d
 RUNTIME_SRCS := \
 	runtime/sync.c \
 	runtime/sim.c \
+	runtime/sim_block.c \
+	runtime/sim_trace.c \
 	runtime/runtime.c \
 	runtime/env.c \
 	runtime/task.c \
@@ -53,6 +55,7 @@ RUNTIME_SRCS := \
 	runtime/task_list.c \
 	runtime/waker.c \
 	runtime/executor.c \
+	runtime/workers.c \
 	runtime/park.c \
 	runtime/runq.c \
 	runtime/ring.c \
@@ -70,6 +73,7 @@ RUNTIME_SRCS := \
 	runtime/net.c \
 	runtime/io.c \
 	runtime/channel.c \
+	runtime/channel_ends.c \
 	runtime/combinators.c \
 	runtime/trace.c \
 	runtime/trace_write.c \

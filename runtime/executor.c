@@ -1,11 +1,12 @@
 /*
- * executor.c - the original's Executor: worker threads and their
- * poll_once loop, start and stop; spawn, and wake (push + unpark).
+ * executor.c - the original's Executor: each worker thread's poll_once
+ * loop; spawn, and wake (push + unpark). Making the executor and starting
+ * and stopping its threads is workers.c.
  *
  * Each worker loops poll_once(): find a task and poll it, or sleep until
  * there is one (park.c). A wake pushes the task and unparks at most one
- * sleeping worker (wta_executor_push, the original's Executor::wake). Two schedulers decide where tasks wait
- * (cfg.scheduler):
+ * sleeping worker (wta_executor_push, the original's Executor::wake).
+ * Two schedulers decide where tasks wait (cfg.scheduler):
  *
  *   global (wta's original): one FIFO under one lock, ex->global. Every
  *     spawn and wake pushes at its tail and wakes one sleeping worker.
@@ -25,11 +26,6 @@
 const char *wta_executor_scheduler_name(const struct wta_runtime *rt)
 {
     return rt->cfg.scheduler == WTA_SCHED_GLOBAL ? "global" : "local";
-}
-
-int wta_worker_index(const struct wta_worker *w)
-{
-    return w->index;
 }
 
 /* ---------------------------------------------------------------- the loop */
@@ -151,7 +147,8 @@ static bool poll_once(struct wta_worker *w)
     return true;
 }
 
-static void *worker_main(void *arg)
+/* A worker thread's body (workers.c starts it): poll_once until shutdown. */
+void *wta_worker_main(void *arg)
 {
     struct wta_worker *w = arg;
     char name[16];
@@ -165,79 +162,6 @@ static void *worker_main(void *arg)
     wta_trace_thread_done();
     wta_thread_leave();
     return NULL;
-}
-
-/* ---------------------------------------------------------------- life cycle */
-
-struct wta_executor *wta_executor_new(struct wta_runtime *rt)
-{
-    struct wta_executor *ex = wta_xcalloc(1, sizeof *ex);
-    ex->rt = rt;
-    ex->per_worker = rt->cfg.scheduler == WTA_SCHED_LOCAL;
-    wta_mutex_init(&ex->lock);
-    wta_runq_init(&ex->global, "global", &ex->lock);
-    atomic_init(&ex->nparked, 0);
-    atomic_init(&ex->nsearching, 0);
-    atomic_init(&ex->shutdown, false);
-    ex->nworkers = rt->nworkers;
-    ex->workers = wta_xcalloc((size_t)ex->nworkers, sizeof *ex->workers);
-    for (int i = 0; i < ex->nworkers; i++) {
-        struct wta_worker *w = &ex->workers[i];
-        char name[24];
-        snprintf(name, sizeof name, "local-%d", i);
-        snprintf(w->next_name, sizeof w->next_name, "next-%d", i);
-        w->ex = ex;
-        w->index = i;
-        wta_ring_init(&w->local, name);
-        pthread_cond_init(&w->cond, NULL);
-    }
-    return ex;
-}
-
-int wta_executor_start(struct wta_executor *ex)
-{
-    for (int i = 0; i < ex->nworkers; i++) {
-        int err = wta_thread_start(&ex->workers[i].thread, worker_main, &ex->workers[i]);
-        if (err != 0) {
-            wta_executor_stop(ex);
-            return err;
-        }
-        ex->workers[i].started = true;
-    }
-    return 0;
-}
-
-/* Tells every worker to stop and joins them. Tasks left stay listed. */
-void wta_executor_stop(struct wta_executor *ex)
-{
-    struct wta_worker *w;
-    bool interrupt, any_interrupt = false;
-    wta_mutex_lock(&ex->lock);
-    wta_atomic_store(&ex->shutdown, true);
-    do {
-        wta_pick_sleeper(ex, "shutdown", &w, &interrupt);
-        any_interrupt |= interrupt;
-    } while (w != NULL || interrupt);
-    any_interrupt |= ex->driving;
-    wta_mutex_unlock(&ex->lock);
-    if (any_interrupt)
-        wta_reactor_unpark(ex->rt->reactor);
-    for (int i = 0; i < ex->nworkers; i++)
-        wta_cond_signal(&ex->workers[i].cond);
-    for (int i = 0; i < ex->nworkers; i++) {
-        if (ex->workers[i].started)
-            wta_thread_join(ex->workers[i].thread);
-        ex->workers[i].started = false;
-    }
-}
-
-void wta_executor_free(struct wta_executor *ex)
-{
-    for (int i = 0; i < ex->nworkers; i++)
-        pthread_cond_destroy(&ex->workers[i].cond);
-    free(ex->workers);
-    wta_mutex_destroy(&ex->lock);
-    free(ex);
 }
 
 /* ---------------------------------------------------------------- spawn */

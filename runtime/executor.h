@@ -1,6 +1,7 @@
 /*
  * executor.h - the executor's own structs, shared by executor.c (the
- * worker loop, spawn and wake), park.c (sleeping and waking workers),
+ * worker loop, spawn and wake), workers.c (making the executor, starting
+ * and stopping its threads), park.c (sleeping and waking workers),
  * runq.c (a FIFO of tasks), ring.c (a worker's own queue), steal.c (where
  * an idle worker finds work under the per-worker scheduler) and hang.c
  * (which reads the sleep counts).

@@ -3,8 +3,8 @@
  *
  * A table of contents, like xv6's defs.h: every cross-file function is
  * listed under the file that defines it, in the order a task meets them
- * (executor.c, park.c, runq.c, ring.c and steal.c share their structs
- * through executor.h, but their functions are listed here).
+ * (executor.c, workers.c, park.c, runq.c, ring.c and steal.c share their
+ * structs through executor.h, but their functions are listed here).
  *
  * Lock order (take them top to bottom, never upward; debug builds assert
  * each "must hold" with WTA_ASSERT_HELD):
@@ -25,7 +25,7 @@
  * The seam for a deterministic mode (one OS thread stepping every worker
  * in a seeded order, on a virtual clock) is three places, each one
  * function: the clock is wta_clock_ns() (sync.c); threads are started in
- * wta_executor_start() (executor.c) and wta_spawn_blocking_at()
+ * wta_executor_start() (workers.c) and wta_spawn_blocking_at()
  * (blocking.c); a worker sleeps only in wta_park() and is woken only via
  * wta_pick_sleeper()/wta_finish_wake() (park.c) or the reactor's
  * wta_reactor_turn()/wta_reactor_unpark() (reactor.c).
@@ -91,12 +91,12 @@ void *wta_xcalloc(size_t n, size_t size);
 #endif
 #define WTA_ASSERT_HELD(mu, tag) WTA_ASSERT(wta_mutex_held(mu), tag)
 
-// sim.c (deterministic mode: one runner at a time, seeded, virtual clock)
+// sim.c (deterministic mode: one runner at a time, seeded, virtual clock;
+// its structs and what its three files share are in sim.h)
 struct wta_sim;
 struct wta_sim_runner;
 extern _Thread_local struct wta_sim_runner *wta_sim_me;  /* NULL: not stepping */
 void wta_sim_point_slow(void);
-void wta_sim_spend(uint64_t ns);             /* the runner spent ns unseen: the clock moves on */
 /* A switch point: the scheduler may let another runner go first. */
 static inline void wta_sim_point(void)
 {
@@ -108,11 +108,6 @@ void wta_sim_free(struct wta_sim *s);        /* the caller is the last runner */
 uint64_t wta_sim_seed(const struct wta_sim *s);
 uint64_t wta_sim_now(void);
 uint64_t wta_sim_start_ns(void);
-void wta_sim_block(const void *obj);         /* until wta_sim_wake(obj) */
-void wta_sim_wake(const void *obj, bool all);
-void wta_sim_wait_fd(int fd, int64_t wait_ns, bool may_wake);
-bool wta_sim_take_hang(struct wta_sim *s);
-bool wta_sim_is_runner(unsigned long tid);
 /*
  * sync.c's atomics: every atomic the runtime shares between threads goes
  * through these, C11's own after a switch point, so a seed can let
@@ -137,10 +132,20 @@ bool wta_sim_is_runner(unsigned long tid);
 #define wta_atomic_compare_exchange_strong_explicit(p, e, v, ok, fail) \
     (wta_sim_point(), atomic_compare_exchange_strong_explicit((p), (e), (v), (ok), (fail)))
 #define wta_atomic_thread_fence(mo)          (wta_sim_point(), atomic_thread_fence(mo))
+
+// sim_block.c (a runner waits and is woken without blocking its thread; runners' threads)
+void wta_sim_block(const void *obj);         /* until wta_sim_wake(obj) */
+void wta_sim_wake(const void *obj, bool all);
+void wta_sim_wait_fd(int fd, int64_t wait_ns, bool may_wake);
+void wta_sim_spend(uint64_t ns);             /* the runner spent ns unseen: the clock moves on */
+bool wta_sim_take_hang(struct wta_sim *s);
+bool wta_sim_is_runner(unsigned long tid);
 int  wta_sim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 void wta_sim_thread_join(pthread_t th);
 struct wta_sim_runner *wta_sim_detach(void); /* calls into the trace writer */
 void wta_sim_attach(struct wta_sim_runner *r);
+
+// sim_trace.c (the trace's own numbers for fds and ports)
 int64_t  wta_sim_trace_fd(struct wta_sim *s, int64_t fd, bool closing);
 uint64_t wta_sim_trace_port(struct wta_sim *s, uint64_t port);
 
@@ -305,14 +310,17 @@ void wta_wake_all(struct wta_wake *wk, int n, enum wta_wake_source src);  /* and
 void wta_wake_task(struct wta_task *t, bool by_ref);  /* the state machine */
 
 // executor.c (the worker loop, spawn, and the original's Executor::wake)
+void *wta_worker_main(void *worker);                  /* a worker thread's body */
+void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);  /* wake */
+void wta_worker_push_local(struct wta_worker *w, struct wta_task *t);  /* owner only */
+const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
+
+// workers.c (the executor made, its worker threads started and stopped, freed)
 struct wta_executor *wta_executor_new(struct wta_runtime *rt);
 int  wta_executor_start(struct wta_executor *ex);     /* starts the workers */
 void wta_executor_stop(struct wta_executor *ex);      /* joins the workers */
 void wta_executor_free(struct wta_executor *ex);
-void wta_executor_push(struct wta_executor *ex, struct wta_task *t, bool woken);  /* wake */
-void wta_worker_push_local(struct wta_worker *w, struct wta_task *t);  /* owner only */
 int  wta_worker_index(const struct wta_worker *w);
-const char *wta_executor_scheduler_name(const struct wta_runtime *rt);
 
 // park.c (workers sleeping and being woken)
 void wta_pick_sleeper(struct wta_executor *ex, const char *why,
@@ -459,6 +467,8 @@ struct wta_tcp_stream {
     size_t ahead_pos, ahead_len;   /* unread bytes in ahead[] (io.c); one reader at a time */
     char ahead[1024];              /* what a read took beyond its buffer (io.c) */
 };
+
+// channel.c, channel_ends.c: see channel.h (the rest of the runtime does not use channels)
 
 // blocking.c
 struct wta_blocking *wta_blocking_new(struct wta_runtime *rt);

@@ -4,7 +4,7 @@
  * Timers fire tens of microseconds late, not hundreds: the waiting
  * thread drops its timer slack, and a long wait is cut in two so that
  * epoll's own rounding stays small. In deterministic mode the wait is
- * in virtual time, as a runner of the simulation (sim.c).
+ * in virtual time, as a runner of the simulation (sim_block.c).
  *
  * Only the thread in a turn waits here (reactor.c), with no lock held.
  */

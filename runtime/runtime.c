@@ -249,7 +249,7 @@ struct wta_runtime *wta_runtime_new(const struct wta_config *cfg)
     init_shared(rt);
     if (c.deterministic) {
         // From here on this thread is runner 0: every thread started below
-        // waits for its turn (sim.c). The trace starts on the virtual clock.
+        // waits for its turn (sim_block.c). The trace starts on the virtual clock.
         rt->sim = wta_sim_new(c.seed, &rt->main_cond);
         if (rt->sim == NULL) {
             destroy_shared(rt);

@@ -1,6 +1,9 @@
 /*
  * sim.c - deterministic mode: every runtime thread runs one at a time, in
- * an order chosen by a seeded generator, on a virtual clock.
+ * an order chosen by a seeded generator, on a virtual clock. This file
+ * holds the runners, the scheduler and the clock; how a runner waits and
+ * its thread starts and ends is sim_block.c; the trace's own fd and port
+ * numbers, sim_trace.c.
  *
  * The model: real threads passing a baton. Each thread of the runtime -
  * the creating thread ("main", which runs block_on), the workers and the
@@ -31,12 +34,8 @@
  * another worker inside a poll) is then found with a probability that does
  * not shrink with the number of other switch points in the run.
  *
- * Blocking: a runner that cannot go on (a lock held by another runner, a
- * condvar, a join, the reactor waiting for events) is marked waiting on
- * that object and gives up the baton; whoever unlocks, signals or exits
- * marks it runnable again. The reactor's wait watches its epoll fd (polled
- * without blocking, and without taking its events, at each decision) and a
- * virtual deadline.
+ * Blocking (sim_block.c): a runner that cannot go on gives up the baton,
+ * marked waiting on the object it needs, until someone wakes it.
  *
  * The virtual clock starts at VIRTUAL_START_NS and advances STEP_NS at
  * every switch point, so time passes while runners work. When every runner
@@ -60,53 +59,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "sim.h"
 
 #define VIRTUAL_START_NS 1000000000ull  /* t = 0 of a deterministic trace */
 #define STEP_NS 100                     /* virtual time one switch point takes */
 #define CHANGE_ODDS 8                  /* 1 in CHANGE_ODDS switch points is a change point */
-#define NO_DEADLINE UINT64_MAX
-#define MAX_FDS 1024                    /* fds renumbered for the trace (above: as is) */
-#define MAX_PORTS 64
-#define FIRST_PORT 40000                /* the trace's first listening port */
 
 _Thread_local struct wta_sim_runner *wta_sim_me;
 
-static const char waiting_fd;           /* waiting_on: the reactor's fd or a deadline */
-
-struct wta_sim_runner {
-    struct wta_sim *sim;
-    int index;                   /* start order: 0 is the creating thread */
-    pthread_cond_t go;           /* signalled when the baton is handed to us */
-    unsigned long tid;           /* wta_thread_id(), once it runs */
-    pthread_t thread;
-    bool has_thread;             /* started by wta_sim_thread_start */
-    void *(*fn)(void *);
-    void *arg;
-    uint64_t prio;               /* PCT priority: the highest runnable runs */
-    const void *waiting_on;      /* NULL: runnable */
-    int wait_fd;                 /* with &waiting_fd: readable wakes us (-1: none) */
-    bool fd_may_wake;            /* ...and something registered could make it so */
-    uint64_t deadline_ns;        /* with &waiting_fd: the clock reaching it wakes us */
-    bool done;                   /* its thread returned */
-};
-
-struct wta_sim {
-    pthread_mutex_t lock;        /* guards everything here; the baton holder takes it */
-    uint64_t seed, rng;
-    uint64_t now_ns;             /* the virtual clock */
-    uint64_t steps;              /* switch points so far */
-    uint64_t low_prio;           /* next priority a change point hands out */
-    struct wta_sim_runner **r;
-    int n, cap;
-    struct wta_sim_runner *current;  /* holds the baton */
-    const void *hang_obj;        /* block_on waits on it: woken to report a hang */
-    bool hung;
-    int vfd[MAX_FDS];            /* the trace's number for each fd, 0: none yet */
-    bool vfd_used[MAX_FDS];
-    uint64_t ports[MAX_PORTS];   /* listening ports, in the order they opened */
-    int nports;
-};
+const char wta_sim_waiting_fd = 0;       /* only its address is used (sim.h) */
 
 /* splitmix64: small, fast, and the same numbers on every machine. */
 static uint64_t next_random(struct wta_sim *s)
@@ -118,7 +79,7 @@ static uint64_t next_random(struct wta_sim *s)
 }
 
 /* A new runner, runnable, with a random priority above every change point's. */
-static struct wta_sim_runner *add_runner(struct wta_sim *s)
+struct wta_sim_runner *wta_sim_add_runner(struct wta_sim *s)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 8;
@@ -147,7 +108,7 @@ struct wta_sim *wta_sim_new(uint64_t seed, const void *hang_obj)
     s->now_ns = VIRTUAL_START_NS;
     s->low_prio = 1ull << 32;
     s->hang_obj = hang_obj;
-    struct wta_sim_runner *me = add_runner(s);
+    struct wta_sim_runner *me = wta_sim_add_runner(s);
     me->tid = wta_thread_id();
     s->current = me;
     wta_sim_me = me;
@@ -194,7 +155,7 @@ static void check_waiters(struct wta_sim *s)
 {
     for (int i = 0; i < s->n; i++) {
         struct wta_sim_runner *r = s->r[i];
-        if (r->done || r->waiting_on != &waiting_fd)
+        if (r->done || r->waiting_on != &wta_sim_waiting_fd)
             continue;
         if (r->deadline_ns <= s->now_ns || (r->wait_fd >= 0 && fd_readable(r->wait_fd)))
             r->waiting_on = NULL;
@@ -218,7 +179,7 @@ static void when_all_wait(struct wta_sim *s)
     // 1. The clock jumps to the earliest deadline.
     uint64_t first = NO_DEADLINE;
     for (int i = 0; i < s->n; i++)
-        if (!s->r[i]->done && s->r[i]->waiting_on == &waiting_fd &&
+        if (!s->r[i]->done && s->r[i]->waiting_on == &wta_sim_waiting_fd &&
             s->r[i]->deadline_ns < first)
             first = s->r[i]->deadline_ns;
     if (first != NO_DEADLINE) {
@@ -229,7 +190,7 @@ static void when_all_wait(struct wta_sim *s)
     // 2. No deadline, but sockets: only the kernel can move things now.
     for (int i = 0; i < s->n; i++) {
         struct wta_sim_runner *r = s->r[i];
-        if (!r->done && r->waiting_on == &waiting_fd && r->fd_may_wake) {
+        if (!r->done && r->waiting_on == &wta_sim_waiting_fd && r->fd_may_wake) {
             struct pollfd p = {.fd = r->wait_fd, .events = POLLIN};
             while (poll(&p, 1, -1) < 0 && errno == EINTR)
                 ;
@@ -266,7 +227,7 @@ static struct wta_sim_runner *pick(struct wta_sim *s)
  * point, then the scheduler's choice runs. Returns when `me` holds the
  * baton again (at once if it is still the choice). Holds s->lock.
  */
-static void reschedule(struct wta_sim *s, struct wta_sim_runner *me)
+void wta_sim_reschedule(struct wta_sim *s, struct wta_sim_runner *me)
 {
     s->now_ns += STEP_NS;
     s->steps++;
@@ -288,210 +249,6 @@ void wta_sim_point_slow(void)
     struct wta_sim_runner *me = wta_sim_me;
     struct wta_sim *s = me->sim;
     pthread_mutex_lock(&s->lock);
-    reschedule(s, me);
+    wta_sim_reschedule(s, me);
     pthread_mutex_unlock(&s->lock);
-}
-
-/* Gives up the baton until someone wakes `obj` (wta_sim_wake). */
-void wta_sim_block(const void *obj)
-{
-    struct wta_sim_runner *me = wta_sim_me;
-    struct wta_sim *s = me->sim;
-    pthread_mutex_lock(&s->lock);
-    me->waiting_on = obj;
-    reschedule(s, me);
-    pthread_mutex_unlock(&s->lock);
-}
-
-/* Makes runnable the first (or every) runner waiting on obj. Baton holder only. */
-void wta_sim_wake(const void *obj, bool all)
-{
-    struct wta_sim *s = wta_sim_me->sim;
-    pthread_mutex_lock(&s->lock);
-    for (int i = 0; i < s->n; i++) {
-        if (s->r[i]->waiting_on == obj) {
-            s->r[i]->waiting_on = NULL;
-            if (!all)
-                break;
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-}
-
-/*
- * The reactor's wait: gives up the baton until fd is readable, or wait_ns
- * of virtual time has passed (-1: no limit). may_wake: sockets are
- * registered, so the kernel may make fd readable while every runner waits.
- */
-void wta_sim_wait_fd(int fd, int64_t wait_ns, bool may_wake)
-{
-    struct wta_sim_runner *me = wta_sim_me;
-    struct wta_sim *s = me->sim;
-    pthread_mutex_lock(&s->lock);
-    if (wait_ns != 0) {
-        me->waiting_on = &waiting_fd;
-        me->wait_fd = fd;
-        me->fd_may_wake = may_wake;
-        me->deadline_ns = wait_ns < 0 ? NO_DEADLINE : s->now_ns + (uint64_t)wait_ns;
-    }
-    reschedule(s, me);
-    me->wait_fd = -1;
-    pthread_mutex_unlock(&s->lock);
-}
-
-/*
- * The baton holder spent ns in code the runtime does not see (a
- * computation, a blocking call). It was busy for ns while the other
- * threads went on, so it waits out ns of virtual time as a deadline, and
- * the others run meanwhile: a timer due halfway fires halfway.
- */
-void wta_sim_spend(uint64_t ns)
-{
-    wta_sim_wait_fd(-1, (int64_t)ns, false);
-}
-
-/* block_on after a wake: did the scheduler wake it to report a hang? (Clears it.) */
-bool wta_sim_take_hang(struct wta_sim *s)
-{
-    pthread_mutex_lock(&s->lock);
-    bool hung = s->hung;
-    s->hung = false;
-    pthread_mutex_unlock(&s->lock);
-    return hung;
-}
-
-/* Is the thread with this wta_thread_id() a runner of the caller's sim? */
-bool wta_sim_is_runner(unsigned long tid)
-{
-    struct wta_sim *s = wta_sim_me->sim;
-    pthread_mutex_lock(&s->lock);
-    bool found = false;
-    for (int i = 0; i < s->n && !found; i++)
-        found = s->r[i]->tid == tid && !s->r[i]->done;
-    pthread_mutex_unlock(&s->lock);
-    return found;
-}
-
-/* ---------------------------------------------------------------- trace numbers */
-
-/*
- * fds and ports are the machine's (inherited fds shift every number; the
- * kernel picks ports), so a deterministic trace numbers them itself: an
- * fd gets the lowest number from 3 up that no open fd has, as a fresh
- * process would; a listening port gets FIRST_PORT, FIRST_PORT + 1, ... in
- * the order listeners open. Baton holder only.
- */
-int64_t wta_sim_trace_fd(struct wta_sim *s, int64_t fd, bool closing)
-{
-    if (fd < 0 || fd >= MAX_FDS)
-        return fd;
-    int v = s->vfd[fd];
-    if (v == 0) {
-        for (v = 3; v < MAX_FDS && s->vfd_used[v]; v++)
-            ;
-        if (v == MAX_FDS)
-            return fd;
-        s->vfd_used[v] = true;
-        s->vfd[fd] = v;
-    }
-    if (closing) {
-        s->vfd_used[v] = false;
-        s->vfd[fd] = 0;
-    }
-    return v;
-}
-
-uint64_t wta_sim_trace_port(struct wta_sim *s, uint64_t port)
-{
-    for (int i = 0; i < s->nports; i++)
-        if (s->ports[i] == port)
-            return FIRST_PORT + (uint64_t)i;
-    if (s->nports == MAX_PORTS)
-        return port;
-    s->ports[s->nports] = port;
-    return FIRST_PORT + (uint64_t)s->nports++;
-}
-
-/* ---------------------------------------------------------------- threads */
-
-static void *trampoline(void *p)
-{
-    struct wta_sim_runner *r = p;
-    struct wta_sim *s = r->sim;
-    pthread_mutex_lock(&s->lock);
-    while (s->current != r)
-        pthread_cond_wait(&r->go, &s->lock);
-    r->tid = wta_thread_id();
-    pthread_mutex_unlock(&s->lock);
-    wta_sim_me = r;
-    void *ret = r->fn(r->arg);
-
-    pthread_mutex_lock(&s->lock);
-    r->done = true;
-    for (int i = 0; i < s->n; i++)
-        if (s->r[i]->waiting_on == r)   // joiners
-            s->r[i]->waiting_on = NULL;
-    reschedule(s, r);   // hands the baton on for good
-    pthread_mutex_unlock(&s->lock);
-    wta_sim_me = NULL;
-    return ret;
-}
-
-/* Starts fn(arg) on a new thread that runs as a runner. 0 or -errno. */
-int wta_sim_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
-{
-    struct wta_sim *s = wta_sim_me->sim;
-    pthread_mutex_lock(&s->lock);
-    struct wta_sim_runner *r = add_runner(s);
-    r->fn = fn;
-    r->arg = arg;
-    r->waiting_on = &waiting_fd;   // not runnable until its thread exists
-    r->deadline_ns = NO_DEADLINE;
-    pthread_mutex_unlock(&s->lock);
-    int err = pthread_create(th, NULL, trampoline, r);
-    pthread_mutex_lock(&s->lock);
-    if (err != 0) {
-        r->done = true;
-    } else {
-        r->thread = *th;
-        r->has_thread = true;
-        r->waiting_on = NULL;
-    }
-    pthread_mutex_unlock(&s->lock);
-    if (err == 0)
-        wta_sim_point_slow();
-    return -err;
-}
-
-/* Waits (as a runner) until the thread th has returned, then joins it. */
-void wta_sim_thread_join(pthread_t th)
-{
-    struct wta_sim_runner *me = wta_sim_me;
-    struct wta_sim *s = me->sim;
-    pthread_mutex_lock(&s->lock);
-    struct wta_sim_runner *r = NULL;
-    for (int i = 0; i < s->n && r == NULL; i++)
-        if (s->r[i]->has_thread && pthread_equal(s->r[i]->thread, th))
-            r = s->r[i];
-    if (r == NULL)
-        wta_panic("sim: join of a thread that is not a runner");
-    while (!r->done) {
-        me->waiting_on = r;
-        reschedule(s, me);
-    }
-    pthread_mutex_unlock(&s->lock);
-    pthread_join(th, NULL);
-}
-
-/* The recorder's calls into the writer thread run outside the scheduler. */
-struct wta_sim_runner *wta_sim_detach(void)
-{
-    struct wta_sim_runner *me = wta_sim_me;
-    wta_sim_me = NULL;
-    return me;
-}
-
-void wta_sim_attach(struct wta_sim_runner *r)
-{
-    wta_sim_me = r;
 }
