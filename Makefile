@@ -76,6 +76,7 @@ RUNTIME_SRCS := \
 	runtime/channel_ends.c \
 	runtime/combinators.c \
 	runtime/trace.c \
+	runtime/trace_note.c \
 	runtime/trace_write.c \
 	runtime/trace_batch.c \
 	runtime/trace_format.c \

@@ -146,8 +146,8 @@ struct wta_sim_runner *wta_sim_detach(void); /* calls into the trace writer */
 void wta_sim_attach(struct wta_sim_runner *r);
 
 // sim_trace.c (the trace's own numbers for fds and ports)
-int64_t  wta_sim_trace_fd(struct wta_sim *s, int64_t fd, bool closing);
-uint64_t wta_sim_trace_port(struct wta_sim *s, uint64_t port);
+void wta_sim_renumber(struct wta_sim *s, enum wta_event ev, uint64_t *a, uint64_t b,
+                      uint64_t *c, uint64_t *d, uint64_t *e, uint64_t *f);
 
 // runtime.c
 /* What the calling thread is to the runtime: kept in thread-local storage. */

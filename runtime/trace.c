@@ -29,7 +29,6 @@
  * exactly as an untraced one.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,49 +118,6 @@ uint64_t wta_trace_clock(struct wta_runtime *rt, uint64_t mono_ns)
     return mono_ns > start ? mono_ns - start : 0;
 }
 
-/* Is the string field v the wake source "reactor" (a cause that is an fd)? */
-static bool from_reactor(uint64_t v)
-{
-    return strcmp((const char *)(uintptr_t)v, "reactor") == 0;
-}
-
-/* Deterministic mode: fds and ports in the machine's numbers become the trace's own. */
-static void renumber(struct wta_sim *s, enum wta_event ev, uint64_t *a, uint64_t b, uint64_t *c,
-                     uint64_t *d, uint64_t *e, uint64_t *f)
-{
-    switch (ev) {
-    case WTA_EV_WAKER_WAKE:  // source:s ... cause:u - an fd when the reactor woke it
-        if (from_reactor(b))
-            *f = (uint64_t)wta_sim_trace_fd(s, (int64_t)*f, false);
-        break;
-    case WTA_EV_MAIN_WAKE:   // source:s by:u was_ready:b cause:u
-        if (from_reactor(*a))
-            *d = (uint64_t)wta_sim_trace_fd(s, (int64_t)*d, false);
-        break;
-    case WTA_EV_HANG_MAIN:   // waits:s on:u - an fd when it waits on one
-    case WTA_EV_HANG_TASK:
-        if (strncmp((const char *)(uintptr_t)*d, "fd.", 3) == 0)
-            *e = (uint64_t)wta_sim_trace_fd(s, (int64_t)*e, false);
-        break;
-    case WTA_EV_IO_REGISTER:
-    case WTA_EV_IO_EVENT:
-    case WTA_EV_IO_DEREGISTER:
-        *a = (uint64_t)wta_sim_trace_fd(s, (int64_t)*a, false);
-        break;
-    case WTA_EV_IO_OP: {
-        const char *op = (const char *)(uintptr_t)b;
-        *a = (uint64_t)wta_sim_trace_fd(s, (int64_t)*a, strcmp(op, "close") == 0);
-        if (strcmp(op, "accept") == 0 && (int64_t)*c >= 0)
-            *c = (uint64_t)wta_sim_trace_fd(s, (int64_t)*c, false);
-        else if (strcmp(op, "listen") == 0 && (int64_t)*c > 0)
-            *c = wta_sim_trace_port(s, *c);
-        break;
-    }
-    default:
-        break;
-    }
-}
-
 uint64_t wta_trace_rec(struct wta_runtime *rt, uint64_t after, enum wta_event ev,
                        uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                        uint64_t e, uint64_t f)
@@ -183,7 +139,7 @@ uint64_t wta_trace_rec_at(struct wta_runtime *rt, uint64_t t, enum wta_event ev,
                           uint64_t e, uint64_t f)
 {
     if (rt->sim != NULL)
-        renumber(rt->sim, ev, &a, b, &c, &d, &e, &f);
+        wta_sim_renumber(rt->sim, ev, &a, b, &c, &d, &e, &f);
     struct wta_trace *tr = rt->trace;
     struct wta_sim_runner *sim = wta_sim_detach();   // from here on, no switch point
     struct wta_trace_buf *tb = wta_self.tb;
@@ -335,36 +291,6 @@ uint64_t wta_trace_dropped(const struct wta_runtime *rt)
 const char *wta_trace_path(const struct wta_runtime *rt)
 {
     return rt->trace != NULL ? rt->cfg.trace_path : NULL;
-}
-
-void wta_trace_mark_on(struct wta_runtime *rt, uint64_t id, uint64_t value)
-{
-    WTA_TRACE(rt, MARK, id, value);
-}
-
-static void vnote(struct wta_runtime *rt, const char *fmt, va_list ap)
-{
-    if (rt == NULL || rt->trace == NULL)
-        return;
-    char text[1024];
-    vsnprintf(text, sizeof text, fmt, ap);
-    wta_trace_rec(rt, 0, WTA_EV_NOTE, WTA_S(text), 0, 0, 0, 0, 0);
-}
-
-void wta_note(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vnote(wta_thread_rt(), fmt, ap);
-    va_end(ap);
-}
-
-void wta_runtime_note(struct wta_runtime *rt, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vnote(rt, fmt, ap);
-    va_end(ap);
 }
 
 /* Hands this thread's events to the writer and waits until they are written. */
